@@ -1,0 +1,42 @@
+"""`fame` command line: headless explanations, reports and batch jobs.
+
+Each sub-command lives in its own module exposing `register(subparsers)`, which adds a
+parser whose `func(args) -> int` runs it. Exit codes: 0 success, 2 bad input (with a
+one-line reason on stderr), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .. import __version__
+from ..core.errors import FameError
+
+SUBCOMMANDS = ("explain",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fame", description="FAME explanations for face comparison.")
+    parser.add_argument("--version", action="version", version=f"fame-desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        importlib.import_module(f".{name}", __name__).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except FameError as e:
+        print(f"fame: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("fame: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

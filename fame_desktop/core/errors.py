@@ -1,0 +1,29 @@
+"""Errors the core raises for bad input; each carries a one-line, user-facing reason."""
+
+
+class FameError(Exception):
+    """Base class: a problem with the user's input or files, not a bug."""
+
+
+class ImageLoadError(FameError):
+    """A file that cannot be used as a photograph (missing, not an image, corrupt, too big)."""
+
+
+class FaceNotFoundError(FameError):
+    """No face was detected in a photograph."""
+
+
+class FaceIndexError(FameError):
+    """A face index that does not exist in the photograph."""
+
+
+class CheckpointError(FameError):
+    """A model checkpoint that is missing, corrupt, unsafe or of the wrong architecture."""
+
+
+class ModelError(FameError):
+    """An unknown model name or a model that cannot be set up."""
+
+
+class ExportError(FameError):
+    """Results that cannot be written (unwritable path, full disk)."""

@@ -1,0 +1,90 @@
+"""The `fame explain` output folder — a stable contract other tools read.
+
+    DIR/result.json                       similarity, model, parameters, inputs, maps, timings, versions
+    DIR/crops/{gallery,probe}.png         the aligned 112×112 crops FAME ran on
+    DIR/maps/<side>_<kind>.npy            (112, 112) float32 maps in [0, 1]
+    DIR/raw/<side>_<kind>.npy             (3, 112, 112) float32 raw Δx = x̄ − x (RGB, [0, 1] units)
+    DIR/overlays/<side>_<kind>.png        the map over its crop
+"""
+
+from __future__ import annotations
+
+import platform
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import __version__
+from .attribution import MapSettings
+from .images import encode_png
+from .io_utils import atomic_write_bytes, atomic_write_json, atomic_write_npy, ensure_dir
+from .models import FaceModel
+from .overlay import DEFAULT_COLOUR_MAP, overlay
+from .pipeline import FaceInput
+from .verification import PairExplanation, split_key
+
+FORMAT = "fame-desktop/explain"
+FORMAT_VERSION = 1
+
+
+def versions(device: torch.device | str) -> dict:
+    return {
+        "app": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "device": str(device),
+    }
+
+
+def now_iso() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def build_result(gallery: FaceInput, probe: FaceInput, model: FaceModel, explanation: PairExplanation,
+                 settings: MapSettings, timings: dict) -> dict:
+    """The result.json document (paths relative to the output folder)."""
+    per_map = explanation.per_map()
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created": now_iso(),
+        "similarity": explanation.similarity,
+        "model": model.describe(),
+        "parameters": {"fame": explanation.run.params.describe(), "maps": settings.describe()},
+        "inputs": {
+            "gallery": {**gallery.describe(), "crop": "crops/gallery.png"},
+            "probe": {**probe.describe(), "crop": "crops/probe.png"},
+        },
+        "maps": {
+            k: {**per_map[k], "map": f"maps/{k}.npy", "raw": f"raw/{k}.npy", "overlay": f"overlays/{k}.png"}
+            for k in explanation.keys
+        },
+        "cancelled": explanation.run.cancelled,
+        "timings_s": {k: round(v, 4) for k, v in timings.items()},
+        "versions": versions(model.device),
+    }
+
+
+def write_explain_dir(out: str | Path, gallery: FaceInput, probe: FaceInput, model: FaceModel,
+                      explanation: PairExplanation, settings: MapSettings, timings: dict,
+                      cmap: str = DEFAULT_COLOUR_MAP) -> dict:
+    """Write the whole contract into `out` (created if needed); return result.json's content."""
+    root = ensure_dir(out)
+    for sub in ("crops", "maps", "raw", "overlays"):
+        ensure_dir(root / sub)
+    crops = {"gallery": gallery.crop, "probe": probe.crop}
+    for side, crop in crops.items():
+        atomic_write_bytes(root / "crops" / f"{side}.png", encode_png(crop))
+    maps = explanation.maps(settings)
+    for k in explanation.keys:
+        atomic_write_npy(root / "maps" / f"{k}.npy", maps[k].astype(np.float32))
+        atomic_write_npy(root / "raw" / f"{k}.npy", explanation.delta(k).astype(np.float32))
+        side, _ = split_key(k)
+        atomic_write_bytes(root / "overlays" / f"{k}.png", encode_png(overlay(crops[side], maps[k], 0.5, cmap)))
+    result = build_result(gallery, probe, model, explanation, settings, timings)
+    atomic_write_json(root / "result.json", result)
+    return result

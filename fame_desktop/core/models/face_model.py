@@ -1,0 +1,118 @@
+"""A face model as the rest of the app sees it: RGB [0, 1] crops in, embeddings out.
+
+The wrapper applies the network's own input convention (channel order, normalisation)
+inside forward, so FAME perturbs plain pixels and its maps are in RGB pixel space.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..device import select_device
+from ..errors import CheckpointError
+from .checkpoints import checkpoint_sha256, extract_backbone_state, load_checkpoint_safely
+from .embedded import build_embedded_backbone
+from .iresnet import IResNet, depth_from_state_dict
+from .registry import DEFAULT_FACE_MODEL, FaceModelSpec, get_face_model_spec
+
+
+class FaceModel(nn.Module):
+    """(B, 3, S, S) RGB in [0, 1] → (B, D) embedding (not normalised). Frozen, eval mode."""
+
+    def __init__(self, spec: FaceModelSpec, backbone: nn.Module, provenance: dict):
+        super().__init__()
+        self.spec = spec
+        self.backbone = backbone.eval()
+        self.provenance = provenance
+        self.flip_channels = spec.convention.channel_order == "BGR"
+        self.mean = spec.convention.mean
+        self.std = spec.convention.std
+        for p in self.parameters():
+            p.requires_grad_(False)
+
+    def train(self, mode: bool = True):  # a frozen model must never leave eval mode
+        return super().train(False)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.backbone.parameters()).device
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.flip_channels:
+            x = x.flip(1)
+        out = self.backbone((x - self.mean) / self.std)
+        return out[0] if isinstance(out, (tuple, list)) else out
+
+    def to_input(self, crops: np.ndarray) -> torch.Tensor:
+        """(S, S, 3) or (B, S, S, 3) uint8 RGB → (B, 3, S, S) float32 in [0, 1] on the model's device."""
+        a = np.asarray(crops)
+        if a.ndim == 3:
+            a = a[None]
+        if a.dtype != np.uint8 or a.shape[-1] != 3:
+            raise ValueError(f"expected uint8 (B, S, S, 3) crops, got {a.dtype} {a.shape}")
+        t = torch.tensor(a).permute(0, 3, 1, 2).float() / 255.0  # copies: crops are read-only
+        return t.to(self.device)
+
+    @torch.no_grad()
+    def embed(self, crops: np.ndarray) -> torch.Tensor:
+        """(B, S, S, 3) uint8 crops → (B, D) embeddings."""
+        return self(self.to_input(crops))
+
+    def describe(self) -> dict:
+        return {
+            "key": self.spec.key,
+            "name": self.spec.display_name,
+            "input_convention": self.spec.convention.describe(),
+            "embedding_size": self.spec.embedding_size,
+            "licence": self.spec.licence,
+            "provenance": self.provenance,
+        }
+
+
+def cosine_similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """(B, D), (B, D) → (B,)."""
+    return torch.nn.functional.cosine_similarity(a, b, dim=1)
+
+
+def load_face_model(key: str = DEFAULT_FACE_MODEL, checkpoint: str | Path | None = None,
+                    device: str | torch.device | None = "auto") -> FaceModel:
+    """Build a registered face model on a device; AdaFace models need `checkpoint`."""
+    spec = get_face_model_spec(key)
+    dev = device if isinstance(device, torch.device) else select_device(device)
+    if spec.family == "embedded":
+        backbone, provenance = build_embedded_backbone()
+    else:
+        backbone, provenance, spec = _load_adaface(spec, checkpoint)
+    return FaceModel(spec, backbone, provenance).to(dev)
+
+
+def _load_adaface(spec: FaceModelSpec, checkpoint) -> tuple[nn.Module, dict, FaceModelSpec]:
+    if checkpoint is None:
+        raise CheckpointError(f"{spec.display_name} needs a checkpoint file (.ckpt or .pt state dict)")
+    path = Path(checkpoint)
+    obj = load_checkpoint_safely(path)
+    state = extract_backbone_state(obj, path.name, "input_layer.0.weight")
+    depth = depth_from_state_dict(state)
+    if depth is None:
+        raise CheckpointError(f"{path.name}: the weights are not an IResNet-18/34/50/101 backbone")
+    if spec.depth is not None and depth != spec.depth:
+        raise CheckpointError(f"{path.name}: holds an IResNet-{depth}, not the IResNet-{spec.depth} chosen")
+    if spec.depth is None:
+        spec = get_face_model_spec(f"adaface-ir{depth}")
+    net = IResNet(depth)
+    try:
+        missing, unexpected = net.load_state_dict(state, strict=False)
+    except RuntimeError as e:  # shape mismatch
+        first = str(e).split("\n\t")[1] if "\n\t" in str(e) else str(e)
+        raise CheckpointError(f"{path.name}: weights do not fit IResNet-{depth} ({first.strip()})") from None
+    missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+    if missing or unexpected:
+        keys = ", ".join((missing or unexpected)[:3])
+        kind = "missing" if missing else "unexpected"
+        raise CheckpointError(f"{path.name}: {len(missing or unexpected)} {kind} weight(s), e.g. {keys}")
+    provenance = {"checkpoint": str(path), "sha256": checkpoint_sha256(path), "depth": depth}
+    return net, provenance, spec

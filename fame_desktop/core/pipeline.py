@@ -1,0 +1,68 @@
+"""A photograph prepared for comparison: loaded, faces detected, one chosen and aligned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .faces import AlignedFace, DetectedFace, FaceDetector, align_face, choose_face, manual_face
+from .images import LoadedImage, encode_png, load_image, sha256_bytes
+
+
+@dataclass(frozen=True)
+class FaceInput:
+    """One side of a comparison (gallery or probe).
+
+    faces: every detected face, largest first; face_index: the chosen one
+    (-1 for hand-placed landmarks, then `face` is that manual face).
+    """
+
+    role: str
+    image: LoadedImage
+    faces: tuple[DetectedFace, ...]
+    face: DetectedFace
+    face_index: int
+    aligned: AlignedFace
+
+    @property
+    def crop(self) -> np.ndarray:
+        """(112, 112, 3) uint8 RGB aligned crop."""
+        return self.aligned.crop
+
+    def crop_png(self) -> bytes:
+        return encode_png(self.crop)
+
+    def describe(self) -> dict:
+        return {
+            **self.image.describe(),
+            "faces_found": len(self.faces),
+            "face_index": self.face_index,
+            "face": self.face.describe(),
+            "alignment": self.aligned.describe(),
+            "crop_png_sha256": sha256_bytes(self.crop_png()),
+            "crop_pixels_sha256": sha256_bytes(np.ascontiguousarray(self.crop).tobytes()),
+        }
+
+
+def no_face_hint(detector: FaceDetector, image: LoadedImage) -> str:
+    return (f" (faces smaller than about {detector.smallest_detectable(image.width, image.height)} px "
+            "are not detected; place the landmarks by hand)")
+
+
+def prepare_face(source: str | Path | LoadedImage, detector: FaceDetector, role: str,
+                 face_index: int = 0, landmarks: np.ndarray | None = None) -> FaceInput:
+    """Load (unless given), detect, choose face `face_index` (0 = largest) and align it.
+
+    With `landmarks` (5, 2) given, they are used instead of a detected face.
+    """
+    image = source if isinstance(source, LoadedImage) else load_image(source)
+    faces = tuple(detector.detect(image.rgb))
+    if landmarks is not None:
+        face, index = manual_face(landmarks), -1
+    else:
+        face = choose_face(list(faces), face_index, image.name, no_face_hint(detector, image))
+        index = face_index
+    return FaceInput(role=role, image=image, faces=faces, face=face, face_index=index,
+                     aligned=align_face(image.rgb, face.landmarks))

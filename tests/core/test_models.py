@@ -1,0 +1,185 @@
+"""Face models: the embedded default against onnxruntime, AdaFace checkpoints, safe loading."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import types
+
+import numpy as np
+import pytest
+import torch
+
+from fame_desktop.core.device import select_device
+from fame_desktop.core.errors import CheckpointError, ModelError
+from fame_desktop.core.models import load_face_model
+from fame_desktop.core.models.iresnet import STAGE_UNITS, IResNet, depth_from_state_dict
+from fame_desktop.core.verification import pair_similarity
+
+
+def test_embedded_model_matches_onnxruntime(face_model, crops):
+    ort = pytest.importorskip("onnxruntime")
+    from fame_desktop.core.models.embedded import onnx_path
+
+    batch = np.stack([crops["obama"], crops["obama2"], crops["biden"]])
+    ours = face_model.embed(batch).numpy()
+    sess = ort.InferenceSession(str(onnx_path()), providers=["CPUExecutionProvider"])
+    x = (batch.transpose(0, 3, 1, 2).astype(np.float32) - 127.5) / 127.5
+    theirs = np.concatenate([sess.run(None, {sess.get_inputs()[0].name: x[i:i + 1]})[0] for i in range(3)])
+    assert ours.shape == (3, 512)
+    assert np.abs(ours - theirs).max() < 1e-4
+
+
+def test_same_person_scores_clearly_above_different_people(face_model, crops):
+    same = pair_similarity(face_model, crops["obama"], crops["obama2"])
+    other = pair_similarity(face_model, crops["obama"], crops["biden"])
+    assert 0.6 < same < 0.8, same
+    assert -0.2 < other < 0.2, other
+    assert same - other > 0.4
+
+
+def test_model_is_frozen_and_stays_in_eval(face_model):
+    assert not any(p.requires_grad for p in face_model.parameters())
+    face_model.train()
+    assert not face_model.training and not face_model.backbone.training
+    d = face_model.describe()
+    assert d["input_convention"].startswith("112×112 RGB")
+    assert "non-commercial" in d["licence"] and len(d["provenance"]["sha256"]) == 64
+
+
+def test_device_selection():
+    assert select_device("cpu").type == "cpu"
+    assert select_device("auto").type in ("cpu", "cuda", "mps")
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelError, match="CUDA is not available"):
+            select_device("cuda")
+    with pytest.raises(ModelError, match="unknown device"):
+        select_device("tpu")
+    with pytest.raises(ModelError, match="unknown face model"):
+        load_face_model("nonsense")
+
+
+# --- AdaFace IResNet ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("depth", sorted(STAGE_UNITS))
+def test_iresnet_architectures(depth):
+    net = IResNet(depth)
+    assert len(net.body) == sum(STAGE_UNITS[depth])
+    assert depth_from_state_dict(net.state_dict()) == depth
+    strides = [u.res_layer[4].stride[0] for u in net.body]
+    assert strides.count(2) == 4  # 112 → 7
+
+
+def _random_ir18(seed=0) -> IResNet:
+    torch.manual_seed(seed)
+    net = IResNet(18).eval()
+    with torch.no_grad():  # non-trivial BN statistics, as a trained net has
+        for m in net.modules():
+            if isinstance(m, (torch.nn.BatchNorm2d, torch.nn.BatchNorm1d)):
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+    return net
+
+
+def _lightning_ckpt(net: IResNet, hparams) -> dict:
+    """A checkpoint in the layout AdaFace's Lightning training writes."""
+    state = {f"model.{k}": v for k, v in net.state_dict().items()}
+    state["head.kernel"] = torch.randn(512, 70722)[:, :8].clone()
+    return {"epoch": 25, "global_step": 123456, "pytorch-lightning_version": "1.8.6",
+            "state_dict": state, "hyper_parameters": hparams, "callbacks": {}, "optimizer_states": []}
+
+
+@pytest.fixture(scope="module")
+def ir18():
+    return _random_ir18()
+
+
+def test_official_lightning_checkpoint_loads_and_uses_bgr(tmp_path, ir18):
+    p = tmp_path / "adaface_ir18_test.ckpt"
+    hp = argparse.Namespace(arch="ir_18", head="adaface", m=0.4, h=0.333)  # a class weights_only rejects
+    torch.save(_lightning_ckpt(ir18, hp), p)
+    model = load_face_model("adaface", p, "cpu")  # depth read from the checkpoint
+    assert model.spec.key == "adaface-ir18" and model.provenance["depth"] == 18
+    assert model.describe()["input_convention"].startswith("112×112 BGR")
+    x = torch.rand(2, 3, 112, 112)
+    with torch.no_grad():
+        expected = ir18((x.flip(1) - 0.5) / 0.5)  # what AdaFace's own to_input feeds
+        assert torch.allclose(model(x), expected, atol=1e-5)
+        assert not torch.allclose(model(x), ir18((x - 0.5) / 0.5), atol=1e-3)
+
+
+def test_plain_state_dict_and_dataparallel_prefix(tmp_path, ir18):
+    p = tmp_path / "plain.pt"
+    torch.save({f"module.{k}": v for k, v in ir18.state_dict().items()}, p)
+    model = load_face_model("adaface-ir18", p, "cpu")
+    x = torch.rand(1, 3, 112, 112)
+    with torch.no_grad():
+        assert torch.allclose(model(x), ir18((x.flip(1) - 0.5) / 0.5), atol=1e-5)
+
+
+def test_lightning_attribute_dict_hyperparameters_are_stubbed(tmp_path, ir18, monkeypatch):
+    mod = types.ModuleType("lightning.fabric.utilities.data")
+
+    class AttributeDict(dict):
+        pass
+
+    AttributeDict.__module__, AttributeDict.__qualname__ = mod.__name__, "AttributeDict"
+    mod.AttributeDict = AttributeDict
+    for name in ("lightning", "lightning.fabric", "lightning.fabric.utilities", mod.__name__):
+        monkeypatch.setitem(sys.modules, name, mod if name == mod.__name__ else types.ModuleType(name))
+    p = tmp_path / "attrdict.ckpt"
+    torch.save(_lightning_ckpt(ir18, AttributeDict(arch="ir_18", lr=0.1)), p)
+    monkeypatch.delitem(sys.modules, mod.__name__)  # the app does not have lightning installed
+    assert load_face_model("adaface-ir18", p, "cpu").spec.depth == 18
+
+
+class _Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_checkpoint_that_would_run_code_is_refused(tmp_path, ir18):
+    marker = tmp_path / "pwned"
+    p = tmp_path / "evil.ckpt"
+    ckpt = _lightning_ckpt(ir18, {"arch": "ir_18"})
+    ckpt["hyper_parameters"]["payload"] = _Exploit(marker)
+    torch.save(ckpt, p)
+    with pytest.raises(CheckpointError, match="refused"):
+        load_face_model("adaface", p, "cpu")
+    assert not marker.exists()
+
+
+def test_corrupt_empty_wrong_and_missing_checkpoints(tmp_path, ir18):
+    good = tmp_path / "good.ckpt"
+    torch.save(_lightning_ckpt(ir18, {}), good)
+    cut = tmp_path / "cut.ckpt"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 3])
+    with pytest.raises(CheckpointError, match="not a readable PyTorch checkpoint"):
+        load_face_model("adaface", cut, "cpu")
+    junk = tmp_path / "junk.ckpt"
+    junk.write_bytes(os.urandom(4096))
+    with pytest.raises(CheckpointError, match="not a readable"):
+        load_face_model("adaface", junk, "cpu")
+    empty = tmp_path / "empty.ckpt"
+    empty.write_bytes(b"")
+    with pytest.raises(CheckpointError, match="empty"):
+        load_face_model("adaface", empty, "cpu")
+    with pytest.raises(CheckpointError, match="not found"):
+        load_face_model("adaface", tmp_path / "nope.ckpt", "cpu")
+    with pytest.raises(CheckpointError, match="needs a checkpoint"):
+        load_face_model("adaface-ir50", None, "cpu")
+    with pytest.raises(CheckpointError, match="IResNet-18, not the IResNet-50"):
+        load_face_model("adaface-ir50", good, "cpu")
+    other = tmp_path / "other.pt"
+    torch.save({"conv.weight": torch.zeros(3)}, other)
+    with pytest.raises(CheckpointError, match="no backbone weights"):
+        load_face_model("adaface", other, "cpu")
+    broken = {f"model.{k}": v for k, v in ir18.state_dict().items()}
+    broken["model.output_layer.3.weight"] = torch.zeros(512, 10)
+    torch.save({"state_dict": broken}, other)
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_face_model("adaface", other, "cpu")

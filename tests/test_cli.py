@@ -1,0 +1,119 @@
+"""`fame explain`: the output contract, reproducibility from the saved crops, bad inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from fame_desktop.cli import main
+from fame_desktop.core.fame import FameParams
+from fame_desktop.core.images import load_image
+from fame_desktop.core.verification import MAP_KEYS, explain_pair
+
+ITER = 4
+
+
+@pytest.fixture(scope="module")
+def explained(tmp_path_factory, data_dir):
+    out = tmp_path_factory.mktemp("explain") / "case1"
+    code = main(["explain", str(data_dir / "obama.jpg"), str(data_dir / "obama2.jpg"), "--out", str(out),
+                 "-T", str(ITER), "--epsilon", "0", "--quiet", "--device", "cpu"])
+    assert code == 0
+    return out, json.loads((out / "result.json").read_text())
+
+
+def test_result_json_holds_the_contract(explained, data_dir):
+    out, r = explained
+    assert r["format"] == "fame-desktop/explain" and r["format_version"] == 1
+    assert 0.6 < r["similarity"] < 0.8
+    assert r["model"]["key"] == "arcface-mbf" and "non-commercial" in r["model"]["licence"]
+    assert r["model"]["input_convention"].startswith("112×112 RGB")
+    assert r["model"]["provenance"]["package_version"]
+    fame = r["parameters"]["fame"]
+    assert fame["iterations"] == ITER and fame["epsilon"] == 0 and fame["step_size"] == pytest.approx(1 / 255)
+    assert r["parameters"]["maps"]["blur_kernel"] == 49 and r["parameters"]["maps"]["normalisation"] == "minmax"
+    for side, name in (("gallery", "obama.jpg"), ("probe", "obama2.jpg")):
+        inp = r["inputs"][side]
+        raw = (data_dir / name).read_bytes()
+        assert inp["sha256"] == hashlib.sha256(raw).hexdigest() and inp["file_size"] == len(raw)
+        assert inp["face"]["probability"] > 0.99 and len(inp["face"]["landmarks"]) == 5
+        assert np.array(inp["alignment"]["matrix"]).shape == (2, 3)
+        crop_bytes = (out / inp["crop"]).read_bytes()
+        assert inp["crop_png_sha256"] == hashlib.sha256(crop_bytes).hexdigest()
+    assert r["versions"]["torch"] == torch.__version__ and r["versions"]["device"] == "cpu"
+    assert set(r["timings_s"]) >= {"load_detect_align", "model_load", "fame"}
+    assert set(r["maps"]) == set(MAP_KEYS)
+
+
+def test_map_files(explained):
+    out, r = explained
+    for key, info in r["maps"].items():
+        m = np.load(out / info["map"])
+        raw = np.load(out / info["raw"])
+        assert m.shape == (112, 112) and m.dtype == np.float32 and m.min() >= 0 and m.max() == pytest.approx(1)
+        assert raw.shape == (3, 112, 112) and raw.dtype == np.float32
+        assert 0 < np.abs(raw).max() <= ITER / 255 + 1e-6
+        assert (out / info["overlay"]).stat().st_size > 1000
+        assert info["iterations"] == ITER
+
+
+def test_a_run_is_reproducible_from_the_saved_crops(explained, face_model):
+    out, r = explained
+    g = load_image(out / "crops" / "gallery.png").rgb
+    p = load_image(out / "crops" / "probe.png").rgb
+    again = explain_pair(face_model, g, p, FameParams(iterations=ITER, epsilon=0))
+    assert again.similarity == pytest.approx(r["similarity"], abs=1e-6)
+    for key in MAP_KEYS:
+        assert np.allclose(again.delta(key), np.load(out / "raw" / f"{key}.npy"), atol=1e-5)
+
+
+def _run_cli(args, capsys):
+    code = main(args)
+    err = capsys.readouterr().err.strip()
+    return code, err
+
+
+def test_bad_inputs_exit_2_with_one_line(tmp_path, data_dir, capsys):
+    ok = str(data_dir / "obama2.jpg")
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a photo")
+    blank = tmp_path / "blank.png"
+    from PIL import Image
+
+    Image.new("RGB", (300, 300), (120, 130, 140)).save(blank)
+    bad_ckpt = tmp_path / "model.ckpt"
+    bad_ckpt.write_bytes(b"\x00" * 100)
+    cases = [
+        ([str(tmp_path / "missing.jpg"), ok], "not found"),
+        ([str(text), ok], "not an image"),
+        ([ok, str(blank)], "no face found"),
+        ([ok, ok, "--probe-face", "3"], "face index 3 out of range"),
+        ([ok, ok, "--model", "adaface-ir50", "--checkpoint", str(bad_ckpt)], "not a readable PyTorch checkpoint"),
+    ]
+    for argv, reason in cases:
+        code, err = _run_cli(["explain", *argv, "--out", str(tmp_path / "o"), "-T", "1", "-q"], capsys)
+        assert code == 2, argv
+        assert reason in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "o" / "result.json").exists()
+
+
+def test_console_script_runs_in_a_fresh_process(tmp_path, data_dir):
+    out = tmp_path / "sub"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "fame_desktop.cli", "explain", str(data_dir / "obama.jpg"),
+         str(data_dir / "biden.jpg"), "--out", str(out), "-T", "2", "--epsilon", "0", "-q"],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "similarity" in proc.stdout
+    r = json.loads((out / "result.json").read_text())
+    assert -0.2 < r["similarity"] < 0.2
+    assert Path(out / "maps" / "probe_dissimilar.npy").exists()
