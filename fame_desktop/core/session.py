@@ -1,0 +1,163 @@
+"""A comparison case: the two inputs, the model, parameters, results, notes and audit log.
+
+The GUI shows a session and the report writes one; both change it only through these
+methods, so every step that matters lands in the append-only audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Optional
+
+from .attribution import MapSettings
+from .fame import FameParams
+from .models.registry import DEFAULT_FACE_MODEL
+from .pipeline import FaceInput
+from .verification import PairExplanation
+
+ROLES = ("gallery", "probe")
+
+
+def now_iso() -> str:
+    """Local time with its UTC offset, to the second."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@dataclass
+class CaseInfo:
+    case_id: str = ""
+    exhibit_gallery: str = ""
+    exhibit_probe: str = ""
+    examiner: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A decision threshold and where it comes from (a cosine score is not evidence strength)."""
+
+    value: float
+    source: str
+
+    def __post_init__(self):
+        if not -1.0 <= self.value <= 1.0:
+            raise ValueError(f"a cosine threshold lies in [-1, 1], got {self.value}")
+        if not self.source.strip():
+            raise ValueError("a threshold needs its source (data set, procedure, who set it)")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    time: str
+    action: str
+    details: dict = field(default_factory=dict)
+
+
+class AuditLog:
+    """Append-only record of what was done, when, with which files and parameters."""
+
+    def __init__(self, entries: tuple[AuditEntry, ...] | list[AuditEntry] = ()):
+        self._entries: list[AuditEntry] = list(entries)
+
+    def record(self, action: str, **details) -> AuditEntry:
+        entry = AuditEntry(time=now_iso(), action=action, details=details)
+        self._entries.append(entry)
+        return entry
+
+    @property
+    def entries(self) -> tuple[AuditEntry, ...]:
+        return tuple(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def to_list(self) -> list[dict]:
+        return [asdict(e) for e in self._entries]
+
+    @classmethod
+    def from_list(cls, items: list[dict]) -> "AuditLog":
+        return cls([AuditEntry(time=i["time"], action=i["action"], details=dict(i.get("details", {})))
+                    for i in items])
+
+
+@dataclass
+class ComparisonSession:
+    case: CaseInfo = field(default_factory=CaseInfo)
+    audit: AuditLog = field(default_factory=AuditLog)
+    model_key: str = DEFAULT_FACE_MODEL
+    checkpoint: Optional[str] = None
+    device: str = "auto"
+    params: FameParams = field(default_factory=FameParams)
+    map_settings: MapSettings = field(default_factory=MapSettings)
+    threshold: Optional[Threshold] = None
+    inputs: dict[str, FaceInput] = field(default_factory=dict)
+    explanation: Optional[PairExplanation] = None
+    model_info: Optional[dict] = None  # FaceModel.describe() of the model that produced `explanation`
+    created: str = field(default_factory=now_iso)
+
+    @property
+    def gallery(self) -> Optional[FaceInput]:
+        return self.inputs.get("gallery")
+
+    @property
+    def probe(self) -> Optional[FaceInput]:
+        return self.inputs.get("probe")
+
+    @property
+    def ready(self) -> bool:
+        return all(r in self.inputs for r in ROLES)
+
+    def set_input(self, face_input: FaceInput) -> None:
+        """Put a prepared photograph in its slot; any previous result no longer applies."""
+        if face_input.role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, got {face_input.role!r}")
+        self.inputs[face_input.role] = face_input
+        self.explanation = None
+        self.model_info = None
+        self.audit.record(
+            f"load {face_input.role}", file=face_input.image.source, sha256=face_input.image.sha256,
+            faces_found=len(face_input.faces), face_index=face_input.face_index,
+            manual_landmarks=face_input.face.manual,
+        )
+
+    def set_parameters(self, params: FameParams | None = None, map_settings: MapSettings | None = None) -> None:
+        if params is not None and params != self.params:
+            self.params = params
+            self.audit.record("set FAME parameters", **params.describe())
+        if map_settings is not None and map_settings != self.map_settings:
+            self.map_settings = map_settings
+            self.audit.record("set map settings", **map_settings.describe())
+
+    def set_model(self, key: str, checkpoint: str | None = None, device: str = "auto") -> None:
+        if (key, checkpoint, device) != (self.model_key, self.checkpoint, self.device):
+            self.model_key, self.checkpoint, self.device = key, checkpoint, device
+            self.explanation = None
+            self.model_info = None
+            self.audit.record("choose model", model=key, checkpoint=checkpoint, device=device)
+
+    def set_threshold(self, threshold: Threshold | None) -> None:
+        self.threshold = threshold
+        self.audit.record("set threshold", value=None if threshold is None else threshold.value,
+                          source=None if threshold is None else threshold.source)
+
+    def set_case(self, **fields) -> None:
+        changed = {k: v for k, v in fields.items() if getattr(self.case, k) != v}
+        if changed:
+            self.case = replace(self.case, **changed)
+            self.audit.record("edit case details", **{k: v for k, v in changed.items() if k != "notes"},
+                              **({"notes_changed": True} if "notes" in changed else {}))
+
+    def set_explanation(self, explanation: PairExplanation, model_info: dict) -> None:
+        self.explanation = explanation
+        self.model_info = model_info
+        run = explanation.run
+        self.audit.record(
+            "FAME run finished" if not run.cancelled else "FAME run cancelled",
+            similarity=round(explanation.similarity, 6), model=model_info.get("key"),
+            checkpoint_sha256=model_info.get("provenance", {}).get("sha256"),
+            gallery_sha256=self.gallery.image.sha256 if self.gallery else None,
+            probe_sha256=self.probe.image.sha256 if self.probe else None,
+            parameters=run.params.describe(), iterations=[int(i) for i in run.iterations],
+            seconds=round(run.elapsed, 3),
+        )

@@ -1,0 +1,34 @@
+"""The comparison session: inputs, parameters and results all land in the append-only audit log."""
+
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+
+from fame_desktop.core.fame import FameParams
+from fame_desktop.core.session import AuditLog, ComparisonSession, Threshold
+
+
+def test_session_records_every_step(face_inputs):
+    s = ComparisonSession()
+    g, p = face_inputs["obama"], face_inputs["obama2"]
+    s.set_input(g)
+    assert not s.ready
+    s.set_input(replace(p, role="probe"))
+    assert s.ready and s.probe.image.sha256 == p.image.sha256
+    s.set_parameters(FameParams(iterations=10))
+    s.set_parameters(FameParams(iterations=10))  # unchanged: not logged again
+    s.set_threshold(Threshold(0.3, "examiner's choice for this demo"))
+    s.set_case(case_id="C-1", notes="first look")
+    actions = [e.action for e in s.audit.entries]
+    assert actions == ["load gallery", "load probe", "set FAME parameters", "set threshold", "edit case details"]
+    assert s.audit.entries[0].details["sha256"] == g.image.sha256
+    assert datetime.fromisoformat(s.audit.entries[0].time).tzinfo is not None
+    assert AuditLog.from_list(s.audit.to_list()).to_list() == s.audit.to_list()
+
+
+def test_threshold_needs_a_source_and_a_cosine_range():
+    with pytest.raises(ValueError, match="source"):
+        Threshold(0.3, " ")
+    with pytest.raises(ValueError, match="-1, 1"):
+        Threshold(1.5, "x")
