@@ -98,8 +98,12 @@ def test_bad_inputs_exit_2_with_one_line(tmp_path, data_dir, capsys):
         ([ok, ok, "--probe-face", "3"], "face index 3 out of range"),
         ([ok, ok, "--model", "adaface-ir50", "--checkpoint", str(bad_ckpt)], "not a readable PyTorch checkpoint"),
     ]
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    cases.append(([ok, ok, "--out", str(blocker / "sub")], "cannot write"))
     for argv, reason in cases:
-        code, err = _run_cli(["explain", *argv, "--out", str(tmp_path / "o"), "-T", "1", "-q"], capsys)
+        out = [] if "--out" in argv else ["--out", str(tmp_path / "o")]
+        code, err = _run_cli(["explain", *argv, *out, "-T", "1", "-q"], capsys)
         assert code == 2, argv
         assert reason in err and len(err.splitlines()) == 1, err
     assert not (tmp_path / "o" / "result.json").exists()

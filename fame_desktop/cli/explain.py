@@ -32,6 +32,7 @@ def run(args) -> int:
     from ..core.device import select_device
     from ..core.explain_output import write_explain_dir
     from ..core.faces import FaceDetector
+    from ..core.io_utils import ensure_dir
     from ..core.models import load_face_model
     from ..core.pipeline import prepare_face
     from ..core.verification import explain_pair
@@ -39,6 +40,7 @@ def run(args) -> int:
     params = fame_params(args)
     settings = map_settings(args)
     model_key = "adaface" if args.checkpoint and args.model == DEFAULT_FACE_MODEL else args.model
+    ensure_dir(args.out)  # an unwritable folder fails before minutes of work, not after
     timings: dict[str, float] = {}
     t = time.perf_counter()
     device = select_device(args.device)
