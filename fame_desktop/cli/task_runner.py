@@ -89,12 +89,7 @@ def run_task(task, args, images: dict[str, str], options: dict, target_keys: lis
 
 
 def builtin_task(key: str):
-    """A built-in task straight from its module (the CLI works even if discovery is broken)."""
-    from ..tasks.registry import default_registry
-
-    registry = default_registry()
-    if key in registry.tasks:
-        return registry.get(key)
+    """A built-in task straight from its module: the CLI does not import third-party plugins."""
     from ..tasks import feature_map, imagenet
 
     return {"imagenet-classification": imagenet.ImageNetClassificationTask,

@@ -124,7 +124,7 @@ class Task(ABC):
         return ReportSection(
             title=self.title, headline=result.analysis.headline,
             facts=[("Model", str(result.model.get("name", result.model.get("key", "")))),
-                   ("FAME", ", ".join(f"{k} {v}" for k, v in result.run.params.describe().items())),
+                   ("FAME", fame_summary(result.run.params)),
                    ("Maps", settings.describe()["blur"] + f", {settings.normalisation} normalisation")],
             tables=[Table(("target", "label", "iterations", "stop", f"{self.score_label} before",
                            f"{self.score_label} after"), rows, "FAME runs")],
@@ -135,6 +135,13 @@ class Task(ABC):
     def describe(self) -> dict:
         return {"key": self.key, "title": self.title, "description": self.description,
                 "inputs": [s.role for s in self.inputs], "api_version": self.api_version}
+
+
+def fame_summary(params: FameParams) -> str:
+    """One line of FAME parameters for reports, e.g. 'T = 500, η = 1/255, ε = 0.01'."""
+    eta = f"{params.step_size * 255:g}/255"
+    extra = (", clamped to [0, 1]" if params.clamp else "") + (", cosine norms detached" if params.detach_norms else "")
+    return f"T = {params.iterations}, η = {eta}, ε = {params.epsilon:g}{' (off)' if params.epsilon == 0 else ''}{extra}"
 
 
 def _fmt(v) -> str:

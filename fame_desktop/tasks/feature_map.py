@@ -18,7 +18,7 @@ from ..core.images import LoadedImage
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL
 from ..core.pipeline import prepare_face
 from ..core.receptive_field import cell_figures, summarise_rows
-from .base import Task
+from .base import Task, fame_summary
 from .face_verification import face_prepared_input
 from .figures import cell_mosaic, grid_figure
 from .models import face_model_choices, imagenet_model_choices, is_face_model, load_model_by_key, model_input_size
@@ -122,7 +122,7 @@ class FeatureMapTask(Task):
         section = ReportSection(
             title=self.title, headline=result.analysis.headline,
             facts=[("Model", str(result.model.get("name", ""))), ("Layer", grid.layer),
-                   ("FAME", ", ".join(f"{k} {v}" for k, v in result.run.params.describe().items())),
+                   ("FAME", fame_summary(result.run.params)),
                    ("Maps", settings.describe()["blur"])],
             paragraphs=["Each cell's map is the input change FAME made to lower that cell's activation "
                         "magnitude Σ_c |a[c, k]|; the white box is the cell's nominal area, the patch a "
@@ -135,9 +135,11 @@ class FeatureMapTask(Task):
         for key, f in result.measurements["cells"].items():
             if not f.get("empty"):
                 rows.append((key, f"{f['mass_outside']:.1%}", "{:+.2f}, {:+.2f}".format(*f["offset_cells"]),
+                             "{:.1f} × {:.1f}".format(*f["extent_50_cells"]),
                              "{:.1f} × {:.1f}".format(*f["extent_90_cells"])))
         section.tables.append(Table(("cell", "mass outside nominal area", "centre offset (cells, x, y)",
-                                     "90 % extent (cells, w × h)"), tuple(rows), "Receptive field per cell"))
+                                     "50 % extent (cells)", "90 % extent (cells)"), tuple(rows),
+                                    "Receptive field per cell (raw |gray(Δx)|; extents w × h in cell sizes)"))
         return section
 
 

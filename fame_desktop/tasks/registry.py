@@ -22,6 +22,7 @@ from .base import PLUGIN_API_VERSION, Task
 
 GROUP = "fame_desktop.plugins"
 log = logging.getLogger("fame_desktop.plugins")
+log.addHandler(logging.NullHandler())  # the app decides where logs go; never Python's stderr fallback
 
 
 class TaskNotFound(FameError):

@@ -136,3 +136,35 @@ class ExplainJob:
                             analysis=self.analysis, targets=self.targets, run=run, options=dict(self.options))
         result.measurements = self.task.measure(result)
         return result
+
+
+def merge_results(task: "Task", results: list[TaskResult]) -> TaskResult:
+    """Several runs of one task on the same inputs and parameters as one result, e.g. the cells a
+    user computed one click at a time; a later run of the same target replaces an earlier one."""
+    if not results:
+        raise ValueError("nothing to merge")
+    first = results[0]
+    for r in results[1:]:
+        if r.task != first.task or r.run.params != first.run.params or r.options != first.options:
+            raise ValueError("only runs of the same task with the same parameters and options can be merged")
+        if any(r.inputs[k].input_png() != first.inputs[k].input_png() for k in first.inputs):
+            raise ValueError("only runs on the same inputs can be merged")
+    rows: dict[str, tuple[TaskResult, int]] = {}
+    for r in results:
+        for i, key in enumerate(r.keys):
+            rows[key] = (r, i)
+    picks = list(rows.values())
+
+    def stack(name):
+        return np.stack([getattr(r.run, name)[i] for r, i in picks])
+
+    run = FameRun(delta=stack("delta"), iterations=stack("iterations"),
+                  stop_reasons=[r.run.stop_reasons[i] for r, i in picks],
+                  initial_loss=stack("initial_loss"), final_loss=stack("final_loss"),
+                  initial_score=stack("initial_score"), final_score=stack("final_score"),
+                  elapsed=sum(r.run.elapsed for r in results), cancelled=any(r.run.cancelled for r in results),
+                  params=first.run.params)
+    merged = TaskResult(task=first.task, model=first.model, inputs=first.inputs, analysis=first.analysis,
+                        targets=tuple(r.targets[i] for r, i in picks), run=run, options=first.options)
+    merged.measurements = task.measure(merged)
+    return merged

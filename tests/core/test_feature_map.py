@@ -76,6 +76,7 @@ def test_receptive_field_figures_on_known_maps():
     f2 = receptive_field_figures(m2, box)
     assert f2["mass_outside"] == pytest.approx(1.0) and f2["offset_cells"] == pytest.approx([0, 1.5])
     assert f2["extent_90_cells"][0] == pytest.approx(1.8, abs=0.06)
+    assert f2["extent_50_cells"] == pytest.approx([1.0, 1.0], abs=0.06)
     assert receptive_field_figures(np.zeros((8, 8)), (0, 0, 4, 4))["empty"]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -21,8 +23,7 @@ def test_task_matches_explain_pair(face_model, face_inputs):
     assert options == {"gallery_face": 0, "probe_face": 0}
     gallery = face_inputs["obama"]
     probe = face_inputs["biden"]
-    inputs = {"gallery": face_prepared_input(gallery), "probe": face_prepared_input(probe.__class__(
-        role="probe", image=probe.image, faces=probe.faces, face=probe.face, face_index=0, aligned=probe.aligned))}
+    inputs = {"gallery": face_prepared_input(gallery), "probe": face_prepared_input(replace(probe, role="probe"))}
     analysis = task.analyse(face_model, inputs, options)
     assert [t.key for t in analysis.defaults()] == list(MAP_KEYS)
     params = FameParams(iterations=3, epsilon=0, detach_norms=True)

@@ -4,6 +4,7 @@ nominal area — for the ImageNet default and for the embedded face model; CLI c
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -93,3 +94,28 @@ def test_layer_choice(capsys):
     assert task.target(analysis, "13,0").key == "cell_r13_c0"
     with pytest.raises(Exception, match="nothing to explain called 'cell_r14_c0'"):
         task.target(analysis, "14,0")
+
+
+def test_cells_computed_one_click_at_a_time_merge_into_one_result(face_model, face_inputs):
+    """The GUI computes a clicked cell at once and may 'compute all' later: results merge."""
+    from fame_desktop.tasks import merge_results
+    from fame_desktop.tasks.face_verification import face_prepared_input
+
+    task = FeatureMapTask()
+    options = task.resolve_options({}, face_model)
+    inputs = {"image": replace(face_prepared_input(face_inputs["obama"]), role="image")}
+    analysis = task.analyse(face_model, inputs, options)
+    params = FameParams(iterations=1, epsilon=0)
+
+    def run(keys):
+        return task.plan(face_model, inputs, analysis, [task.target(analysis, k) for k in keys], params,
+                         options).run()
+
+    a, b, both = run(["0,3"]), run(["6,6", "0,3"]), run(["0,3", "6,6"])
+    merged = merge_results(task, [a, b])
+    assert merged.keys == ("cell_r0_c3", "cell_r6_c6")
+    assert np.allclose(merged.run.delta, both.run.delta, atol=1e-6)
+    assert set(merged.measurements["cells"]) == {"cell_r0_c3", "cell_r6_c6"}
+    with pytest.raises(ValueError, match="same parameters"):
+        merge_results(task, [a, task.plan(face_model, inputs, analysis, [task.target(analysis, "1,1")],
+                                          FameParams(iterations=2, epsilon=0), options).run()])
