@@ -14,11 +14,11 @@ import sys
 from .. import __version__
 from ..core.errors import FameError
 
-SUBCOMMANDS = ("explain",)
+SUBCOMMANDS = ("explain", "classify", "featuremap", "plugins")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fame", description="FAME explanations for face comparison.")
+    parser = argparse.ArgumentParser(prog="fame", description="FAME explanations: face comparison and task plugins.")
     parser.add_argument("--version", action="version", version=f"fame-desktop {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:

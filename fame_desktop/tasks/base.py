@@ -1,0 +1,148 @@
+"""The task plugin interface: FAME is one procedure, a task supplies its loss and its views.
+
+A task is driven in the same order by the GUI, the CLI and the report:
+
+    model    = task.load_model(key, weights, device)        # one of task.models()
+    options  = task.resolve_options(user_values, model)     # task.options(model) describes them
+    inputs   = {slot.role: task.prepare(model, slot.role, image, options) for slot in task.inputs}
+    analysis = task.analyse(model, inputs, options)          # headline + what can be explained
+    job      = task.plan(model, inputs, analysis, targets, params, options)
+    result   = job.run(on_progress, should_cancel)          # in a worker; rows ↔ job.targets
+    task.views(result, settings)   → maps to show          (settings: task.default_map_settings)
+    task.report_section(result, settings) → ReportSection  (Qt-free)
+
+Narrow hooks to implement: models, load_model, prepare, analyse, objective; the rest has
+working defaults. Nothing here imports Qt; tasks may import `fame_desktop.core`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Sequence
+
+from ..core.attribution import MapSettings
+from ..core.fame import FameParams, Objective
+from ..core.images import LoadedImage
+from ..core.map_scaling import scaled_map_settings
+from ..core.overlay import overlay
+from .models import model_input_size
+from .report_section import Figure, ReportSection, Table
+from .result import ExplainJob, TaskResult
+from .types import Analysis, InputSlot, MapView, ModelChoice, OptionSpec, PreparedInput, Target, TaskOptionError
+
+PLUGIN_API_VERSION = 1
+
+
+class Task(ABC):
+    """Base class of every task. Subclasses set the class attributes and the abstract hooks."""
+
+    api_version: int = PLUGIN_API_VERSION  # the interface version the task was written for
+    key: str = ""              # stable id, e.g. "imagenet-classification"
+    title: str = ""            # shown in the mode selector
+    description: str = ""
+    inputs: tuple[InputSlot, ...] = ()
+    score_label: str = "score"  # what FameProgress.score means, for the progress display
+    order: int = 100           # position in the mode selector (built-ins 0–20)
+
+    # -- models ---------------------------------------------------------------------------
+    @abstractmethod
+    def models(self) -> list[ModelChoice]:
+        """Every model the task offers, with availability (cheap: no weights are read)."""
+
+    @property
+    def default_model(self) -> str:
+        available = [m.key for m in self.models() if m.available]
+        return available[0] if available else self.models()[0].key
+
+    @abstractmethod
+    def load_model(self, key: str, weights: str | None = None, device: str = "auto"):
+        """An eval-mode nn.Module taking (B, 3, S, S) RGB in [0, 1]; `describe()` → JSON-ready dict."""
+
+    # -- options --------------------------------------------------------------------------
+    def options(self, model=None) -> list[OptionSpec]:
+        """Task settings (choices may depend on the model, e.g. its layers)."""
+        return []
+
+    def resolve_options(self, values: dict | None = None, model=None) -> dict:
+        """Defaults filled in, every value checked; unknown names refused."""
+        specs = {o.key: o for o in self.options(model)}
+        values = dict(values or {})
+        unknown = set(values) - set(specs)
+        if unknown:
+            raise TaskOptionError(f"{self.title}: unknown option(s) {', '.join(sorted(unknown))}")
+        return {k: (o.parse(values[k]) if values.get(k) is not None else o.default) for k, o in specs.items()}
+
+    # -- inputs and analysis --------------------------------------------------------------
+    @abstractmethod
+    def prepare(self, model, role: str, image: LoadedImage, options: dict) -> PreparedInput:
+        """Turn a loaded photograph into the model input of slot `role` (FameError if impossible)."""
+
+    @abstractmethod
+    def analyse(self, model, inputs: dict[str, PreparedInput], options: dict) -> Analysis:
+        """The model's answer before FAME (similarity, top-5, the cell grid) and the targets."""
+
+    def target(self, analysis: Analysis, key: str) -> Target:
+        """A target by key; tasks may accept keys beyond analysis.targets (e.g. any class)."""
+        return analysis.target(key)
+
+    # -- FAME -----------------------------------------------------------------------------
+    @abstractmethod
+    def objective(self, model, inputs: dict[str, PreparedInput], analysis: Analysis,
+                  targets: Sequence[Target], options: dict, params: FameParams) -> Objective:
+        """The loss for a batch whose row i starts from inputs[targets[i].role]: x̄ (B,3,S,S) → (loss, score)."""
+
+    def chunk_size(self, model, targets: Sequence[Target], options: dict) -> int | None:
+        """Most samples per optimisation batch (memory); None = all at once."""
+        return None
+
+    def plan(self, model, inputs: dict[str, PreparedInput], analysis: Analysis, targets: Sequence[Target],
+             params: FameParams = FameParams(), options: dict | None = None) -> ExplainJob:
+        options = self.resolve_options(options, model) if options is None else options
+        return ExplainJob(self, model, inputs, analysis, list(targets), params, options,
+                          self.chunk_size(model, targets, options))
+
+    def measure(self, result: TaskResult) -> dict:
+        """JSON-ready figures derived from the maps (e.g. receptive-field sizes); {} by default."""
+        return {}
+
+    # -- views and report -----------------------------------------------------------------
+    def default_map_settings(self, model=None) -> MapSettings:
+        """The paper's blur (49 / 7.7 at 112 px) scaled to the model's input size."""
+        return scaled_map_settings(model_input_size(model) if model is not None else 112)
+
+    def views(self, result: TaskResult, settings: MapSettings) -> list[MapView]:
+        maps = result.maps(settings)
+        return [MapView(t.key, t.label, t.role, maps[t.key], group=t.data.get("group", "")) for t in result.targets]
+
+    def report_section(self, result: TaskResult, settings: MapSettings) -> ReportSection:
+        """Headline, model, per-target table and each map over its input; tasks add their own parts."""
+        rows = tuple((k, v["label"], str(v["iterations"]), v["stop_reason"],
+                      _fmt(v["initial_score"]), _fmt(v["final_score"]))
+                     for k, v in result.per_target().items())
+        figures = [Figure(overlay(result.inputs[v.role].model_input, v.map, 0.5), f"{v.label} ({v.key})")
+                   for v in self.views(result, settings)]
+        return ReportSection(
+            title=self.title, headline=result.analysis.headline,
+            facts=[("Model", str(result.model.get("name", result.model.get("key", "")))),
+                   ("FAME", fame_summary(result.run.params)),
+                   ("Maps", settings.describe()["blur"] + f", {settings.normalisation} normalisation")],
+            tables=[Table(("target", "label", "iterations", "stop", f"{self.score_label} before",
+                           f"{self.score_label} after"), rows, "FAME runs")],
+            figures=figures,
+            caveats=["The maps explain this model's behaviour on this input; they are not evidence "
+                     "of what the image shows."])
+
+    def describe(self) -> dict:
+        return {"key": self.key, "title": self.title, "description": self.description,
+                "inputs": [s.role for s in self.inputs], "api_version": self.api_version}
+
+
+def fame_summary(params: FameParams) -> str:
+    """One line of FAME parameters for reports, e.g. 'T = 500, η = 1/255, ε = 0.01'."""
+    eta = f"{params.step_size * 255:g}/255"
+    extra = (", clamped to [0, 1]" if params.clamp else "") + (", cosine norms detached" if params.detach_norms else "")
+    return f"T = {params.iterations}, η = {eta}, ε = {params.epsilon:g}{' (off)' if params.epsilon == 0 else ''}{extra}"
+
+
+def _fmt(v) -> str:
+    return "–" if v is None else f"{v:.4g}"
