@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.engine.ready.connect(self._engine_ready)
-        self.engine.failed.connect(lambda e: self.messages.error("The compute engine could not start", e))
+        self.engine.failed.connect(self._engine_failed)
         self.engine.model_loading.connect(lambda key: self._model_status(f"Loading {key}…"))
         self.engine.model_ready.connect(self._model_ready)
         self.engine.model_failed.connect(self._model_failed)
@@ -154,6 +154,15 @@ class MainWindow(QMainWindow):
         self.inputs.detect_pending()
         self.statusBar().showMessage(f"Ready (engine started in {self.engine.ready_after:.1f} s)", 8000)
         self.update_actions()
+
+    def _engine_failed(self, error) -> None:
+        self.messages.error("The compute engine could not start", error)
+        text = f"The compute engine could not start: {error}"
+        self.statusBar().showMessage(text)
+        self.params._waiting.setText(text)
+        for role, st in self.inputs.state.items():
+            if st.image is not None:
+                self.slots[role].show_busy("Faces cannot be detected: the compute engine did not start.")
 
     def _model_choice_changed(self, initial: bool = False) -> None:
         key, ckpt, device = self.params.model_choice()

@@ -118,9 +118,9 @@ class ReviewPanel(QWidget):
         mix_row.setSpacing(4)
         mix_row.addWidget(self.blend_mode)
         mix_row.addWidget(self.wipe_mode)
-        mix_row.addWidget(QLabel("G"))
+        mix_row.addWidget(QLabel("Gallery"))
         mix_row.addWidget(self.mix, 1)
-        mix_row.addWidget(QLabel("P"))
+        mix_row.addWidget(QLabel("Probe"))
         grid.addLayout(mix_row, 2, 1)
         grid.addWidget(self.toggles["probe"], 2, 2)
         for c in range(3):

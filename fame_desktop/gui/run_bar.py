@@ -31,15 +31,15 @@ class RunBar(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
-        self.progress.setMinimumWidth(260)
+        self.progress.setMinimumWidth(300)
         self.status = QLabel("")
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.addWidget(self.run_button)
         lay.addWidget(self.cancel_button)
-        lay.addWidget(self.progress, 3)
-        lay.addWidget(self.status, 2)
+        lay.addWidget(self.progress, 2)
+        lay.addWidget(self.status, 3)
         self.pinned = False  # the status shows a run's outcome, not the idle hint
 
     def unpin(self) -> None:

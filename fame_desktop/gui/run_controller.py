@@ -58,7 +58,7 @@ class RunController(QObject):
         if not w.engine.is_ready:
             return "The compute engine is still starting"
         if not (w.model.ready and w.model.session.ready):
-            return "Load a gallery and a probe photograph with a face each"
+            return "Load a photograph with a face into each slot"
         if w.engine.model is None:
             return "The face model is not loaded (see Parameters)"
         return ""

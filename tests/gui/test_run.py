@@ -143,3 +143,24 @@ def test_crop_views_zoom_and_pan_together_and_blend(qtbot, window, data_dir):
     w.review.mix.setValue(25)
     shown = w.review.compare_view.image_item.image
     assert np.array_equal(shown[:, :28], s.probe.crop[:, :28]) and np.array_equal(shown[:, 28:], s.gallery.crop[:, 28:])
+
+
+def test_new_photo_or_closing_the_window_stops_a_run(qtbot, window, data_dir):
+    w = window
+    _loaded(qtbot, w, data_dir)
+    set_quick_run(w, iterations=300)
+    with qtbot.waitSignal(w.run.preview_shown, timeout=60_000):
+        w.run_bar.run_button.click()
+    with qtbot.waitSignal(w.run.cancelled, timeout=30_000):
+        drop_files(w.slots["probe"], [data_dir / "biden.jpg"])
+    stop = [e for e in w.model.session.audit.entries if e.action == "FAME run cancelled"][-1]
+    assert stop.details["reason"] == "a new probe photograph was loaded"
+    qtbot.waitUntil(lambda: w.score.similarity is not None and w.model.session.probe is not None
+                    and w.model.session.probe.image.name == "biden.jpg", timeout=60_000)
+    assert w.model.session.explanation is None
+    # a run still going when the window closes is stopped and joined, not left behind
+    with qtbot.waitSignal(w.run.preview_shown, timeout=60_000):
+        w.run_bar.run_button.click()
+    t0 = time.perf_counter()
+    w.close()
+    assert not w.runner.running and time.perf_counter() - t0 < 10
