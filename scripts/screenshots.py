@@ -33,22 +33,23 @@ def main() -> int:
 
     import numpy as np
     from PIL import Image
-    from PySide6.QtWidgets import QApplication
 
     from fame_desktop.gui.app import build_parser, create_window
 
+    from PySide6.QtCore import QEventLoop, QTimer
+
     def pump(seconds: float = 0.05) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            QApplication.processEvents()
-            time.sleep(0.005)
+        """Let the event loop run (idle, not busy: a busy loop would slow the FAME worker)."""
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
 
     def wait(cond, timeout: float = 120.0, what: str = "") -> None:
         end = time.monotonic() + timeout
         while not cond():
             if time.monotonic() > end:
                 raise TimeoutError(f"timed out waiting for {what}")
-            pump(0.02)
+            pump(0.05)
         pump(0.15)
 
     def shot(name: str, widget=None) -> None:
