@@ -59,10 +59,22 @@ def prepare_face(source: str | Path | LoadedImage, detector: FaceDetector, role:
     """
     image = source if isinstance(source, LoadedImage) else load_image(source)
     faces = tuple(detector.detect(image.rgb))
+    return build_face_input(image, faces, role, face_index, landmarks, no_face_hint(detector, image))
+
+
+def build_face_input(image: LoadedImage, faces: tuple[DetectedFace, ...] | list[DetectedFace], role: str,
+                     face_index: int = 0, landmarks: np.ndarray | None = None,
+                     no_face_note: str = "") -> FaceInput:
+    """Choose face `face_index` among already detected `faces` (or use `landmarks`) and align it.
+
+    Lets an interactive caller detect once and then switch faces or place landmarks
+    without running the detector again.
+    """
+    faces = tuple(faces)
     if landmarks is not None:
         face, index = manual_face(landmarks), -1
     else:
-        face = choose_face(list(faces), face_index, image.name, no_face_hint(detector, image))
+        face = choose_face(list(faces), face_index, image.name, no_face_note)
         index = face_index
     return FaceInput(role=role, image=image, faces=faces, face=face, face_index=index,
                      aligned=align_face(image.rgb, face.landmarks))

@@ -121,6 +121,16 @@ class ComparisonSession:
             manual_landmarks=face_input.face.manual,
         )
 
+    def clear_input(self, role: str, reason: str, **details) -> None:
+        """Empty a slot (e.g. its new photograph holds no usable face); its result no longer applies."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+        removed = self.inputs.pop(role, None)
+        self.explanation = None
+        self.model_info = None
+        self.audit.record(f"clear {role}", reason=reason,
+                          previous_sha256=removed.image.sha256 if removed else None, **details)
+
     def set_parameters(self, params: FameParams | None = None, map_settings: MapSettings | None = None) -> None:
         if params is not None and params != self.params:
             self.params = params

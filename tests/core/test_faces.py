@@ -128,3 +128,20 @@ def test_manual_landmarks_align_like_detected_ones(face_inputs):
     assert mf.manual and mf.contains(*fi.face.landmarks[2])
     assert np.array_equal(align_face(fi.image.rgb, mf.landmarks).crop, fi.crop)
     assert mf.describe()["probability"] is None
+
+
+def test_build_face_input_switches_faces_without_detecting_again(detector, data_dir):
+    from fame_desktop.core.images import encode_png
+    from fame_desktop.core.pipeline import build_face_input
+
+    image = load_image_bytes(encode_png(_two_face_photo(data_dir)), "pair.png")
+    faces = detector.detect(image.rgb)
+    first = build_face_input(image, faces, "probe", 0)
+    second = build_face_input(image, faces, "probe", 1)
+    assert second.face is faces[1] and second.face_index == 1
+    assert not np.array_equal(first.crop, second.crop)
+    manual = build_face_input(image, faces, "probe", landmarks=faces[1].landmarks)
+    assert manual.face.manual and manual.face_index == -1
+    assert np.array_equal(manual.crop, second.crop)
+    with pytest.raises(FaceNotFoundError, match="no face found, try"):
+        build_face_input(image, [], "probe", 0, no_face_note=", try")

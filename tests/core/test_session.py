@@ -32,3 +32,16 @@ def test_threshold_needs_a_source_and_a_cosine_range():
         Threshold(0.3, " ")
     with pytest.raises(ValueError, match="-1, 1"):
         Threshold(1.5, "x")
+
+
+def test_clearing_a_slot_drops_the_result_and_is_logged(face_inputs):
+    s = ComparisonSession()
+    s.set_input(face_inputs["obama"])
+    s.clear_input("gallery", "no face found", file="grey.png")
+    assert s.gallery is None and s.explanation is None
+    e = s.audit.entries[-1]
+    assert e.action == "clear gallery"
+    assert e.details == {"reason": "no face found", "previous_sha256": face_inputs["obama"].image.sha256,
+                         "file": "grey.png"}
+    with pytest.raises(ValueError, match="role"):
+        s.clear_input("suspect", "x")

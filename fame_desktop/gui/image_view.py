@@ -1,0 +1,134 @@
+"""A zoomable, pannable image view (pyqtgraph) with a placeholder text and a corner badge.
+
+Images are (H, W, 3) uint8 RGB arrays shown pixel for pixel in image coordinates:
+x to the right, y down, pixel (0, 0) covering [0, 1) × [0, 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtWidgets import QLabel, QSizePolicy
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+BACKGROUND = "#1e1f22"
+
+
+class ClickViewBox(pg.ViewBox):
+    """A ViewBox that reports left clicks in image coordinates; double-click fits the image."""
+
+    clicked = Signal(float, float)
+
+    def __init__(self):
+        super().__init__(lockAspect=True, invertY=True, enableMenu=False)
+
+    def mouseClickEvent(self, ev):  # noqa: N802 - pyqtgraph API
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            if ev.double():
+                self.autoRange(padding=0.02)
+                return
+            p = self.mapSceneToView(ev.scenePos())
+            self.clicked.emit(float(p.x()), float(p.y()))
+        else:
+            super().mouseClickEvent(ev)
+
+
+class ImageView(pg.GraphicsView):
+    clicked = Signal(float, float)  # image coordinates of a left click
+
+    def __init__(self, placeholder: str = "", parent=None):
+        super().__init__(parent, background=BACKGROUND)
+        self.setAcceptDrops(False)  # drops go to the slot that holds this view
+        self.viewport().setAcceptDrops(False)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(120, 120)
+        self.vb = ClickViewBox()
+        self.setCentralItem(self.vb)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item.setAutoDownsample(True)
+        self.vb.addItem(self.image_item)
+        self.vb.clicked.connect(self.clicked)
+        self._shape: tuple[int, int] | None = None
+        self._over_image = False
+
+        self.placeholder = QLabel(placeholder, self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.placeholder.setStyleSheet("color: #c8c8c8; font-size: 11pt; padding: 12px; background: transparent;")
+        self.badge = QLabel("", self)
+        self.badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.badge.setStyleSheet("color: white; background: rgba(0, 0, 0, 150); padding: 2px 6px;"
+                                 " border-radius: 3px; font-size: 9pt;")
+        self.badge.hide()
+
+    # content ----------------------------------------------------------------------------
+    def set_image(self, rgb: np.ndarray | None, keep_view: bool = True) -> None:
+        """Show an (H, W, 3) uint8 image; a new size (or keep_view=False) fits it in the view."""
+        if rgb is None:
+            self.image_item.clear()
+            self._shape = None
+            self.placeholder.show()
+            return
+        shape = rgb.shape[:2]
+        self.image_item.setImage(np.ascontiguousarray(rgb), autoLevels=False, levels=(0, 255))
+        self.image_item.setRect(QRectF(0, 0, shape[1], shape[0]))
+        if shape != self._shape or not keep_view:
+            self._shape = shape
+            self.fit()
+        self.placeholder.setVisible(bool(self.placeholder.text()) and self._over_image)
+
+    @property
+    def has_image(self) -> bool:
+        return self._shape is not None
+
+    def fit(self) -> None:
+        if self._shape is not None:
+            h, w = self._shape
+            self.vb.setRange(QRectF(0, 0, w, h), padding=0.02)
+
+    def set_placeholder(self, text: str, over_image: bool = False) -> None:
+        """Centred text; shown when there is no image, or over the image with over_image."""
+        self.placeholder.setText(text)
+        self._over_image = over_image
+        if over_image:
+            self.placeholder.setStyleSheet(
+                "color: white; font-size: 11pt; padding: 12px; background: rgba(20, 20, 20, 190);"
+                " border-radius: 6px;")
+        else:
+            self.placeholder.setStyleSheet("color: #c8c8c8; font-size: 11pt; padding: 12px; background: transparent;")
+        self.placeholder.setVisible(bool(text) and (over_image or self._shape is None))
+        self._place_labels()
+
+    def set_badge(self, text: str) -> None:
+        self.badge.setText(text)
+        self.badge.adjustSize()
+        self.badge.setVisible(bool(text))
+
+    def view_rect(self) -> QRectF:
+        return self.vb.viewRect()
+
+    # layout -----------------------------------------------------------------------------
+    def resizeEvent(self, ev):  # noqa: N802 - Qt API
+        super().resizeEvent(ev)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        if not hasattr(self, "badge"):  # pyqtgraph resizes once while constructing
+            return
+        r = self.rect()
+        if self._over_image:
+            w = min(r.width() - 20, 420)
+            self.placeholder.setFixedWidth(max(w, 100))
+            self.placeholder.adjustSize()
+            h = self.placeholder.heightForWidth(self.placeholder.width())
+            self.placeholder.setGeometry((r.width() - self.placeholder.width()) // 2,
+                                         (r.height() - h) // 2, self.placeholder.width(), h)
+        else:
+            self.placeholder.setMinimumWidth(0)
+            self.placeholder.setMaximumWidth(16777215)
+            self.placeholder.setGeometry(r)
+        self.badge.move(6, 6)

@@ -1,0 +1,205 @@
+"""Aligned crops side by side with their maps, a blend / wipe view between them, a colour bar.
+
+The three views share zoom and pan. Each face shows its similar map (e+), its
+dissimilar map (e−) or no map; `show_original` hides every overlay at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QRadioButton, QSlider, QToolButton, QVBoxLayout, QWidget,
+)
+
+from ..core.compare_views import blend, wipe, wipe_position
+from ..core.overlay import overlay
+from .colour_bar import ColourBar
+from .display_controls import DisplayControls
+from .image_view import ImageView
+
+KIND_LABELS = {"similar": "e+ similar", "dissimilar": "e− dissimilar", None: "no map"}
+
+
+class MapToggle(QWidget):
+    """Three exclusive buttons: e+ / e− / none for one face."""
+
+    changed = Signal()
+
+    def __init__(self, side: str, parent=None):
+        super().__init__(parent)
+        self.group = QButtonGroup(self)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        self.buttons = {}
+        tips = {"similar": "Evidence for the match: pixels that carry the similarity",
+                "dissimilar": "Evidence against the match: pixels that carry the dissimilarity",
+                None: "The aligned crop without a map"}
+        for kind in ("similar", "dissimilar", None):
+            b = QToolButton()
+            b.setText(KIND_LABELS[kind])
+            b.setCheckable(True)
+            b.setToolTip(f"{side.capitalize()}: {tips[kind]}")
+            b.setObjectName(f"{side}_{kind or 'none'}")
+            b.setStyleSheet("QToolButton { padding: 2px 8px; }"
+                            " QToolButton:checked { background: #3d8bfd; color: white; border: 1px solid #6aa5ff;"
+                            " border-radius: 3px; }")
+            self.group.addButton(b)
+            self.buttons[kind] = b
+            lay.addWidget(b)
+        lay.addStretch(1)
+        self.buttons["similar"].setChecked(True)
+        self.group.buttonToggled.connect(lambda _b, on: on and self.changed.emit())
+
+    def kind(self) -> str | None:
+        for kind, b in self.buttons.items():
+            if b.isChecked():
+                return kind
+        return None
+
+    def set_kind(self, kind: str | None) -> None:
+        self.buttons[kind].setChecked(True)
+
+
+class ReviewPanel(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.crops: dict[str, np.ndarray | None] = {"gallery": None, "probe": None}
+        self.maps: dict[str, np.ndarray] | None = None
+        self.caption = ""
+        self.captions: dict[str, str] = {}
+        self.show_original = False
+        self.views = {
+            "gallery": ImageView("Gallery face\n(aligned crop)"),
+            "probe": ImageView("Probe face\n(aligned crop)"),
+        }
+        self.compare_view = ImageView("Blend / wipe\nof both faces")
+        self.toggles = {side: MapToggle(side) for side in self.views}
+        for t in self.toggles.values():
+            t.changed.connect(self.render)
+        # shared zoom and pan
+        self.views["probe"].vb.setXLink(self.views["gallery"].vb)
+        self.views["probe"].vb.setYLink(self.views["gallery"].vb)
+        self.compare_view.vb.setXLink(self.views["gallery"].vb)
+        self.compare_view.vb.setYLink(self.views["gallery"].vb)
+        self.wipe_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((255, 255, 255), width=1))
+        self.compare_view.vb.addItem(self.wipe_line)
+        self.wipe_line.hide()
+
+        self.blend_mode = QRadioButton("Blend")
+        self.wipe_mode = QRadioButton("Wipe")
+        self.blend_mode.setChecked(True)
+        self.mix = QSlider(Qt.Orientation.Horizontal)
+        self.mix.setRange(0, 100)
+        self.mix.setValue(50)
+        self.mix.setToolTip("Left: gallery only · right: probe only")
+        self.blend_mode.toggled.connect(lambda _b: self._render_compare())
+        self.mix.valueChanged.connect(lambda _v: self._render_compare())
+        self.colour_bar = ColourBar()
+        self.controls = DisplayControls()
+        self.controls.display_changed.connect(self._display_changed)
+
+        titles = {"gallery": "Gallery · aligned face", "probe": "Probe · aligned face"}
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(3)
+        grid.addWidget(self._title(titles["gallery"]), 0, 0)
+        grid.addWidget(self._title("Compare"), 0, 1)
+        grid.addWidget(self._title(titles["probe"]), 0, 2)
+        grid.addWidget(self.views["gallery"], 1, 0)
+        grid.addWidget(self.compare_view, 1, 1)
+        grid.addWidget(self.views["probe"], 1, 2)
+        grid.addWidget(self.colour_bar, 1, 3)
+        grid.addWidget(self.toggles["gallery"], 2, 0)
+        mix_row = QHBoxLayout()
+        mix_row.setSpacing(4)
+        mix_row.addWidget(self.blend_mode)
+        mix_row.addWidget(self.wipe_mode)
+        mix_row.addWidget(QLabel("Gallery"))
+        mix_row.addWidget(self.mix, 1)
+        mix_row.addWidget(QLabel("Probe"))
+        grid.addLayout(mix_row, 2, 1)
+        grid.addWidget(self.toggles["probe"], 2, 2)
+        for c in range(3):
+            grid.setColumnStretch(c, 1)
+        grid.setRowStretch(1, 1)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        lay.addLayout(grid, 1)
+        lay.addWidget(self.controls)
+
+    @staticmethod
+    def _title(text: str) -> QLabel:
+        label = QLabel(f"<b>{text}</b>")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return label
+
+    # state ------------------------------------------------------------------------------
+    def set_crops(self, gallery: np.ndarray | None, probe: np.ndarray | None) -> None:
+        self.crops = {"gallery": gallery, "probe": probe}
+        self.render()
+        self._render_compare()
+
+    def set_maps(self, maps: dict | None, caption: str = "", captions: dict | None = None) -> None:
+        """{map key: (112, 112) float map in [0, 1]} or None; caption describes them (preview,
+        result), `captions` per map key where they differ."""
+        self.maps, self.caption, self.captions = maps, caption, dict(captions or {})
+        self.render()
+
+    def set_show_original(self, on: bool) -> None:
+        self.show_original = on
+        self.render()
+
+    def kind_for(self, side: str) -> str | None:
+        return None if self.show_original else self.toggles[side].kind()
+
+    def map_for(self, side: str) -> np.ndarray | None:
+        kind = self.kind_for(side)
+        if self.maps is None or kind is None:
+            return None
+        return self.maps.get(f"{side}_{kind}")
+
+    def _display_changed(self) -> None:
+        self.colour_bar.set_cmap(self.controls.colour_map())
+        self.render()
+
+    # drawing ----------------------------------------------------------------------------
+    def render(self) -> None:
+        alpha, cmap = self.controls.alpha(), self.controls.colour_map()
+        for side, view in self.views.items():
+            crop = self.crops[side]
+            m = self.map_for(side) if crop is not None else None
+            view.set_image(crop if m is None else overlay(crop, m, alpha, cmap))
+            if crop is None:
+                view.set_badge("")
+            elif self.show_original:
+                view.set_badge("original crop (no map)")
+            elif m is not None:
+                key = f"{side}_{self.kind_for(side)}"
+                view.set_badge(f"{KIND_LABELS[self.kind_for(side)]} · {self.captions.get(key, self.caption)}"
+                               .rstrip(" ·"))
+            else:
+                view.set_badge("no map yet" if self.maps is None else "no map")
+
+    def _render_compare(self) -> None:
+        g, p = self.crops["gallery"], self.crops["probe"]
+        if g is None or p is None:
+            self.compare_view.set_image(None)
+            self.compare_view.set_badge("")
+            self.wipe_line.hide()
+            return
+        t = self.mix.value() / 100.0
+        if self.blend_mode.isChecked():
+            self.compare_view.set_image(blend(g, p, t))
+            self.compare_view.set_badge(f"blend · {round((1 - t) * 100)} % gallery, {round(t * 100)} % probe")
+            self.wipe_line.hide()
+        else:
+            self.compare_view.set_image(wipe(g, p, t))
+            self.wipe_line.setPos(wipe_position(g.shape[1], t))
+            self.wipe_line.show()
+            self.compare_view.set_badge("wipe · probe left of the line, gallery right")

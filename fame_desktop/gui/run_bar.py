@@ -1,0 +1,67 @@
+"""Run / Cancel, the progress bar with iteration count and time left, and the run status."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
+
+
+def format_seconds(s: float) -> str:
+    s = max(0, int(round(s)))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def progress_text(iteration: int, total: int, elapsed: float) -> str:
+    """'Iteration 12 / 500 · ≤ 1:20 left'; the time left assumes every remaining iteration
+    runs (early stopping can only shorten it)."""
+    left = elapsed / max(iteration, 1) * (total - iteration)
+    return f"Iteration {iteration} / {total} · ≤ {format_seconds(left)} left"
+
+
+class RunBar(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.run_button = QPushButton("▶  Explain with FAME")
+        self.run_button.setToolTip("Run FAME on the two aligned faces (F5)")
+        self.run_button.setMinimumWidth(170)
+        self.cancel_button = QPushButton("■  Cancel")
+        self.cancel_button.setToolTip("Stop the run; the last complete result stays (Esc)")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.progress.setMinimumWidth(300)
+        self.status = QLabel("")
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        lay.addWidget(self.run_button)
+        lay.addWidget(self.cancel_button)
+        lay.addWidget(self.progress, 2)
+        lay.addWidget(self.status, 3)
+        self.pinned = False  # the status shows a run's outcome, not the idle hint
+
+    def unpin(self) -> None:
+        """Let the idle hint replace the last run's message (its result no longer applies)."""
+        if self.pinned:
+            self.pinned = False
+            self.reset_progress()
+            self.status.setToolTip("")
+
+    def set_running(self, running: bool) -> None:
+        self.pinned = True
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    def show_progress(self, iteration: int, total: int, elapsed: float, active: int, maps: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(iteration)
+        self.progress.setFormat(progress_text(iteration, total, elapsed))
+        self.status.setText(f"Running FAME: {active} of {maps} maps still changing." if active < maps else
+                            f"Running FAME on all {maps} maps.")
+
+    def reset_progress(self, text: str = "") -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat(text)

@@ -1,0 +1,95 @@
+"""The comparison's numbers: cosine similarity with the model that produced it, and the threshold."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+
+class ElidedLabel(QLabel):
+    """Plain text that ends in '…' when it does not fit (the full text is in the tooltip)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, ev):  # noqa: N802 - Qt API
+        super().resizeEvent(ev)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(self.width(), 10)))
+
+
+class ScorePanel(QWidget):
+    threshold_requested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.score_label = QLabel()
+        self.score_label.setTextFormat(Qt.TextFormat.RichText)
+        self.model_label = QLabel()
+        self.model_label.setStyleSheet("color: #8a8f98; font-size: 9pt;")
+        self.model_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.threshold_label = QLabel()
+        self.source_label = ElidedLabel()
+        self.source_label.setStyleSheet("color: #8a8f98;")
+        self.threshold_button = QPushButton("Threshold…")
+        self.threshold_button.setToolTip("Set a decision threshold and where it comes from")
+        self.threshold_button.clicked.connect(self.threshold_requested)
+        self.setToolTip("The cosine similarity of the two face embeddings. It is a model score, "
+                        "not a measure of evidential strength.")
+        top = QHBoxLayout()
+        top.setSpacing(16)
+        top.addWidget(self.score_label)
+        top.addWidget(self.threshold_label)
+        top.addWidget(self.source_label, 1)
+        top.addWidget(self.threshold_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        lay.setSpacing(0)
+        lay.addLayout(top)
+        lay.addWidget(self.model_label)
+        self.similarity: float | None = None
+        self.threshold = None
+        self.set_score(None)
+        self.set_threshold(None)
+
+    def set_score(self, similarity: float | None, model_name: str = "", note: str = "") -> None:
+        self.similarity = similarity
+        if similarity is None:
+            self.score_label.setText("<span style='font-size:14pt; color:#8a8f98'>Similarity —</span>")
+        else:
+            self.score_label.setText(f"<span style='font-size:14pt'>Similarity <b>{similarity:+.4f}</b></span>"
+                                     "<span style='color:#8a8f98'> cosine</span>")
+        text = (f"Face model: {model_name}. A cosine score is a model output, not a measure of "
+                "evidential strength." if model_name else note)
+        self.model_label.setText(text)
+        self.model_label.setToolTip(text)
+        self.set_threshold(self.threshold)
+
+    def set_threshold(self, threshold) -> None:
+        """A core.session.Threshold (value, source) or None."""
+        self.threshold = threshold
+        if threshold is None:
+            self.threshold_label.setText("<span style='color:#8a8f98'>Threshold: not set</span>")
+            self.threshold_label.setToolTip("")
+            self.source_label.set_full_text("")
+            return
+        verdict = ""
+        if self.similarity is not None:
+            above = self.similarity >= threshold.value
+            colour = "#5fd17a" if above else "#ffb547"
+            verdict = (f" · <b style='color:{colour}'>score {'≥' if above else '<'} threshold</b>")
+        self.threshold_label.setText(f"Threshold <b>{threshold.value:+.4f}</b>{verdict}")
+        self.source_label.set_full_text(f"· source: {threshold.source}")
+        self.threshold_label.setToolTip(f"Threshold {threshold.value:+.4f}\nSource: {threshold.source}")

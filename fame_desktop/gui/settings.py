@@ -1,0 +1,75 @@
+"""Settings that persist between runs, in an INI file under the user's config folder.
+
+Tests and scripts pass their own folder (or set FAME_DESKTOP_CONFIG_DIR), so they never
+read or change a real user's settings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+ENV_DIR = "FAME_DESKTOP_CONFIG_DIR"
+MAX_RECENT = 10
+
+
+def default_config_dir() -> Path:
+    env = os.environ.get(ENV_DIR)
+    if env:
+        return Path(env)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("fame-desktop", appauthor=False))
+
+
+class AppSettings:
+    """Typed access to the app's QSettings (INI format, one file)."""
+
+    def __init__(self, folder: str | Path | None = None):
+        self.folder = Path(folder) if folder is not None else default_config_dir()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / "settings.ini"
+        self._q = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def get(self, key: str, default, kind: type | None = None):
+        """The stored value converted to `kind` (default: the default's type); the default on junk."""
+        kind = kind or type(default)
+        raw = self._q.value(key, None)
+        if raw is None:
+            return default
+        try:
+            if kind is bool:
+                return raw if isinstance(raw, bool) else str(raw).strip().lower() in ("1", "true", "yes")
+            return kind(raw)
+        except (TypeError, ValueError):
+            return default
+
+    def set(self, key: str, value) -> None:
+        self._q.setValue(key, value)
+
+    def remove(self, key: str) -> None:
+        self._q.remove(key)
+
+    def get_bytes(self, key: str):
+        raw = self._q.value(key, None)
+        return raw if raw is not None and hasattr(raw, "size") else None
+
+    def sync(self) -> None:
+        self._q.sync()
+
+    # recent files ---------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        raw = self._q.value("recent/files", [])
+        items = [raw] if isinstance(raw, str) else list(raw or [])
+        return [str(p) for p in items if str(p)][:MAX_RECENT]
+
+    def add_recent_file(self, path: str) -> list[str]:
+        path = str(Path(path).resolve())
+        items = [path] + [p for p in self.recent_files() if p != path]
+        self._q.setValue("recent/files", items[:MAX_RECENT])
+        return items[:MAX_RECENT]
+
+    def clear_recent_files(self) -> None:
+        self._q.setValue("recent/files", [])

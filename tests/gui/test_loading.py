@@ -1,0 +1,145 @@
+"""Loading photographs: drops, several faces, no face, hand-placed landmarks, bad files, paste."""
+
+from __future__ import annotations
+
+import numpy as np
+from gui_helpers import click_image, drop_files, wait_for_pair
+from PIL import Image
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from fame_desktop.core.faces import ARCFACE_TEMPLATE
+from fame_desktop.core.images import sha256_file
+
+
+def test_dropping_two_photos_on_the_window_fills_both_slots(qtbot, window, data_dir):
+    w = window
+    assert drop_files(w, [data_dir / "obama.jpg", data_dir / "obama2.jpg"])
+    wait_for_pair(qtbot, w)
+    s = w.model.session
+    assert s.gallery.image.sha256 == sha256_file(data_dir / "obama.jpg")
+    assert s.probe.image.sha256 == sha256_file(data_dir / "obama2.jpg")
+    assert 0.6 < w.score.similarity < 0.8  # same person (METHOD.md: 0.66–0.72)
+    assert "+0.7" in w.score.score_label.text() and "MobileFaceNet" in w.score.model_label.text()
+    # crops side by side, photograph with its face box and probability
+    assert np.array_equal(w.review.views["gallery"].image_item.image, s.gallery.crop)
+    assert "1 face found (p 1.000)" in w.slots["gallery"].status.text()
+    assert "obama.jpg vs obama2.jpg" in w.windowTitle()
+    actions = [e.action for e in s.audit.entries]
+    assert "load gallery" in actions and "load probe" in actions
+    assert str((data_dir / "obama.jpg").resolve()) in w.settings.recent_files()
+    assert w.run_bar.run_button.isEnabled()
+
+
+def test_dropping_one_file_on_a_slot_fills_that_slot(qtbot, window, data_dir):
+    w = window
+    assert drop_files(w.slots["probe"], [data_dir / "biden.jpg"])
+    qtbot.waitUntil(lambda: w.model.session.probe is not None, timeout=60_000)
+    assert w.model.session.gallery is None
+    assert w.slots["probe"].file_label.text() == "biden.jpg"
+
+
+def test_clicking_the_second_face_uses_it(qtbot, window, two_face_png):
+    w = window
+    drop_files(w.slots["probe"], [two_face_png])
+    qtbot.waitUntil(lambda: w.model.session.probe is not None, timeout=60_000)
+    fi = w.model.session.probe
+    assert len(fi.faces) == 2 and fi.face_index == 0
+    assert "2 faces found" in w.slots["probe"].status.text()
+    first_crop = fi.crop.copy()
+    x1, y1, x2, y2 = fi.faces[1].box
+    click_image(qtbot, w.slots["probe"].view, (x1 + x2) / 2, (y1 + y2) / 2)
+    qtbot.waitUntil(lambda: w.model.session.probe.face_index == 1, timeout=5_000)
+    chosen = w.model.session.probe
+    assert chosen.face is fi.faces[1]
+    assert not np.array_equal(chosen.crop, first_crop)
+    assert np.array_equal(w.review.views["probe"].image_item.image, chosen.crop)
+    assert w.model.session.audit.entries[-2].action == "choose face"
+    assert "face 2 in use" in w.slots["probe"].status.text()
+
+
+def test_a_photo_without_a_face_says_so_and_accepts_hand_placed_landmarks(qtbot, window, grey_png):
+    w = window
+    slot = w.slots["gallery"]
+    drop_files(slot, [grey_png])
+    qtbot.waitUntil(lambda: slot.no_face, timeout=60_000)
+    assert "No face found" in slot.view.placeholder.text() and slot.view.placeholder.isVisible()
+    assert "No face found" in slot.status.text()
+    assert slot.landmark_button.isEnabled()
+    assert w.model.session.gallery is None
+    assert w.model.session.audit.entries[-1].action == "load gallery: no face found"
+
+    slot.landmark_button.click()
+    assert slot.view.placing and "LEFT EYE" in slot.view.badge.text()
+    points = ARCFACE_TEMPLATE * 1.5 + [100, 20]  # a plausible face layout inside the 400×300 image
+    for i, (x, y) in enumerate(points):
+        click_image(qtbot, slot.view, x, y)
+        if i < 4:
+            assert f"point {i + 2} of 5" in slot.view.badge.text()
+    qtbot.waitUntil(lambda: w.model.session.gallery is not None, timeout=5_000)
+    fi = w.model.session.gallery
+    assert fi.face.manual and fi.face_index == -1
+    assert np.abs(fi.face.landmarks - points).max() < 1.0  # clicks land where the user clicked
+    assert [e.action for e in w.model.session.audit.entries][-2:] == ["place landmarks by hand", "load gallery"]
+    assert "by hand" in slot.status.text()
+
+
+def test_escape_cancels_landmark_placing(qtbot, window, grey_png):
+    w = window
+    slot = w.slots["gallery"]
+    drop_files(slot, [grey_png])
+    qtbot.waitUntil(lambda: slot.no_face, timeout=60_000)
+    slot.landmark_button.click()
+    click_image(qtbot, slot.view, 50, 50)
+    w.act_escape.trigger()
+    assert not slot.view.placing and w.model.session.gallery is None
+    assert "No face found" in slot.view.placeholder.text()
+
+
+def test_a_bad_file_is_reported_and_loses_nothing(qtbot, window, data_dir, tmp_path):
+    w = window
+    drop_files(w.slots["gallery"], [data_dir / "obama.jpg"])
+    qtbot.waitUntil(lambda: w.model.session.gallery is not None, timeout=60_000)
+    before = w.model.session.gallery
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("this is not a photograph")
+    drop_files(w.slots["gallery"], [bad])
+    qtbot.waitUntil(lambda: len(w.messages.shown) == 1, timeout=10_000)
+    msg = w.messages.shown[0]
+    assert msg.level == "warning" and "notes.jpg" in msg.text and "not an image" in msg.text
+    assert "\n" not in msg.text  # one line, no traceback
+    assert w.model.session.gallery is before
+    assert w.slots["gallery"].image is before.image
+    assert "1 face found" in w.slots["gallery"].status.text()
+
+
+def test_three_files_on_the_window_are_refused_with_a_reason(qtbot, window, data_dir):
+    w = window
+    drop_files(w, [data_dir / n for n in ("obama.jpg", "obama2.jpg", "biden.jpg")])
+    qtbot.waitUntil(lambda: len(w.messages.shown) == 1, timeout=5_000)
+    assert "3 files" in w.messages.shown[0].text
+    assert w.inputs.state["gallery"].image is None
+
+
+def test_an_image_pasted_from_the_clipboard_is_loaded_and_hashed(qtbot, window, data_dir):
+    w = window
+    rgb = np.asarray(Image.open(data_dir / "obama2.jpg").convert("RGB")).copy()
+    h, wd = rgb.shape[:2]
+    QApplication.clipboard().setImage(QImage(rgb.data, wd, h, 3 * wd, QImage.Format.Format_RGB888).copy())
+    w.paste("probe")
+    qtbot.waitUntil(lambda: w.model.session.probe is not None, timeout=60_000)
+    fi = w.model.session.probe
+    assert fi.image.source.startswith("clipboard image pasted")
+    assert fi.image.format == "PNG" and np.array_equal(np.asarray(fi.image.rgb), rgb)  # lossless
+    assert len(fi.faces) == 1
+
+
+def test_recent_files_reload_into_a_slot(qtbot, window, data_dir):
+    w = window
+    w.inputs.load_path("gallery", str(data_dir / "biden.jpg"))
+    qtbot.waitUntil(lambda: w.model.session.gallery is not None, timeout=60_000)
+    recent = [a for a in w.slots["probe"].recent_menu.actions() if a.text() == "biden.jpg"]
+    assert recent
+    recent[0].trigger()
+    qtbot.waitUntil(lambda: w.model.session.probe is not None, timeout=60_000)
+    assert w.model.session.probe.image.sha256 == w.model.session.gallery.image.sha256
