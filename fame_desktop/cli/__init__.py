@@ -14,7 +14,7 @@ import sys
 from .. import __version__
 from ..core.errors import FameError
 
-SUBCOMMANDS = ("explain",)
+SUBCOMMANDS = ("explain", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from ..core.errors import ExportError
 from ..core.images import sha256_bytes
-from ..core.io_utils import atomic_write_bytes, check_target, target_exists
+from ..core.io_utils import atomic_writer, check_target, target_exists
 from ..core.session import ComparisonSession
 from .exports import exports_dir_for, write_exports
 from .facts import check_reportable, report_facts
 from .pdf import render_pdf
 
-__all__ = ["ReportOutput", "write_report", "report_targets", "exports_dir_for", "check_reportable",
+__all__ = ["ReportOutput", "write_report", "report_targets", "existing_targets", "check_report_target",
+           "exports_dir_for", "check_reportable",
            "report_facts", "render_pdf", "ExportError"]
 
 
@@ -41,6 +42,19 @@ def existing_targets(pdf_path: str | Path, exports: bool = True) -> list[Path]:
     return [t for t in report_targets(pdf_path, exports) if target_exists(t)]
 
 
+def check_report_target(pdf_path: str | Path, exports: bool = True, overwrite: bool = True) -> Path:
+    """ExportError unless the report (and its exports folder) can be written there."""
+    pdf = Path(pdf_path)
+    if pdf.suffix.lower() != ".pdf":
+        raise ExportError(f"{pdf}: a report file name must end in .pdf")
+    check_target(pdf, overwrite)
+    if not overwrite and (found := existing_targets(pdf, exports)):
+        raise ExportError(f"{found[0]}: already exists (not replaced)")
+    if exports and (folder := exports_dir_for(pdf)).exists() and not folder.is_dir():
+        raise ExportError(f"{folder}: exists and is not a folder")
+    return pdf
+
+
 def write_report(session: ComparisonSession, pdf_path: str | Path, exports: bool = True,
                  colour_map: str | None = None, opacity: float | None = None,
                  overwrite: bool = True) -> ReportOutput:
@@ -50,21 +64,18 @@ def write_report(session: ComparisonSession, pdf_path: str | Path, exports: bool
     Raises ExportError before writing anything when a target cannot be written, or
     exists and `overwrite` is False.
     """
-    pdf = Path(pdf_path)
-    if pdf.suffix.lower() != ".pdf":
-        raise ExportError(f"{pdf}: a report file name must end in .pdf")
-    check_target(pdf, overwrite)
-    if not overwrite and (found := existing_targets(pdf, exports)):
-        raise ExportError(f"{found[0]}: already exists (not replaced)")
+    pdf = check_report_target(pdf_path, exports, overwrite)
     facts = report_facts(session, colour_map=colour_map or session.view.get("colour_map", "jet"),
                          opacity=float(opacity if opacity is not None else session.view.get("opacity", 0.5)))
     data = render_pdf(session, facts)
-    atomic_write_bytes(pdf, data, overwrite)
     digest = sha256_bytes(data)
     folder = None
-    if exports:
-        folder = write_exports(session, facts, exports_dir_for(pdf), {"file": pdf.name, "sha256": digest},
-                               overwrite)
+    # the exports are completed inside the PDF's atomic write: if they fail, no PDF appears either
+    with atomic_writer(pdf, overwrite) as f:
+        f.write(data)
+        if exports:
+            folder = write_exports(session, facts, exports_dir_for(pdf), {"file": pdf.name, "sha256": digest},
+                                   overwrite)
     session.audit.record("write report", path=str(pdf), report_id=facts["report_id"], sha256=digest,
                          exports=None if folder is None else str(folder))
     return ReportOutput(pdf=pdf, report_id=facts["report_id"], sha256=digest, exports=folder)

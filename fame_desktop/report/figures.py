@@ -48,8 +48,16 @@ def enlarge(rgb: np.ndarray, scale: int) -> np.ndarray:
     return cv2.resize(np.ascontiguousarray(rgb), None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
 
 
+def greyed(rgb: np.ndarray) -> np.ndarray:
+    """Washed-out grey version: stands in for an empty map (no colour that could be read as values)."""
+    g = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)[..., None].astype(np.float32)
+    return np.clip(np.round(g * 0.45 + 140), 0, 255).astype(np.uint8).repeat(3, axis=2)
+
+
 def crop_overlay(crop: np.ndarray, m: np.ndarray, cmap: str, alpha: float, scale: int = 4) -> np.ndarray:
-    """(S·scale, S·scale, 3) the map over its crop."""
+    """(S·scale, S·scale, 3) the map over its crop; an all-zero map gives the greyed crop."""
+    if not np.any(m):
+        return greyed(enlarge(crop, scale))
     big_map = cv2.resize(np.asarray(m, np.float32), None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
     return overlay(enlarge(crop, scale), np.clip(big_map, 0, 1), alpha, cmap)
 
@@ -72,7 +80,9 @@ def photo_overlay(fi: FaceInput, m: np.ndarray, cmap: str, alpha: float, max_sid
     x1, y1, x2, y2 = region or footprint_region(fi)
     photo_map = warp_to_photo(m, fi.aligned.matrix, w, h)[y1:y2, x1:x2]
     mask = crop_footprint(fi.aligned.matrix, w, h)[y1:y2, x1:x2]
-    img = overlay(fi.image.rgb[y1:y2, x1:x2], np.clip(photo_map, 0, 1), alpha, cmap, mask)
+    base = fi.image.rgb[y1:y2, x1:x2]
+    img = overlay(base, np.clip(photo_map, 0, 1), alpha, cmap, mask) if np.any(m) else \
+        np.where(mask[..., None], greyed(base), base)
     img, _ = _downscale(img, max_side)
     if not outline:
         return img

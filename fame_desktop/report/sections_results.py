@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from xml.sax.saxutils import escape
+
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 
 from ..core.session import ComparisonSession
 from ..core.verification import MAP_KEYS
 from . import figures, text
-from .layout import FRAME_WIDTH, grid_table, kv_table, layout_table, mono, para, picture
+from .layout import FRAME_WIDTH, MONO, grid_table, kv_table, layout_table, markup, mono, para, picture
 from .sections_front import threshold_text
 
 
@@ -52,6 +55,16 @@ def results(facts: dict) -> list:
     ]
 
 
+KIND_LABEL = {"similar": "e+ similar", "dissimilar": "e− dissimilar"}
+
+
+def map_caption(r: dict):
+    reason = text.STOP_REASONS.get(r["stop_reason"], r["stop_reason"])
+    if r["empty"]:
+        return markup(f"<b>empty map</b>: {r['iterations']} iterations ({reason})", "centre")
+    return para(f"{r['iterations']} iterations ({reason})", "centre")
+
+
 def _bar(cmap: str) -> list:
     return layout_table([[para("1 (high)", "centre")],
                          [picture(figures.colour_bar_image(cmap), height=36 * mm)],
@@ -66,9 +79,11 @@ def maps(session: ComparisonSession, facts: dict) -> list:
              para("e− dissimilar", "colhead"), para("", "caption")]]
     for role in ("gallery", "probe"):
         crop = session.inputs[role].crop
-        cells = [para(text.SIDE_NAMES[role], "cellb"), picture(figures.enlarge(crop, 4), width=size)]
+        cells = [para(text.SIDE_NAMES[role], "cellb"), [picture(figures.enlarge(crop, 4), width=size)]]
         for kind in ("similar", "dissimilar"):
-            cells.append(picture(figures.crop_overlay(crop, maps_[f"{role}_{kind}"], cmap, alpha), width=size))
+            key = f"{role}_{kind}"
+            cells.append([picture(figures.crop_overlay(crop, maps_[key], cmap, alpha), width=size),
+                          map_caption(facts["maps"][key])])
         cells.append(_bar(cmap))
         rows.append(cells)
     grid = layout_table(rows, [16 * mm, size + 4 * mm, size + 4 * mm, size + 4 * mm, 20 * mm])
@@ -79,9 +94,11 @@ def maps(session: ComparisonSession, facts: dict) -> list:
              "speaks against the match for the model. Each map is scaled to its own [0, 1] range, so colours "
              "compare regions within a map, not strengths between maps.", "body"),
         grid,
-        para(", ".join(f"{text.map_name(k)}: {r['iterations']} iterations ({text.STOP_REASONS.get(r['stop_reason'], r['stop_reason'])})"
-                       for k, r in facts["maps"].items()) + ".", "caption"),
     ]
+    if any(r["empty"] for r in facts["maps"].values()):
+        out.append(para("Grey: an empty map. Its optimisation stopped before the first step because the loss "
+                        "was already below ε (e.g. the e+ maps of a pair the model finds dissimilar); run with "
+                        "ε = 0 to obtain it.", "caption"))
     photo_w = (FRAME_WIDTH - 8 * mm) / 2
     blocks = []
     for role in ("gallery", "probe"):
@@ -92,7 +109,8 @@ def maps(session: ComparisonSession, facts: dict) -> list:
         x1, y1, x2, y2 = region
         blocks.append(KeepTogether([
             para(f"{text.SIDE_NAMES[role]}: {fi.image.name}", "h2"),
-            layout_table([pics, [para("e+ similar", "centre"), para("e− dissimilar", "centre")]],
+            layout_table([pics, [para(KIND_LABEL[k] + (" (empty map)" if facts["maps"][f"{role}_{k}"]["empty"] else ""),
+                                      "centre") for k in ("similar", "dissimilar")]],
                          [photo_w + 4 * mm] * 2),
             para(f"Region x {x1}–{x2}, y {y1}–{y2} of the {fi.image.width} × {fi.image.height} photograph. "
                  "White outline: the area of the aligned crop; outside it the model saw nothing.", "caption"),
@@ -103,9 +121,17 @@ def maps(session: ComparisonSession, facts: dict) -> list:
     return out
 
 
+HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def hashes_in_mono(plain: str) -> str:
+    """Escape `plain` for mark-up and set SHA-256 values in narrow monospace so they stay on one line."""
+    return HEX64.sub(lambda m: f'<font name="{MONO}" size="6.5">{m.group(0)}</font>', escape(plain))
+
+
 def notes_and_audit(facts: dict) -> list:
     notes = facts["case"]["notes"].strip()
-    rows = [[i, text.when(e["time"]), e["action"], text.flat_details(e["details"])]
+    rows = [[i, text.when(e["time"]), e["action"], markup(hashes_in_mono(text.flat_details(e["details"])), "cell")]
             for i, e in enumerate(facts["audit"], 1)]
     audit = grid_table(["#", "Time", "Action", "Details"], rows,
                        [8 * mm, 36 * mm, 30 * mm, FRAME_WIDTH - 74 * mm])

@@ -9,8 +9,8 @@ KIND_NAMES = {"similar": "e+ (similar)", "dissimilar": "e− (dissimilar)"}
 LANDMARKS = {"left_eye": "left eye", "right_eye": "right eye", "nose": "nose",
              "mouth_left": "mouth left", "mouth_right": "mouth right"}
 STOP_REASONS = {
-    "iterations": "ran all iterations",
-    "epsilon": "loss fell below ε",
+    "iterations": "reached T",
+    "epsilon": "loss below ε",
     "cancelled": "cancelled by the user",
 }
 
