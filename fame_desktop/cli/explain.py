@@ -38,12 +38,11 @@ def run(args) -> int:
     from ..core.device import select_device
     from ..core.explain_output import write_explain_dir
     from ..core.faces import FaceDetector
+    from ..core.io_utils import check_target
     from ..core.models import load_face_model
     from ..core.pipeline import prepare_face
-    from ..core.verification import explain_pair
-
-    from ..core.io_utils import check_target
     from ..core.session import ComparisonSession
+    from ..core.verification import explain_pair
     from ..report import check_report_target
 
     if not (args.out or args.report or args.case):
@@ -57,12 +56,21 @@ def run(args) -> int:
     if args.case:
         check_target(args.case)
     model_key = "adaface" if args.checkpoint and args.model == DEFAULT_FACE_MODEL else args.model
+    # the session records each step as it happens, so the audit log's times are true
+    session = ComparisonSession()
+    session.set_case(**case_details(args))
+    session.set_model(model_key, args.checkpoint, args.device)
+    session.set_parameters(params, settings)
+    if limit is not None:
+        session.set_threshold(limit)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     device = select_device(args.device)
     detector = FaceDetector(device="cpu" if device.type == "mps" else str(device))
     gallery = prepare_face(args.gallery, detector, "gallery", args.gallery_face)
+    session.set_input(gallery)
     probe = prepare_face(args.probe, detector, "probe", args.probe_face)
+    session.set_input(probe)
     timings["load_detect_align"] = time.perf_counter() - t
     t = time.perf_counter()
     model = load_face_model(model_key, args.checkpoint, device)
@@ -87,32 +95,26 @@ def run(args) -> int:
         if bar is not None:
             bar.close()
     timings["fame"] = time.perf_counter() - t
-    t = time.perf_counter()
+    session.set_explanation(explanation, model.describe())
     if args.out:
         write_explain_dir(args.out, gallery, probe, model, explanation, settings, timings,
                           cmap=args.colour_map or "jet")
     iters = ", ".join(f"{k} {v['iterations']}" for k, v in explanation.per_map().items())
     print(f"similarity {explanation.similarity:.4f} ({model.spec.display_name}); "
           f"iterations: {iters}; FAME {timings['fame']:.1f} s" + (f" → {args.out}" if args.out else ""))
-    if args.report or args.case:
-        session = ComparisonSession()
-        session.set_case(**case_details(args))
-        session.set_model(model_key, args.checkpoint, args.device)
-        session.set_parameters(params, settings)
-        if limit is not None:
-            session.set_threshold(limit)
-        session.set_input(gallery)
-        session.set_input(probe)
-        session.set_explanation(explanation, model.describe())
-        if args.case:  # first, so the report's audit log names the case file and its SHA-256
-            from ..core.casefile import save_case
-
-            info = save_case(session, args.case)
-            print(f"case file → {info.path} (SHA-256 {info.sha256})")
-        if args.report:
-            from ..report import write_report
-
-            out = write_report(session, args.report, exports=not args.no_exports, colour_map=args.colour_map,
-                               opacity=args.opacity)
-            print(f"report {out.report_id} → {out.pdf}" + (f"; exports → {out.exports}" if out.exports else ""))
+    _write_session_files(args, session)
     return 0
+
+
+def _write_session_files(args, session) -> None:
+    if args.case:  # first, so the report's audit log names the case file and its SHA-256
+        from ..core.casefile import save_case
+
+        info = save_case(session, args.case)
+        print(f"case file → {info.path} (SHA-256 {info.sha256})")
+    if args.report:
+        from ..report import write_report
+
+        out = write_report(session, args.report, exports=not args.no_exports, colour_map=args.colour_map,
+                           opacity=args.opacity)
+        print(f"report {out.report_id} → {out.pdf}" + (f"; exports → {out.exports}" if out.exports else ""))

@@ -46,8 +46,8 @@ def results(facts: dict) -> list:
                   ("FAME run time", f"{facts['fame_run']['elapsed_s']:.1f} s on {facts['device']}")]),
         para("FAME parameters", "h2"), params,
         para("Iterations per map", "h2"), runs,
-        para("s is the similarity after the optimisation; e+ lowers it, e− raises it. Δx is in [0, 1] pixel units.",
-             "caption"),
+        para("s: the similarity after the optimisation (e+ lowers it, e− raises it). Δx = x̄ − x: the accumulated "
+             "change of the crop, in [0, 1] pixel units.", "caption"),
         CondPageBreak(45 * mm), para("Raw Δx (SHA-256 of the exported float32 .npy files)", "h2"), hashes,
         CondPageBreak(30 * mm), para("Repeating the analysis", "h2"),
         para("From the original files (SHA-256 above), with the same model and parameters:", "body"),
@@ -108,7 +108,7 @@ def maps(session: ComparisonSession, facts: dict) -> list:
                         width=photo_w, height=95 * mm, jpeg=True) for kind in ("similar", "dissimilar")]
         x1, y1, x2, y2 = region
         blocks.append(KeepTogether([
-            para(f"{text.SIDE_NAMES[role]}: {fi.image.name}", "h2"),
+            para(f"{text.SIDE_NAMES[role]} photograph {fi.image.name} with its maps", "h2"),
             layout_table([pics, [para(KIND_LABEL[k] + (" (empty map)" if facts["maps"][f"{role}_{k}"]["empty"] else ""),
                                       "centre") for k in ("similar", "dissimilar")]],
                          [photo_w + 4 * mm] * 2),
@@ -136,7 +136,7 @@ def notes_and_audit(facts: dict) -> list:
     audit = grid_table(["#", "Time", "Action", "Details"], rows,
                        [8 * mm, 36 * mm, 30 * mm, FRAME_WIDTH - 74 * mm])
     return [
-        PageBreak(), para("Examiner notes", "h1"),
+        CondPageBreak(70 * mm), para("Examiner notes", "h1"),
         para(notes) if notes else para("No notes were recorded.", "caption"),
         Spacer(1, 3 * mm), para("Audit log", "h1"),
         para("Every step of the session in order, as recorded by the application (append-only); times "

@@ -127,3 +127,22 @@ def test_the_original_bytes_are_required(tmp_path, pair_session):
     with pytest.raises(CaseFileError, match="gone.jpg: the original file is needed"):
         save_case(pair_session, tmp_path / "c.famecase")
     assert not (tmp_path / "c.famecase").exists()
+
+
+def test_hand_placed_landmarks_survive_the_round_trip_and_reach_the_report(tmp_path, pair_session, detector):
+    import pypdfium2 as pdfium
+
+    from fame_desktop.core.pipeline import prepare_face
+    from fame_desktop.report import write_report
+
+    g = pair_session.gallery
+    manual = prepare_face(g.image, detector, "gallery", landmarks=g.face.landmarks + 1.5)
+    pair_session.inputs["gallery"] = manual  # keeps the explanation: only the bookkeeping is under test
+    save_case(pair_session, tmp_path / "m.famecase")
+    back = open_case(tmp_path / "m.famecase")
+    assert back.gallery.face.manual and back.gallery.face_index == -1
+    assert np.array_equal(back.gallery.face.landmarks, manual.face.landmarks)
+    assert np.array_equal(back.gallery.crop, manual.crop)
+    write_report(back, tmp_path / "m.pdf", exports=False)
+    text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(str(tmp_path / "m.pdf")))
+    assert "placed by hand (manual landmarks)" in text
