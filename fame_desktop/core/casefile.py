@@ -29,7 +29,7 @@ from pathlib import Path
 from .. import __version__
 from .errors import CaseFileError
 from .images import sha256_bytes, sha256_file
-from .io_utils import atomic_writer
+from .io_utils import atomic_writer, json_default
 from .session import ComparisonSession, now_iso
 from .session_codec import decode_session, encode_session
 
@@ -51,7 +51,11 @@ class CaseFileInfo:
 def save_case(session: ComparisonSession, path: str | Path, overwrite: bool = True) -> CaseFileInfo:
     """Write the session atomically; record the save (path, file SHA-256) in its audit log."""
     doc, members = encode_session(session)
-    members[SESSION] = (json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    try:
+        text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False, default=json_default)
+    except (TypeError, ValueError) as e:  # e.g. an audit detail that is not plain data: a bug, said plainly
+        raise CaseFileError(f"the session cannot be saved: {e}") from None
+    members[SESSION] = (text + "\n").encode("utf-8")
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "saved": now_iso(), "app_version": __version__,
         "members": {name: {"sha256": sha256_bytes(data), "size": len(data)} for name, data in sorted(members.items())},

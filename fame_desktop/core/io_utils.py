@@ -102,7 +102,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, overwrite: bool = True) ->
 
 
 def atomic_write_json(path: str | Path, obj) -> Path:
-    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False, default=_json_default)
+    text = json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False, default=json_default)
     return atomic_write_bytes(path, (text + "\n").encode("utf-8"))
 
 
@@ -117,7 +117,8 @@ def atomic_write_npy(path: str | Path, array: np.ndarray) -> Path:
     return atomic_write_bytes(path, npy_bytes(array))
 
 
-def _json_default(o):
+def json_default(o):
+    """json.dumps `default` for numpy scalars and arrays and paths."""
     if isinstance(o, np.generic):
         return o.item()
     if isinstance(o, np.ndarray):

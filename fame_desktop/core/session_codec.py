@@ -92,7 +92,7 @@ def encode_session(s: ComparisonSession) -> tuple[dict, dict[str, bytes]]:
         explanation = {
             "similarity": float(e.similarity), "keys": list(e.keys),
             "iterations": [int(i) for i in r.iterations], "stop_reasons": list(r.stop_reasons),
-            **{k: [float(v) for v in getattr(r, k)]
+            **{k: [_num(v) for v in getattr(r, k)]  # a diverged run may hold NaN
                for k in ("initial_loss", "final_loss", "initial_score", "final_score")},
             "elapsed": float(r.elapsed), "cancelled": bool(r.cancelled), "params": asdict(r.params),
         }
@@ -151,7 +151,8 @@ def _decode_explanation(d: dict, members: dict[str, bytes]) -> PairExplanation:
     keys = tuple(d["keys"])
     if delta.dtype != np.float32 or delta.ndim != 4 or delta.shape[:2] != (len(keys), 3):
         raise CaseFileError(f"the raw Δx has shape {delta.shape} {delta.dtype}, expected ({len(keys)}, 3, H, W) float32")
-    f32 = {k: np.asarray(d[k], np.float32) for k in ("initial_loss", "final_loss", "initial_score", "final_score")}
+    f32 = {k: np.asarray([np.nan if v is None else v for v in d[k]], np.float32)
+           for k in ("initial_loss", "final_loss", "initial_score", "final_score")}
     run = FameRun(delta=delta, iterations=np.asarray(d["iterations"], np.int64), stop_reasons=list(d["stop_reasons"]),
                   elapsed=float(d["elapsed"]), cancelled=bool(d["cancelled"]),
                   params=FameParams(**_known(FameParams, d["params"])), **f32)

@@ -6,6 +6,7 @@ disagree. Nothing here draws or writes.
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import asdict
 
@@ -61,6 +62,8 @@ def _maps(session: ComparisonSession) -> dict:
     e = session.explanation
     maps = e.maps(session.map_settings)
     per = e.per_map()
+    per = {k: {n: (None if isinstance(v, float) and not math.isfinite(v) else v) for n, v in d.items()}
+           for k, d in per.items()}  # JSON has no NaN
     return {
         k: {**per[k], "side": split_key(k)[0], "kind": split_key(k)[1],
             "raw_npy_sha256": npy_sha256(e.delta(k)), "map_npy_sha256": npy_sha256(maps[k]),

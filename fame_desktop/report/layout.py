@@ -152,7 +152,10 @@ def picture(rgb: np.ndarray, width: float | None = None, height: float | None = 
     else:
         s = width / w if width is not None else height / h
     buf = io.BytesIO()
-    PILImage.fromarray(a).save(buf, format="JPEG" if jpeg else "PNG", quality=92, optimize=True)
+    if jpeg:  # embedded as is (DCTDecode)
+        PILImage.fromarray(a).save(buf, format="JPEG", quality=92, optimize=True)
+    else:  # reportlab decodes and re-deflates PNGs itself: fast, light compression here
+        PILImage.fromarray(a).save(buf, format="PNG", compress_level=1)
     buf.seek(0)
     return Image(buf, width=w * s, height=h * s)
 

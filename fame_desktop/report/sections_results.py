@@ -34,7 +34,7 @@ def results(facts: dict) -> list:
     ], [34 * mm, 44 * mm, FRAME_WIDTH - 78 * mm])
     runs = grid_table(["Map", "Iterations run", "Stop reason", "Loss start → end", "s at end", "max |Δx|"], [
         [text.map_name(k), r["iterations"], text.STOP_REASONS.get(r["stop_reason"], r["stop_reason"]),
-         f"{r['initial_loss']:.4f} → {r['final_loss']:.4f}", f"{r['final_similarity']:.4f}",
+         f"{text.num(r['initial_loss'])} → {text.num(r['final_loss'])}", text.num(r["final_similarity"]),
          f"{r['raw_delta_max_abs']:.4f}" + (" (empty map)" if r["empty"] else "")]
         for k, r in facts["maps"].items()
     ], [36 * mm, 22 * mm, 32 * mm, 34 * mm, 20 * mm, FRAME_WIDTH - 144 * mm])

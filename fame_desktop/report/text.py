@@ -50,6 +50,11 @@ def step_size(params: dict) -> str:
     return f"{params['step_size']:.7g} ({s255:g}/255)"
 
 
+def num(v, digits: int = 4) -> str:
+    """A number to `digits` decimals; '–' for a missing one (e.g. NaN, stored as null)."""
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
 def yes_no(v: bool) -> str:
     return "yes" if v else "no"
 
