@@ -60,3 +60,36 @@ def face_inputs(detector):
 @pytest.fixture(scope="session")
 def crops(face_inputs) -> dict[str, np.ndarray]:
     return {n: fi.crop for n, fi in face_inputs.items()}
+
+
+PAIR_ITERATIONS = 4
+
+
+@pytest.fixture(scope="session")
+def _pair_session_master(face_inputs, face_model):
+    """obama (gallery) vs obama2 (probe), all four maps for a few FAME iterations, case details set."""
+    from dataclasses import replace
+
+    from fame_desktop.core.fame import FameParams
+    from fame_desktop.core.session import ComparisonSession, Threshold
+    from fame_desktop.core.verification import explain_pair
+
+    s = ComparisonSession()
+    s.set_case(case_id="2024-FR-0173", exhibit_gallery="EXH-01", exhibit_probe="EXH-02", examiner="A. Examiner")
+    s.set_input(face_inputs["obama"])
+    s.set_input(replace(face_inputs["obama2"], role="probe"))
+    s.set_model("arcface-mbf", None, "cpu")
+    params = FameParams(iterations=PAIR_ITERATIONS, epsilon=0.0)
+    s.set_parameters(params)
+    s.set_threshold(Threshold(0.3, "demonstration value, not validated"))
+    s.set_explanation(explain_pair(face_model, s.gallery.crop, s.probe.crop, params), face_model.describe())
+    s.set_case(notes="Frontal portraits.\nNo visible manipulation.")
+    return s
+
+
+@pytest.fixture
+def pair_session(_pair_session_master):
+    """A private copy of the explained pair (tests may add audit entries or change settings)."""
+    import copy
+
+    return copy.deepcopy(_pair_session_master)

@@ -1,4 +1,4 @@
-"""The core must run without Qt (CLI, batch jobs): importing it pulls in no Qt module."""
+"""The core and the report must run without Qt (CLI, batch jobs): importing them pulls in no Qt module."""
 
 import subprocess
 import sys
@@ -9,7 +9,9 @@ def test_core_imports_no_qt():
         "import sys, pkgutil, importlib, fame_desktop.core as c\n"
         "for m in pkgutil.walk_packages(c.__path__, 'fame_desktop.core.'):\n"
         "    importlib.import_module(m.name)\n"
-        "import fame_desktop.cli.explain\n"
+        "import fame_desktop.cli.explain, fame_desktop.cli.report\n"
+        "for m in pkgutil.walk_packages(importlib.import_module('fame_desktop.report').__path__, 'fame_desktop.report.'):\n"
+        "    importlib.import_module(m.name)\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'pyqtgraph', 'shiboken6')]\n"
         "print(bad); sys.exit(1 if bad else 0)\n"
     )

@@ -1,4 +1,5 @@
-"""`fame explain GALLERY PROBE --out DIR`: a face pair → similarity and the four FAME maps."""
+"""`fame explain GALLERY PROBE --out DIR [--report R.pdf] [--case C.famecase]`: a face pair → similarity,
+the four FAME maps, and optionally the PDF report and a case file."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import sys
 import time
 
 from ..core.models.registry import DEFAULT_FACE_MODEL, FACE_MODELS
-from .options import add_device_option, add_fame_options, add_map_options, fame_params, map_settings
+from .options import (add_case_options, add_device_option, add_display_options, add_fame_options, add_map_options,
+                      case_details, fame_params, map_settings, threshold, usage_error)
 
 
 def register(sub) -> None:
@@ -14,7 +16,9 @@ def register(sub) -> None:
                        description="Detect, align and compare two faces; write the FAME maps.")
     p.add_argument("gallery", help="gallery (reference) photograph")
     p.add_argument("probe", help="probe (questioned) photograph")
-    p.add_argument("--out", "-o", required=True, help="output folder (created if needed)")
+    p.add_argument("--out", "-o", help="output folder (created if needed)")
+    p.add_argument("--report", metavar="PDF", help="also write the PDF report (and its -exports folder)")
+    p.add_argument("--case", metavar="FILE", help="also save the session as a case file (.famecase)")
     p.add_argument("--model", default=DEFAULT_FACE_MODEL, choices=sorted(FACE_MODELS),
                    help="face model (default %(default)s, embedded and offline)")
     p.add_argument("--checkpoint", help="AdaFace checkpoint (.ckpt or state dict); implies --model adaface")
@@ -23,6 +27,8 @@ def register(sub) -> None:
     p.add_argument("--probe-face", type=int, default=0, help="face index in the probe, 0 = largest")
     add_fame_options(p)
     add_map_options(p)
+    add_case_options(p)
+    add_display_options(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -32,21 +38,41 @@ def run(args) -> int:
     from ..core.device import select_device
     from ..core.explain_output import write_explain_dir
     from ..core.faces import FaceDetector
-    from ..core.io_utils import ensure_dir
+    from ..core.io_utils import check_target, ensure_dir
     from ..core.models import load_face_model
     from ..core.pipeline import prepare_face
+    from ..core.session import ComparisonSession
     from ..core.verification import explain_pair
+    from ..report import check_report_target
 
+    if not (args.out or args.report or args.case):
+        usage_error("nothing to write: give --out, --report and/or --case")
     params = fame_params(args)
     settings = map_settings(args)
+    limit = threshold(args)
+    # an unwritable path fails now, not after the run
+    if args.report:
+        check_report_target(args.report, exports=not args.no_exports)
+    if args.case:
+        check_target(args.case)
     model_key = "adaface" if args.checkpoint and args.model == DEFAULT_FACE_MODEL else args.model
-    ensure_dir(args.out)  # an unwritable folder fails before minutes of work, not after
+    if args.out:
+        ensure_dir(args.out)
+    # the session records each step as it happens, so the audit log's times are true
+    session = ComparisonSession()
+    session.set_case(**case_details(args))
+    session.set_model(model_key, args.checkpoint, args.device)
+    session.set_parameters(params, settings)
+    if limit is not None:
+        session.set_threshold(limit)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     device = select_device(args.device)
     detector = FaceDetector(device="cpu" if device.type == "mps" else str(device))
     gallery = prepare_face(args.gallery, detector, "gallery", args.gallery_face)
+    session.set_input(gallery)
     probe = prepare_face(args.probe, detector, "probe", args.probe_face)
+    session.set_input(probe)
     timings["load_detect_align"] = time.perf_counter() - t
     t = time.perf_counter()
     model = load_face_model(model_key, args.checkpoint, device)
@@ -71,10 +97,26 @@ def run(args) -> int:
         if bar is not None:
             bar.close()
     timings["fame"] = time.perf_counter() - t
-    t = time.perf_counter()
-    write_explain_dir(args.out, gallery, probe, model, explanation, settings, timings)
-    timings["write"] = time.perf_counter() - t
+    session.set_explanation(explanation, model.describe())
+    if args.out:
+        write_explain_dir(args.out, gallery, probe, model, explanation, settings, timings,
+                          cmap=args.colour_map or "jet")
     iters = ", ".join(f"{k} {v['iterations']}" for k, v in explanation.per_map().items())
     print(f"similarity {explanation.similarity:.4f} ({model.spec.display_name}); "
-          f"iterations: {iters}; FAME {timings['fame']:.1f} s → {args.out}")
+          f"iterations: {iters}; FAME {timings['fame']:.1f} s" + (f" → {args.out}" if args.out else ""))
+    _write_session_files(args, session)
     return 0
+
+
+def _write_session_files(args, session) -> None:
+    if args.case:  # first, so the report's audit log names the case file and its SHA-256
+        from ..core.casefile import save_case
+
+        info = save_case(session, args.case)
+        print(f"case file → {info.path} (SHA-256 {info.sha256})")
+    if args.report:
+        from ..report import write_report
+
+        out = write_report(session, args.report, exports=not args.no_exports, colour_map=args.colour_map,
+                           opacity=args.opacity)
+        print(f"report {out.report_id} → {out.pdf}" + (f"; exports → {out.exports}" if out.exports else ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from fractions import Fraction
 
 from ..core.attribution import NORMALISATIONS, MapSettings
@@ -10,6 +11,13 @@ from ..core.device import DEVICE_CHOICES
 from ..core.fame import FameParams
 
 _DEFAULT_PARAMS = FameParams()
+
+
+def usage_error(message: str):
+    """Bad option values: one line on stderr, exit code 2 (as argparse does)."""
+    print(f"fame: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
 _DEFAULT_MAPS = MapSettings()
 
 
@@ -54,7 +62,7 @@ def fame_params(args, snapshot_every: int = 0) -> FameParams:
         return FameParams(step_size=args.step_size, iterations=args.iterations, epsilon=args.epsilon,
                           clamp=args.clamp, detach_norms=args.detach_norms, snapshot_every=snapshot_every)
     except ValueError as e:
-        raise SystemExit(f"fame: error: {e}") from None
+        usage_error(str(e))
 
 
 def map_settings(args) -> MapSettings:
@@ -62,4 +70,44 @@ def map_settings(args) -> MapSettings:
         return MapSettings(blur_kernel=0 if args.no_blur else args.blur_kernel,
                            blur_sigma=args.blur_sigma, normalisation=args.normalisation)
     except ValueError as e:
-        raise SystemExit(f"fame: error: {e}") from None
+        usage_error(str(e))
+
+
+def add_case_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("case details (stated in reports and case files)")
+    g.add_argument("--case-id", default="", help="case identifier")
+    g.add_argument("--examiner", default="", help="examiner's name")
+    g.add_argument("--exhibit-gallery", default="", help="exhibit ID of the gallery photograph")
+    g.add_argument("--exhibit-probe", default="", help="exhibit ID of the probe photograph")
+    g.add_argument("--notes", default="", help="examiner notes")
+    g.add_argument("--threshold", type=float, help="decision threshold on the cosine score (needs --threshold-source)")
+    g.add_argument("--threshold-source", default="", help="where the threshold comes from (data set, procedure)")
+
+
+def add_display_options(p: argparse.ArgumentParser) -> None:
+    from ..core.overlay import COLOUR_MAPS, DEFAULT_COLOUR_MAP
+
+    g = p.add_argument_group("report display")
+    g.add_argument("--colour-map", choices=sorted(COLOUR_MAPS), default=None,
+                   help=f"colour map of the overlays (default: the case's, else {DEFAULT_COLOUR_MAP})")
+    g.add_argument("--opacity", type=float, default=None, help="overlay opacity in (0, 1] (default 0.5)")
+    g.add_argument("--no-exports", action="store_true", help="write only the PDF, not the <name>-exports folder")
+
+
+def case_details(args) -> dict:
+    return {k: getattr(args, k) for k in ("case_id", "examiner", "exhibit_gallery", "exhibit_probe", "notes")
+            if getattr(args, k)}
+
+
+def threshold(args):
+    """A Threshold from --threshold/--threshold-source, or None."""
+    from ..core.session import Threshold
+
+    if args.threshold is None:
+        if args.threshold_source:
+            usage_error("--threshold-source needs --threshold")
+        return None
+    try:
+        return Threshold(args.threshold, args.threshold_source)
+    except ValueError as e:
+        usage_error(f"{e} (--threshold-source)" if "source" in str(e) else str(e))

@@ -52,7 +52,10 @@ def grayscale_magnitude(delta: np.ndarray) -> np.ndarray:
     d = np.asarray(delta, dtype=np.float32)
     if d.shape[-3] != 3:
         raise ValueError(f"expected (..., 3, H, W) Δx, got shape {d.shape}")
-    return np.abs(np.tensordot(LUMA, d, axes=([0], [d.ndim - 3])))
+    # element-wise, not tensordot: BLAS picks kernels by batch size and memory alignment, and
+    # the last bit of a map must not depend on either (a reopened case file gives identical maps)
+    r, g, b = (d[..., c, :, :] for c in range(3))
+    return np.abs(LUMA[0] * r + LUMA[1] * g + LUMA[2] * b)
 
 
 def _one_map(gray: np.ndarray, s: MapSettings) -> np.ndarray:

@@ -27,3 +27,7 @@ class ModelError(FameError):
 
 class ExportError(FameError):
     """Results that cannot be written (unwritable path, full disk)."""
+
+
+class CaseFileError(FameError):
+    """A case file that is missing, corrupt, altered or of an unknown format version."""

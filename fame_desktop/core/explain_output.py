@@ -9,17 +9,15 @@
 
 from __future__ import annotations
 
-import platform
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from .. import __version__
 from .attribution import MapSettings
-from .images import encode_png
-from .io_utils import atomic_write_bytes, atomic_write_json, atomic_write_npy, ensure_dir
+from .environment import versions  # noqa: F401  (part of this module's API)
+from .images import encode_png, sha256_bytes
+from .io_utils import atomic_write_bytes, atomic_write_json, ensure_dir, npy_bytes
 from .models import FaceModel
 from .overlay import DEFAULT_COLOUR_MAP, overlay
 from .pipeline import FaceInput
@@ -27,17 +25,6 @@ from .verification import PairExplanation, split_key
 
 FORMAT = "fame-desktop/explain"
 FORMAT_VERSION = 1
-
-
-def versions(device: torch.device | str) -> dict:
-    return {
-        "app": __version__,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "platform": platform.platform(),
-        "device": str(device),
-    }
 
 
 def now_iso() -> str:
@@ -69,22 +56,38 @@ def build_result(gallery: FaceInput, probe: FaceInput, model: FaceModel, explana
     }
 
 
+def write_map_files(root: Path, gallery: FaceInput, probe: FaceInput, explanation: PairExplanation,
+                    settings: MapSettings, cmap: str = DEFAULT_COLOUR_MAP, alpha: float = 0.5) -> dict[str, str]:
+    """crops/, maps/, raw/ and overlays/ under the existing folder `root` (the layout above).
+
+    Shared by `fame explain` and the report exports. Returns {relative path: SHA-256}.
+    """
+    written: dict[str, str] = {}
+
+    def put(rel: str, data: bytes) -> None:
+        atomic_write_bytes(root / rel, data)
+        written[rel] = sha256_bytes(data)
+
+    for sub in ("crops", "maps", "raw", "overlays"):
+        ensure_dir(root / sub)
+    crops = {"gallery": gallery.crop, "probe": probe.crop}
+    for side, crop in crops.items():
+        put(f"crops/{side}.png", encode_png(crop))
+    maps = explanation.maps(settings)
+    for k in explanation.keys:
+        put(f"maps/{k}.npy", npy_bytes(maps[k].astype(np.float32)))
+        put(f"raw/{k}.npy", npy_bytes(explanation.delta(k).astype(np.float32)))
+        side, _ = split_key(k)
+        put(f"overlays/{k}.png", encode_png(overlay(crops[side], maps[k], alpha, cmap)))
+    return written
+
+
 def write_explain_dir(out: str | Path, gallery: FaceInput, probe: FaceInput, model: FaceModel,
                       explanation: PairExplanation, settings: MapSettings, timings: dict,
                       cmap: str = DEFAULT_COLOUR_MAP) -> dict:
     """Write the whole contract into `out` (created if needed); return result.json's content."""
     root = ensure_dir(out)
-    for sub in ("crops", "maps", "raw", "overlays"):
-        ensure_dir(root / sub)
-    crops = {"gallery": gallery.crop, "probe": probe.crop}
-    for side, crop in crops.items():
-        atomic_write_bytes(root / "crops" / f"{side}.png", encode_png(crop))
-    maps = explanation.maps(settings)
-    for k in explanation.keys:
-        atomic_write_npy(root / "maps" / f"{k}.npy", maps[k].astype(np.float32))
-        atomic_write_npy(root / "raw" / f"{k}.npy", explanation.delta(k).astype(np.float32))
-        side, _ = split_key(k)
-        atomic_write_bytes(root / "overlays" / f"{k}.png", encode_png(overlay(crops[side], maps[k], 0.5, cmap)))
+    write_map_files(root, gallery, probe, explanation, settings, cmap)
     result = build_result(gallery, probe, model, explanation, settings, timings)
     atomic_write_json(root / "result.json", result)
     return result

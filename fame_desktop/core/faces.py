@@ -184,12 +184,18 @@ def apply_affine(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
 def align_face(rgb: np.ndarray, landmarks: np.ndarray, size: int = CROP_SIZE) -> AlignedFace:
     """Warp the face with these 5 landmarks onto the template; outside the photo is black."""
     template = ARCFACE_TEMPLATE * (size / CROP_SIZE)
-    matrix = estimate_alignment(landmarks, template)
+    return aligned_from_matrix(rgb, estimate_alignment(landmarks, template), landmarks, size)
+
+
+def aligned_from_matrix(rgb: np.ndarray, matrix: np.ndarray, landmarks: np.ndarray,
+                        size: int = CROP_SIZE) -> AlignedFace:
+    """Warp with a known (2, 3) photograph → crop matrix, e.g. one restored from a case file."""
+    matrix = np.asarray(matrix, dtype=np.float64).reshape(2, 3)
     crop = cv2.warpAffine(np.ascontiguousarray(rgb), matrix, (size, size),
                           flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     crop.flags.writeable = False
     return AlignedFace(crop=crop, matrix=matrix, inverse=cv2.invertAffineTransform(matrix),
-                       landmarks=np.asarray(landmarks, dtype=np.float64).copy())
+                       landmarks=np.asarray(landmarks, dtype=np.float64).reshape(5, 2).copy())
 
 
 def warp_to_photo(crop_map: np.ndarray, matrix: np.ndarray, width: int, height: int) -> np.ndarray:

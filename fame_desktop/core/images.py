@@ -42,6 +42,7 @@ class LoadedImage:
         original_mode: Pillow's pixel mode in the file (RGB, RGBA, I;16, P, ...).
         exif_orientation: EXIF orientation tag value (1 = upright / none).
         conversions: human-readable notes of what was done to reach 8-bit RGB.
+        data: the original file bytes (None when not kept).
     """
 
     rgb: np.ndarray
@@ -52,6 +53,8 @@ class LoadedImage:
     original_mode: str
     exif_orientation: int = 1
     conversions: tuple[str, ...] = field(default_factory=tuple)
+    # the exact file bytes, kept so a case file can store the evidence as it was analysed
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def width(self) -> int:
@@ -169,6 +172,7 @@ def load_image_bytes(data: bytes, source: str) -> LoadedImage:
         original_mode=mode,
         exif_orientation=orientation,
         conversions=tuple(notes),
+        data=bytes(data),
     )
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Optional
 
 from .attribution import MapSettings
+from .environment import versions
 from .fame import FameParams
 from .models.registry import DEFAULT_FACE_MODEL
 from .pipeline import FaceInput
@@ -94,6 +95,8 @@ class ComparisonSession:
     inputs: dict[str, FaceInput] = field(default_factory=dict)
     explanation: Optional[PairExplanation] = None
     model_info: Optional[dict] = None  # FaceModel.describe() of the model that produced `explanation`
+    environment: Optional[dict] = None  # software and device that produced `explanation` (environment.versions)
+    view: dict = field(default_factory=dict)  # display state kept in case files (colour map, opacity, ...)
     created: str = field(default_factory=now_iso)
 
     @property
@@ -115,6 +118,7 @@ class ComparisonSession:
         self.inputs[face_input.role] = face_input
         self.explanation = None
         self.model_info = None
+        self.environment = None
         self.audit.record(
             f"load {face_input.role}", file=face_input.image.source, sha256=face_input.image.sha256,
             faces_found=len(face_input.faces), face_index=face_input.face_index,
@@ -144,6 +148,7 @@ class ComparisonSession:
             self.model_key, self.checkpoint, self.device = key, checkpoint, device
             self.explanation = None
             self.model_info = None
+            self.environment = None
             self.audit.record("choose model", model=key, checkpoint=checkpoint, device=device)
 
     def set_threshold(self, threshold: Threshold | None) -> None:
@@ -158,9 +163,12 @@ class ComparisonSession:
             self.audit.record("edit case details", **{k: v for k, v in changed.items() if k != "notes"},
                               **({"notes_changed": True} if "notes" in changed else {}))
 
-    def set_explanation(self, explanation: PairExplanation, model_info: dict) -> None:
+    def set_explanation(self, explanation: PairExplanation, model_info: dict,
+                        environment: dict | None = None) -> None:
+        """Store a FAME result; `environment` defaults to this process's versions and the model's device."""
         self.explanation = explanation
         self.model_info = model_info
+        self.environment = environment or versions(model_info.get("device") or self.device)
         run = explanation.run
         self.audit.record(
             "FAME run finished" if not run.cancelled else "FAME run cancelled",

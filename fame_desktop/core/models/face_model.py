@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..device import select_device
+from ..device import describe_device, select_device
 from ..errors import CheckpointError
 from .checkpoints import checkpoint_sha256, extract_backbone_state, load_checkpoint_safely
 from .embedded import build_embedded_backbone
@@ -70,6 +70,7 @@ class FaceModel(nn.Module):
             "embedding_size": self.spec.embedding_size,
             "licence": self.spec.licence,
             "provenance": self.provenance,
+            "device": describe_device(self.device),
         }
 
 

@@ -1,0 +1,28 @@
+"""`fame report CASEFILE --out out.pdf`: the PDF report (and exports) of a saved case, without re-running FAME."""
+
+from __future__ import annotations
+
+from .options import add_display_options
+
+
+def register(sub) -> None:
+    p = sub.add_parser("report", help="write the PDF report of a saved case file",
+                       description="Reopen a .famecase file (checking its integrity) and write its PDF "
+                                   "report and the <name>-exports folder beside it.")
+    p.add_argument("case", help="case file (.famecase) saved by fame-desktop or `fame explain --case`")
+    p.add_argument("--out", "-o", required=True, help="PDF file to write (replaced if it exists)")
+    add_display_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..core.casefile import open_case
+    from ..report import check_report_target, write_report
+
+    check_report_target(args.out, exports=not args.no_exports)  # fail before the work, with the reason
+    session = open_case(args.case)
+    out = write_report(session, args.out, exports=not args.no_exports, colour_map=args.colour_map,
+                       opacity=args.opacity)
+    print(f"report {out.report_id} → {out.pdf} (SHA-256 {out.sha256})"
+          + (f"; exports → {out.exports}" if out.exports else ""))
+    return 0

@@ -1,0 +1,189 @@
+"""ComparisonSession ↔ (JSON document, binary members): what a case file holds.
+
+Members: `images/<sha256>` the original photograph bytes (content-addressed),
+`crops/<role>.png` the aligned crops FAME ran on, `raw/delta.npy` the raw Δx
+(B, 3, 112, 112) float32 in the order of `explanation.keys`. Everything else is JSON.
+Decoding rebuilds FaceInput and PairExplanation objects without running detection or
+FAME: the photograph is decoded from the stored bytes, the crop re-warped with the
+stored matrix and checked against the stored crop.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import asdict, fields
+
+import numpy as np
+
+from .attribution import MapSettings
+from .errors import CaseFileError, ImageLoadError
+from .faces import AlignedFace, DetectedFace, aligned_from_matrix
+from .fame import FameParams, FameRun
+from .images import LoadedImage, decode_png, encode_png, load_image_bytes, sha256_bytes
+from .io_utils import npy_bytes
+from .pipeline import FaceInput
+from .session import ROLES, AuditLog, CaseInfo, ComparisonSession, Threshold
+from .verification import PairExplanation
+
+DELTA_MEMBER = "raw/delta.npy"
+
+
+def image_member(sha256: str) -> str:
+    return f"images/{sha256}"
+
+
+def crop_member(role: str) -> str:
+    return f"crops/{role}.png"
+
+
+def _num(x: float):
+    """JSON has no NaN (a manual face has no detection probability)."""
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def _face_to_dict(f: DetectedFace) -> dict:
+    return {"box": [float(v) for v in f.box], "probability": _num(f.probability),
+            "landmarks": np.asarray(f.landmarks, np.float64).tolist(), "manual": bool(f.manual)}
+
+
+def _face_from_dict(d: dict) -> DetectedFace:
+    p = d.get("probability")
+    return DetectedFace(box=tuple(float(v) for v in d["box"]), probability=float("nan") if p is None else float(p),
+                        landmarks=np.asarray(d["landmarks"], np.float64).reshape(5, 2), manual=bool(d["manual"]))
+
+
+def original_bytes(image: LoadedImage) -> bytes:
+    """The photograph's file bytes, from memory or re-read from its path and checked against its hash."""
+    data = image.data
+    if data is None:
+        try:
+            with open(image.source, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise CaseFileError(f"{image.name}: the original file is needed for the case file but cannot "
+                                f"be read ({e.strerror or e})") from None
+    if sha256_bytes(data) != image.sha256:
+        raise CaseFileError(f"{image.name}: the file changed since it was loaded (SHA-256 differs)")
+    return data
+
+
+def encode_session(s: ComparisonSession) -> tuple[dict, dict[str, bytes]]:
+    """(session.json document, {member name: bytes})."""
+    members: dict[str, bytes] = {}
+    inputs = {}
+    for role, fi in s.inputs.items():
+        members[image_member(fi.image.sha256)] = original_bytes(fi.image)
+        crop_png = encode_png(fi.crop)
+        members[crop_member(role)] = crop_png
+        inputs[role] = {
+            "image": fi.image.describe(),
+            "faces": [_face_to_dict(f) for f in fi.faces],
+            "face_index": fi.face_index,
+            "face": _face_to_dict(fi.face),
+            "alignment": {"matrix": fi.aligned.matrix.tolist(), "landmarks": fi.aligned.landmarks.tolist()},
+            "crop_png_sha256": sha256_bytes(crop_png),
+        }
+    explanation = None
+    if s.explanation is not None:
+        e, r = s.explanation, s.explanation.run
+        members[DELTA_MEMBER] = npy_bytes(np.asarray(r.delta, np.float32))
+        explanation = {
+            "similarity": float(e.similarity), "keys": list(e.keys),
+            "iterations": [int(i) for i in r.iterations], "stop_reasons": list(r.stop_reasons),
+            **{k: [_num(v) for v in getattr(r, k)]  # a diverged run may hold NaN
+               for k in ("initial_loss", "final_loss", "initial_score", "final_score")},
+            "elapsed": float(r.elapsed), "cancelled": bool(r.cancelled), "params": asdict(r.params),
+        }
+    doc = {
+        "created": s.created,
+        "case": asdict(s.case),
+        "model_key": s.model_key, "checkpoint": s.checkpoint, "device": s.device,
+        "params": asdict(s.params), "map_settings": asdict(s.map_settings),
+        "threshold": None if s.threshold is None else {"value": s.threshold.value, "source": s.threshold.source},
+        "model_info": s.model_info, "environment": s.environment, "view": s.view,
+        "inputs": inputs, "explanation": explanation,
+        "audit": s.audit.to_list(),
+    }
+    return doc, members
+
+
+def _known(cls, d: dict) -> dict:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in d.items() if k in names}
+
+
+def _decode_input(role: str, d: dict, members: dict[str, bytes], notes: list[str]) -> FaceInput:
+    sha = d["image"]["sha256"]
+    data = members[image_member(sha)]
+    try:
+        image = load_image_bytes(data, d["image"]["path"])
+    except ImageLoadError as e:
+        raise CaseFileError(f"{role} photograph cannot be decoded: {e}") from None
+    if image.sha256 != sha:
+        raise CaseFileError(f"{role} photograph does not match its recorded SHA-256")
+    faces = tuple(_face_from_dict(f) for f in d["faces"])
+    index = int(d["face_index"])
+    face = faces[index] if index >= 0 else _face_from_dict(d["face"])
+    a = d["alignment"]
+    rewarped = aligned_from_matrix(image.rgb, np.asarray(a["matrix"]), np.asarray(a["landmarks"]))
+    stored = decode_png(members[crop_member(role)])
+    if stored.shape != rewarped.crop.shape:
+        raise CaseFileError(f"{role}: the stored crop has the wrong size {stored.shape}")
+    diff = np.abs(stored.astype(np.int16) - rewarped.crop.astype(np.int16))
+    if diff.max() > 1:
+        raise CaseFileError(f"{role}: the stored crop does not match the photograph and its alignment")
+    if diff.max() == 1:  # interpolation rounding of another OpenCV build; FAME ran on the stored crop
+        notes.append(f"{role}: re-warped crop differs by 1 grey level in {int((diff > 0).any(axis=2).sum())} "
+                     "pixels (interpolation rounding); the stored crop is used")
+        stored.flags.writeable = False
+        rewarped = AlignedFace(crop=stored, matrix=rewarped.matrix, inverse=rewarped.inverse,
+                               landmarks=rewarped.landmarks)
+    return FaceInput(role=role, image=image, faces=faces, face=face, face_index=index, aligned=rewarped)
+
+
+def _decode_explanation(d: dict, members: dict[str, bytes]) -> PairExplanation:
+    try:
+        delta = np.load(io.BytesIO(members[DELTA_MEMBER]), allow_pickle=False)
+    except (ValueError, OSError) as e:
+        raise CaseFileError(f"the raw Δx cannot be read ({e})") from None
+    keys = tuple(d["keys"])
+    if delta.dtype != np.float32 or delta.ndim != 4 or delta.shape[:2] != (len(keys), 3):
+        raise CaseFileError(f"the raw Δx has shape {delta.shape} {delta.dtype}, expected ({len(keys)}, 3, H, W) float32")
+    f32 = {k: np.asarray([np.nan if v is None else v for v in d[k]], np.float32)
+           for k in ("initial_loss", "final_loss", "initial_score", "final_score")}
+    run = FameRun(delta=delta, iterations=np.asarray(d["iterations"], np.int64), stop_reasons=list(d["stop_reasons"]),
+                  elapsed=float(d["elapsed"]), cancelled=bool(d["cancelled"]),
+                  params=FameParams(**_known(FameParams, d["params"])), **f32)
+    return PairExplanation(similarity=float(d["similarity"]), keys=keys, run=run)
+
+
+def decode_session(doc: dict, members: dict[str, bytes]) -> tuple[ComparisonSession, list[str]]:
+    """Rebuild the session; returns it with notes on anything that needed a remark."""
+    notes: list[str] = []
+    try:
+        t = doc["threshold"]
+        s = ComparisonSession(
+            case=CaseInfo(**_known(CaseInfo, doc["case"])),
+            audit=AuditLog.from_list(doc["audit"]),
+            model_key=doc["model_key"], checkpoint=doc["checkpoint"], device=doc["device"],
+            params=FameParams(**_known(FameParams, doc["params"])),
+            map_settings=MapSettings(**_known(MapSettings, doc["map_settings"])),
+            threshold=None if t is None else Threshold(float(t["value"]), t["source"]),
+            model_info=doc["model_info"], environment=doc["environment"], view=dict(doc.get("view") or {}),
+            created=doc["created"],
+        )
+        for role, d in doc["inputs"].items():
+            if role not in ROLES:
+                raise CaseFileError(f"unknown input role {role!r}")
+            s.inputs[role] = _decode_input(role, d, members, notes)
+        if doc["explanation"] is not None:
+            if not s.ready:
+                raise CaseFileError("holds a FAME result without both photographs")
+            s.explanation = _decode_explanation(doc["explanation"], members)
+    except CaseFileError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+        raise CaseFileError(f"the session record is incomplete or malformed ({type(e).__name__}: {e})") from None
+    return s, notes

@@ -1,0 +1,148 @@
+"""Case files: a saved session reopens identical (maps, Δx, parameters, notes, log); alterations are refused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from fame_desktop.core.casefile import open_case, save_case
+from fame_desktop.core.errors import CaseFileError
+from fame_desktop.core.images import encode_png, sha256_bytes
+
+
+@pytest.fixture
+def saved(tmp_path, pair_session):
+    path = tmp_path / "case.famecase"
+    info = save_case(pair_session, path)
+    return pair_session, path, info
+
+
+def test_round_trip_restores_the_session_without_rerunning_fame(saved, monkeypatch):
+    import fame_desktop.core.verification as verification
+
+    monkeypatch.setattr(verification, "explain_pair", lambda *a, **k: pytest.fail("FAME must not run"))
+    before, path, info = saved
+    assert info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    after = open_case(path)
+    e0, e1 = before.explanation, after.explanation
+    assert e1.keys == e0.keys and e1.similarity == e0.similarity
+    assert np.array_equal(e1.run.delta, e0.run.delta) and e1.run.delta.dtype == np.float32
+    assert e1.per_map() == e0.per_map() and e1.run.params == e0.run.params
+    m0, m1 = e0.maps(before.map_settings), e1.maps(after.map_settings)
+    assert all(np.array_equal(m0[k], m1[k]) for k in e0.keys)
+    assert (after.params, after.map_settings, after.threshold, after.case) == \
+           (before.params, before.map_settings, before.threshold, before.case)
+    assert after.model_info == before.model_info and after.environment == before.environment
+    assert (after.model_key, after.device, after.created) == (before.model_key, before.device, before.created)
+    for role in ("gallery", "probe"):
+        a, b = after.inputs[role], before.inputs[role]
+        assert a.image.sha256 == b.image.sha256 and a.image.data == b.image.data
+        assert np.array_equal(a.image.rgb, b.image.rgb) and np.array_equal(a.crop, b.crop)
+        assert np.array_equal(a.aligned.matrix, b.aligned.matrix)
+        assert a.describe() == b.describe()  # faces, landmarks, alignment, crop hashes
+    # the log: everything before, the save, then the opening with the file's own hash
+    actions = [e.action for e in after.audit.entries]
+    assert actions[:-1] == [e.action for e in before.audit.entries][:-1]
+    assert before.audit.entries[-1].action == "save case file"
+    assert actions[-1] == "open case file" and after.audit.entries[-1].details["sha256"] == info.sha256
+
+
+def _rewrite(src, dst, change):
+    """Copy a case file, letting `change(name, data) -> data | None` edit or drop members."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for name in zin.namelist():
+            data = change(name, zin.read(name))
+            if data is not None:
+                zout.writestr(name, data)
+    return dst
+
+
+def _resign(src, dst, name_to_edit, edit):
+    """Edit a member AND update the manifest, as a careful forger would."""
+    with zipfile.ZipFile(src) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members[name_to_edit] = edit(members[name_to_edit])
+    manifest = json.loads(members["manifest.json"])
+    manifest["members"][name_to_edit] = {"sha256": sha256_bytes(members[name_to_edit]),
+                                         "size": len(members[name_to_edit])}
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(dst, "w") as z:
+        for n, d in members.items():
+            z.writestr(n, d)
+    return dst
+
+
+def test_altered_or_damaged_case_files_are_refused(saved, tmp_path):
+    _, path, _ = saved
+    higher = lambda n, d: d.replace(b'"similarity": 0.', b'"similarity": 0.9') if n == "session.json" else d
+    image = lambda n, d: d[:-10] + b"0123456789" if n.startswith("images/") else d
+    cases = {
+        "edited session": (_rewrite(path, tmp_path / "a.famecase", higher), "session.json does not match"),
+        "edited photograph": (_rewrite(path, tmp_path / "b.famecase", image), "does not match its recorded SHA-256"),
+        "extra member": (_rewrite(path, tmp_path / "c.famecase", lambda n, d: d), None),
+        "missing member": (_rewrite(path, tmp_path / "d.famecase",
+                                    lambda n, d: None if n == "raw/delta.npy" else d), "raw/delta.npy is missing"),
+    }
+    with zipfile.ZipFile(cases["extra member"][0], "a") as z:
+        z.writestr("images/evil", b"x")
+    cases["extra member"] = (cases["extra member"][0], "images/evil is not in the manifest")
+    truncated = tmp_path / "e.famecase"
+    truncated.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    cases["truncated"] = (truncated, "not a case file or damaged")
+    text = tmp_path / "f.famecase"
+    text.write_text("hello")
+    cases["not a zip"] = (text, "not a case file or damaged")
+    newer = _rewrite(path, tmp_path / "g.famecase",
+                     lambda n, d: d.replace(b'"format_version": 1', b'"format_version": 7') if n == "manifest.json" else d)
+    cases["newer format"] = (newer, "newer fame-desktop")
+    cases["missing file"] = (tmp_path / "nope.famecase", "file not found")
+    for what, (p, reason) in cases.items():
+        with pytest.raises(CaseFileError, match=reason):
+            open_case(p)
+
+
+def test_a_forged_manifest_is_caught_by_the_content_checks(saved, tmp_path):
+    session, path, _ = saved
+    # a different crop, with the manifest updated: the crop no longer fits photograph + alignment
+    other = session.gallery.crop.copy()
+    other[40:60, 40:60] = 0
+    forged = _resign(path, tmp_path / "f1.famecase", "crops/gallery.png", lambda d: encode_png(other))
+    with pytest.raises(CaseFileError, match="gallery: the stored crop does not match"):
+        open_case(forged)
+    # a photograph swapped under the same name
+    name = f"images/{session.probe.image.sha256}"
+    forged = _resign(path, tmp_path / "f2.famecase", name, lambda d: d + b"appended")
+    with pytest.raises(CaseFileError, match="does not match the hash in its name"):
+        open_case(forged)
+
+
+def test_the_original_bytes_are_required(tmp_path, pair_session):
+    g = pair_session.gallery
+    pair_session.inputs["gallery"] = replace(g, image=replace(g.image, data=None, source=str(tmp_path / "gone.jpg")))
+    with pytest.raises(CaseFileError, match="gone.jpg: the original file is needed"):
+        save_case(pair_session, tmp_path / "c.famecase")
+    assert not (tmp_path / "c.famecase").exists()
+
+
+def test_hand_placed_landmarks_survive_the_round_trip_and_reach_the_report(tmp_path, pair_session, detector):
+    import pypdfium2 as pdfium
+
+    from fame_desktop.core.pipeline import prepare_face
+    from fame_desktop.report import write_report
+
+    g = pair_session.gallery
+    manual = prepare_face(g.image, detector, "gallery", landmarks=g.face.landmarks + 1.5)
+    pair_session.inputs["gallery"] = manual  # keeps the explanation: only the bookkeeping is under test
+    save_case(pair_session, tmp_path / "m.famecase")
+    back = open_case(tmp_path / "m.famecase")
+    assert back.gallery.face.manual and back.gallery.face_index == -1
+    assert np.array_equal(back.gallery.face.landmarks, manual.face.landmarks)
+    assert np.array_equal(back.gallery.crop, manual.crop)
+    write_report(back, tmp_path / "m.pdf", exports=False)
+    text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(str(tmp_path / "m.pdf")))
+    assert "placed by hand (manual landmarks)" in text
