@@ -60,7 +60,8 @@ def run(args) -> int:
     def progress(p):
         if bar is not None:
             bar.update(p.iteration - bar.n)
-            bar.set_postfix(s=" ".join(f"{v:+.3f}" for v in p.score), refresh=False)
+            if p.iteration % 10 == 0:  # reading the scores copies them from the device
+                bar.set_postfix(s=" ".join(f"{v:+.3f}" for v in p.score), refresh=False)
 
     t = time.perf_counter()
     try:
@@ -72,7 +73,9 @@ def run(args) -> int:
     t = time.perf_counter()
     write_explain_dir(args.out, gallery, probe, model, explanation, settings, timings)
     timings["write"] = time.perf_counter() - t
-    iters = ", ".join(f"{k} {v['iterations']}" for k, v in explanation.per_map().items())
-    print(f"similarity {explanation.similarity:.4f} ({model.spec.display_name}); "
+    iters = ", ".join(f"{k} {v['iterations']}" + ("" if v["stop_reason"] == "iterations" else f" ({v['stop_reason']})")
+                      for k, v in explanation.per_map().items())
+    preset = f"preset {params.preset}; " if params.preset else ""
+    print(f"similarity {explanation.similarity:.4f} ({model.spec.display_name}); {preset}"
           f"iterations: {iters}; FAME {timings['fame']:.1f} s → {args.out}")
     return 0
