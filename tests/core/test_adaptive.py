@@ -62,7 +62,7 @@ def test_a_zero_tolerance_never_stops_and_epsilon_still_wins(face_model, crops):
 def test_presets():
     ref, fast = PRESETS["reference"], PRESETS["fast"]
     assert (ref.iterations, ref.epsilon, ref.adaptive, ref.preset) == (500, 0, False, "reference")
-    assert fast.adaptive and fast.epsilon == 0 and fast.iterations == 500 and fast.preset == "fast"
+    assert fast.adaptive and fast.epsilon == 0 and fast.iterations == 200 and fast.preset == "fast"
     assert fast.step_size == ref.step_size == FameParams().step_size  # same steps, fewer of them
     assert FameParams().epsilon == 0.01 and not FameParams().adaptive  # defaults stay the reference code's
     assert preset_params("fast") == fast
