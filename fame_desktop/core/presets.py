@@ -17,7 +17,7 @@ from .fame import FameParams
 
 PRESETS: dict[str, FameParams] = {
     "reference": FameParams(iterations=500, epsilon=0.0, preset="reference"),
-    "fast": FameParams(iterations=200, epsilon=0.0, converge_tolerance=0.004, converge_window=10,
+    "fast": FameParams(iterations=200, epsilon=0.0, converge_tolerance=0.003, converge_window=10,
                        preset="fast"),
 }
 _NOT_RESULT = {"snapshot_every"}  # progress reporting only; does not change the maps

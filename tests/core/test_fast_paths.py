@@ -192,3 +192,13 @@ def test_maps_are_independent_of_the_batch_they_ran_in(face_model, crops, genuin
 @pytest.fixture(scope="module")
 def genuine_maps(face_model, crops):
     return explain_pair(face_model, crops["obama"], crops["obama2"], FameParams(iterations=8, epsilon=0)).maps()
+
+
+def test_detector_warm_up_builds_mtcnn_without_a_photo(data_dir):
+    from fame_desktop.core.faces import FaceDetector
+    from fame_desktop.core.images import load_image
+
+    d = FaceDetector()
+    d.warm_up()
+    assert d._mtcnn is not None
+    assert len(d.detect(load_image(data_dir / "obama2.jpg").rgb)) == 1
