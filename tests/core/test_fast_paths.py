@@ -184,14 +184,14 @@ def test_maps_are_independent_of_the_batch_they_ran_in(face_model, crops, genuin
     x1, objective1 = _pair_objective(face_model, crops, ("obama", "biden"))
     big = run_fame(objective.__class__(face_model, torch.cat([objective.references, objective1.references]),
                                        torch.cat([objective.similar, objective1.similar])),
-                   torch.cat([x0, x1]), FameParams(iterations=8, epsilon=0))
+                   torch.cat([x0, x1]), FameParams(iterations=4, epsilon=0))
     for i, key in enumerate(MAP_KEYS):
         assert pearson(delta_to_maps(big.delta[i]), genuine_maps[key]) >= 0.999
 
 
 @pytest.fixture(scope="module")
 def genuine_maps(face_model, crops):
-    return explain_pair(face_model, crops["obama"], crops["obama2"], FameParams(iterations=8, epsilon=0)).maps()
+    return explain_pair(face_model, crops["obama"], crops["obama2"], FameParams(iterations=4, epsilon=0)).maps()
 
 
 def test_detector_warm_up_builds_mtcnn_without_a_photo(data_dir):
