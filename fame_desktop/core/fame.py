@@ -221,7 +221,7 @@ def run_fame(
     stopped = torch.zeros(b, dtype=torch.bool, device=dev)  # per original row, as the device sees it
     reasons = ["iterations"] * b
     monitor = ConvergenceMonitor(params.converge_tolerance) if params.adaptive else None
-    host_is_free = dev.type == "cpu"  # reading a CPU tensor costs no device synchronisation
+    host_is_free = _host_reads_are_free(dev)
     check_every = 1 if host_is_free else ACCELERATOR_CHECK_EVERY
     cancelled = False
     initial_loss = initial_score = None
@@ -285,6 +285,11 @@ def run_fame(
         cancelled=cancelled,
         params=params,
     )
+
+
+def _host_reads_are_free(device: torch.device) -> bool:
+    """Reading a CPU tensor costs no device synchronisation; on CUDA / MPS it stalls the queue."""
+    return device.type == "cpu"
 
 
 def _stop_epsilon(batch: _Batch, reasons: list[str], stopped: torch.Tensor) -> None:

@@ -202,3 +202,24 @@ def test_detector_warm_up_builds_mtcnn_without_a_photo(data_dir):
     d.warm_up()
     assert d._mtcnn is not None
     assert len(d.detect(load_image(data_dir / "obama2.jpg").rgb)) == 1
+
+
+def test_accelerator_path_checks_the_host_rarely_and_gives_the_same_run(face_model, crops, monkeypatch):
+    """On CUDA / MPS the engine looks at the stop state every few iterations only; the
+    device-side mask must make that invisible in the result (checked here on the CPU)."""
+    import fame_desktop.core.fame as fame
+
+    xg, genuine = _pair_objective(face_model, crops, similar=(True,) * 4)
+    xi, impostor = _pair_objective(face_model, crops, ("obama", "biden"), similar=(False,) * 4)
+    x0 = torch.cat([xg[[0, 2]], xi[[0, 2]]])
+    objective = VerificationObjective(face_model, torch.cat([genuine.references[[0, 2]], impostor.references[[0, 2]]]),
+                                      torch.tensor([True, True, False, False]))
+    params = FameParams(iterations=11, epsilon=0.69)
+    cpu = run_fame(objective, x0, params)
+    monkeypatch.setattr(fame, "_host_reads_are_free", lambda device: False)
+    monkeypatch.setattr(fame, "ACCELERATOR_CHECK_EVERY", 4)
+    events = []
+    accel = run_fame(objective, x0, params, on_progress=events.append)
+    assert list(accel.iterations) == list(cpu.iterations) and accel.stop_reasons == cpu.stop_reasons
+    assert np.abs(accel.delta - cpu.delta).max() < 1e-5
+    assert [e.iteration for e in events] == list(range(1, 12))
