@@ -250,11 +250,13 @@ def run_fame(
                     batch.x.clamp_(0.0, 1.0)
             done.index_add_(0, batch.rows, batch.live.long())
             n = it + 1
+            finished = False
             if (n % check_every == 0 or n == params.iterations
                     or (monitor is not None and n % params.converge_window == 0)):
                 _stop_epsilon(batch, reasons, stopped)
                 if monitor is not None and n % params.converge_window == 0:
                     _stop_converged(batch, x0, monitor, reasons, stopped)
+                finished = not bool(batch.live.any())  # also when stopped rows stay in the batch, masked
             if on_progress is not None:
                 snap = params.snapshot_every and (n % params.snapshot_every == 0 or n == params.iterations)
                 active = ~stopped
@@ -264,7 +266,7 @@ def run_fame(
                     active=active, elapsed=time.perf_counter() - t0,
                     delta=(batch.full() - x0) if snap else None, done=done.clone(),
                 ))
-            if batch.rows.numel() == 0:
+            if finished:
                 break
         x_final = batch.full()
         with torch.no_grad():

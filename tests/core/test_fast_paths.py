@@ -223,3 +223,12 @@ def test_accelerator_path_checks_the_host_rarely_and_gives_the_same_run(face_mod
     assert list(accel.iterations) == list(cpu.iterations) and accel.stop_reasons == cpu.stop_reasons
     assert np.abs(accel.delta - cpu.delta).max() < 1e-5
     assert [e.iteration for e in events] == list(range(1, 12))
+
+
+def test_without_subset_a_run_ends_once_every_map_has_stopped(face_model, crops):
+    x0, objective = _pair_objective(face_model, crops)
+    params = FameParams(iterations=40, epsilon=0, converge_tolerance=0.2, converge_window=3)
+    events = []
+    run = run_fame(_NoSubset(objective), x0, params, on_progress=events.append)
+    assert set(run.stop_reasons) == {"converged"} and max(run.iterations) < 40
+    assert events[-1].iteration == max(run.iterations)
