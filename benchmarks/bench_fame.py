@@ -21,7 +21,7 @@ import argparse
 import sys
 import time
 
-from _common import DATA, PAIRS, emit, load_crops, machine, median, pearson, progress, table
+from _common import PAIRS, emit, load_crops, machine, median, pearson, progress, table
 
 
 def naive_pair(model, crops, keys, T, eta):
