@@ -121,3 +121,36 @@ def test_console_script_runs_in_a_fresh_process(tmp_path, data_dir):
     r = json.loads((out / "result.json").read_text())
     assert -0.2 < r["similarity"] < 0.2
     assert Path(out / "maps" / "probe_dissimilar.npy").exists()
+
+
+def test_preset_fast_records_converged_maps_and_explicit_options_win(tmp_path, data_dir):
+    out = tmp_path / "fast"
+    code = main(["explain", str(data_dir / "obama.jpg"), str(data_dir / "obama2.jpg"), "--out", str(out),
+                 "--preset", "fast", "-T", "12", "--converge-tolerance", "0.2", "--converge-window", "3",
+                 "--quiet", "--device", "cpu"])
+    assert code == 0
+    r = json.loads((out / "result.json").read_text())
+    fame = r["parameters"]["fame"]
+    assert fame["preset"] == "fast (changed: converge_tolerance, converge_window, iterations)"
+    assert fame["epsilon"] == 0 and fame["iterations"] == 12 and fame["converge_tolerance"] == 0.2
+    reasons = {m["stop_reason"] for m in r["maps"].values()}
+    assert reasons <= {"converged", "iterations"} and "converged" in reasons
+    assert all(m["iterations"] <= 12 for m in r["maps"].values())
+
+
+def test_preset_reference_and_the_defaults(capsys):
+    from fame_desktop.cli import build_parser
+    from fame_desktop.cli.options import fame_params
+    from fame_desktop.core.presets import PRESETS
+
+    parse = build_parser().parse_args
+    ref = fame_params(parse(["explain", "a", "b", "-o", "x", "--preset", "reference"]))
+    assert (ref.iterations, ref.epsilon, ref.adaptive, ref.preset) == (500, 0, False, "reference")
+    assert ref.step_size == PRESETS["reference"].step_size
+    plain = fame_params(parse(["explain", "a", "b", "-o", "x"]))
+    assert (plain.iterations, plain.epsilon, plain.adaptive, plain.preset) == (500, 0.01, False, "")
+    eps = fame_params(parse(["explain", "a", "b", "-o", "x", "--preset", "fast", "--epsilon", "0.01"]))
+    assert eps.epsilon == 0.01 and eps.adaptive and eps.preset == "fast (changed: epsilon)"
+    with pytest.raises(SystemExit):
+        parse(["explain", "a", "b", "-o", "x", "--preset", "quick"])
+    capsys.readouterr()

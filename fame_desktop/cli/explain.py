@@ -88,7 +88,8 @@ def run(args) -> int:
     def progress(p):
         if bar is not None:
             bar.update(p.iteration - bar.n)
-            bar.set_postfix(s=" ".join(f"{v:+.3f}" for v in p.score), refresh=False)
+            if p.iteration % 10 == 0:  # reading the scores copies them from the device
+                bar.set_postfix(s=" ".join(f"{v:+.3f}" for v in p.score), refresh=False)
 
     t = time.perf_counter()
     try:
@@ -99,10 +100,14 @@ def run(args) -> int:
     timings["fame"] = time.perf_counter() - t
     session.set_explanation(explanation, model.describe())
     if args.out:
+        t = time.perf_counter()
         write_explain_dir(args.out, gallery, probe, model, explanation, settings, timings,
                           cmap=args.colour_map or "jet")
-    iters = ", ".join(f"{k} {v['iterations']}" for k, v in explanation.per_map().items())
-    print(f"similarity {explanation.similarity:.4f} ({model.spec.display_name}); "
+        timings["write"] = time.perf_counter() - t
+    iters = ", ".join(f"{k} {v['iterations']}" + ("" if v["stop_reason"] == "iterations" else f" ({v['stop_reason']})")
+                      for k, v in explanation.per_map().items())
+    preset = f"preset {params.preset}; " if params.preset else ""
+    print(f"similarity {explanation.similarity:.4f} ({model.spec.display_name}); {preset}"
           f"iterations: {iters}; FAME {timings['fame']:.1f} s" + (f" → {args.out}" if args.out else ""))
     _write_session_files(args, session)
     return 0

@@ -9,6 +9,7 @@ from fractions import Fraction
 from ..core.attribution import NORMALISATIONS, MapSettings
 from ..core.device import DEVICE_CHOICES
 from ..core.fame import FameParams
+from ..core.presets import PRESET_HELP, PRESETS, preset_params
 
 _DEFAULT_PARAMS = FameParams()
 
@@ -29,17 +30,30 @@ def fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
+# FAME options default to None so that an explicit value can be told from a preset's.
+_FAME_OPTIONS = ("iterations", "step_size", "epsilon", "clamp", "detach_norms",
+                 "converge_tolerance", "converge_window")
+
+
 def add_fame_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("FAME")
-    g.add_argument("--iterations", "-T", type=int, default=_DEFAULT_PARAMS.iterations,
-                   help="most iterations per map (default %(default)s)")
-    g.add_argument("--step-size", type=fraction, default=_DEFAULT_PARAMS.step_size,
-                   help="η in [0,1] pixel units, e.g. 1/255 (default 1/255)")
-    g.add_argument("--epsilon", type=float, default=_DEFAULT_PARAMS.epsilon,
-                   help="stop a map when its loss is below ε; 0 = off (default %(default)s)")
-    g.add_argument("--clamp", action="store_true", help="keep the perturbed image inside [0,1]")
-    g.add_argument("--detach-norms", action="store_true",
+    g = p.add_argument_group("FAME", "without --preset the defaults are the reference implementation's; "
+                                     "options given explicitly override the preset's values")
+    g.add_argument("--preset", choices=sorted(PRESETS),
+                   help="; ".join(f"{k}: {v}" for k, v in PRESET_HELP.items()))
+    g.add_argument("--iterations", "-T", type=int,
+                   help=f"most iterations per map (default {_DEFAULT_PARAMS.iterations})")
+    g.add_argument("--step-size", type=fraction, help="η in [0,1] pixel units, e.g. 1/255 (default 1/255)")
+    g.add_argument("--epsilon", type=float,
+                   help=f"stop a map when its loss is below ε; 0 = off (default {_DEFAULT_PARAMS.epsilon:g})")
+    g.add_argument("--clamp", action="store_true", default=None, help="keep the perturbed image inside [0,1]")
+    g.add_argument("--detach-norms", action="store_true", default=None,
                    help="do not differentiate the cosine's norms (paper footnote)")
+    g.add_argument("--converge-tolerance", type=float, metavar="DELTA",
+                   help="adaptive stopping: stop a map once 1 − r between its maps --converge-window "
+                        "iterations apart is below DELTA; 0 = off (default 0; preset fast: "
+                        f"{PRESETS['fast'].converge_tolerance:g})")
+    g.add_argument("--converge-window", type=int, metavar="K",
+                   help=f"iterations between the map comparisons (default {_DEFAULT_PARAMS.converge_window})")
 
 
 def add_map_options(p: argparse.ArgumentParser) -> None:
@@ -58,9 +72,12 @@ def add_device_option(p: argparse.ArgumentParser) -> None:
 
 
 def fame_params(args, snapshot_every: int = 0) -> FameParams:
+    """FameParams from the command line: the preset (or the defaults), then explicit options."""
+    given = {k: getattr(args, k) for k in _FAME_OPTIONS if getattr(args, k, None) is not None}
     try:
-        return FameParams(step_size=args.step_size, iterations=args.iterations, epsilon=args.epsilon,
-                          clamp=args.clamp, detach_norms=args.detach_norms, snapshot_every=snapshot_every)
+        if getattr(args, "preset", None):
+            return preset_params(args.preset, snapshot_every=snapshot_every, **given)
+        return FameParams(snapshot_every=snapshot_every, **given)
     except ValueError as e:
         usage_error(str(e))
 

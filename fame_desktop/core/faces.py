@@ -85,6 +85,16 @@ class FaceDetector:
                 self._mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=self.min_face_size)
             return self._mtcnn
 
+    def warm_up(self) -> None:
+        """Import facenet-pytorch, build MTCNN and run it once on a small synthetic image.
+
+        The first detection of a process otherwise pays all of it (~2–4 s on a laptop CPU,
+        docs/performance.md); an app calls this in a worker thread at start-up.
+        """
+        y, x = np.mgrid[:160, :160]
+        blob = (127 + 60 * np.sin(x / 9.0) * np.cos(y / 13.0)).astype(np.uint8)
+        self.detect(np.repeat(blob[:, :, None], 3, axis=2))
+
     def scale_for(self, width: int, height: int) -> float:
         """Factor from photograph to detection pixels (≤ 1)."""
         return min(1.0, self.max_side / max(width, height))

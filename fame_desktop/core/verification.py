@@ -55,6 +55,10 @@ class VerificationObjective:
         s = cosine(self.model(x), self.references, self.detach_norms)
         return torch.where(self.similar, s, 1.0 - s), s
 
+    def subset(self, rows: torch.Tensor) -> "VerificationObjective":
+        """The objective of the samples `rows` only (lets the engine drop stopped samples)."""
+        return VerificationObjective(self.model, self.references[rows], self.similar[rows], self.detach_norms)
+
 
 @dataclass
 class PairExplanation:

@@ -20,8 +20,18 @@ from .iresnet import IResNet, depth_from_state_dict
 from .registry import DEFAULT_FACE_MODEL, FaceModelSpec, get_face_model_spec
 
 
+def preferred_memory_format(device: torch.device) -> torch.memory_format:
+    """channels-last on a CPU (oneDNN convolutions ~25 % faster for FAME, docs/performance.md);
+    the default layout elsewhere, where it was not measured."""
+    return torch.channels_last if device.type == "cpu" else torch.contiguous_format
+
+
 class FaceModel(nn.Module):
-    """(B, 3, S, S) RGB in [0, 1] → (B, D) embedding (not normalised). Frozen, eval mode."""
+    """(B, 3, S, S) RGB in [0, 1] → (B, D) embedding (not normalised). Frozen, eval mode.
+
+    `memory_format` is how the backbone lays out its tensors internally (see
+    `use_memory_format`); inputs and gradients stay plain (B, 3, S, S) tensors.
+    """
 
     def __init__(self, spec: FaceModelSpec, backbone: nn.Module, provenance: dict):
         super().__init__()
@@ -31,8 +41,15 @@ class FaceModel(nn.Module):
         self.flip_channels = spec.convention.channel_order == "BGR"
         self.mean = spec.convention.mean
         self.std = spec.convention.std
+        self.memory_format = torch.contiguous_format
         for p in self.parameters():
             p.requires_grad_(False)
+
+    def use_memory_format(self, memory_format: torch.memory_format) -> "FaceModel":
+        """Lay out weights and activations as `memory_format` (same results, different speed)."""
+        self.backbone.to(memory_format=memory_format)
+        self.memory_format = memory_format
+        return self
 
     def train(self, mode: bool = True):  # a frozen model must never leave eval mode
         return super().train(False)
@@ -44,7 +61,8 @@ class FaceModel(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.flip_channels:
             x = x.flip(1)
-        out = self.backbone((x - self.mean) / self.std)
+        x = ((x - self.mean) / self.std).contiguous(memory_format=self.memory_format)
+        out = self.backbone(x)
         return out[0] if isinstance(out, (tuple, list)) else out
 
     def to_input(self, crops: np.ndarray) -> torch.Tensor:
@@ -80,15 +98,22 @@ def cosine_similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def load_face_model(key: str = DEFAULT_FACE_MODEL, checkpoint: str | Path | None = None,
-                    device: str | torch.device | None = "auto") -> FaceModel:
-    """Build a registered face model on a device; AdaFace models need `checkpoint`."""
+                    device: str | torch.device | None = "auto", implementation: str = "native",
+                    memory_format: torch.memory_format | None = None) -> FaceModel:
+    """Build a registered face model on a device; AdaFace models need `checkpoint`.
+
+    implementation: for the embedded model, "native" (our MobileFaceNet, default) or
+    "onnx2torch" (the generic conversion; the benchmark's plain baseline).
+    memory_format: None = `preferred_memory_format(device)`.
+    """
     spec = get_face_model_spec(key)
     dev = device if isinstance(device, torch.device) else select_device(device)
     if spec.family == "embedded":
-        backbone, provenance = build_embedded_backbone()
+        backbone, provenance = build_embedded_backbone(implementation)
     else:
         backbone, provenance, spec = _load_adaface(spec, checkpoint)
-    return FaceModel(spec, backbone, provenance).to(dev)
+    model = FaceModel(spec, backbone, provenance).to(dev)
+    return model.use_memory_format(memory_format or preferred_memory_format(dev))
 
 
 def _load_adaface(spec: FaceModelSpec, checkpoint) -> tuple[nn.Module, dict, FaceModelSpec]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .prelu import InputGradPReLU  # nn.PReLU with the same weights and a faster frozen backward
+
 # units per stage for each depth; stages have 64/128/256/512 channels
 STAGE_UNITS = {18: (2, 2, 2, 2), 34: (3, 4, 6, 3), 50: (3, 4, 14, 3), 101: (3, 13, 30, 3)}
 STAGE_CHANNELS = (64, 128, 256, 512)
@@ -30,7 +32,7 @@ class BasicBlockIR(nn.Module):
             nn.BatchNorm2d(in_channels),
             nn.Conv2d(in_channels, channels, 3, 1, 1, bias=False),
             nn.BatchNorm2d(channels),
-            nn.PReLU(channels),
+            InputGradPReLU(channels),
             nn.Conv2d(channels, channels, 3, stride, 1, bias=False),
             nn.BatchNorm2d(channels),
         )
@@ -48,7 +50,7 @@ class IResNet(nn.Module):
             raise ValueError(f"IResNet depth {depth} not supported; choose {sorted(STAGE_UNITS)}")
         self.depth = depth
         self.input_layer = nn.Sequential(
-            nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.PReLU(64))
+            nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), InputGradPReLU(64))
         units, in_ch = [], 64
         for n, ch in zip(STAGE_UNITS[depth], STAGE_CHANNELS):
             units.append(BasicBlockIR(in_ch, ch, 2))

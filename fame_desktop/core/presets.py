@@ -1,0 +1,38 @@
+"""Named FAME parameter sets a user picks from instead of setting each value.
+
+    reference   the method as published: 500 iterations for every map, ε off.
+    fast        the same steps, each map stopping once its map has converged
+                (adaptive stopping, `convergence.py`); ε off so that no map stops empty.
+
+Figures behind the "fast" tolerance (iterations used, time, agreement with the reference
+maps on the test pairs) are in docs/performance.md. The defaults of `FameParams` (ε = 0.01,
+the reference verification script's value) stay what a run without a preset uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .fame import FameParams
+
+PRESETS: dict[str, FameParams] = {
+    "reference": FameParams(iterations=500, epsilon=0.0, preset="reference"),
+    "fast": FameParams(iterations=200, epsilon=0.0, converge_tolerance=0.003, converge_window=10,
+                       preset="fast"),
+}
+_NOT_RESULT = {"snapshot_every"}  # progress reporting only; does not change the maps
+PRESET_HELP = {
+    "reference": "500 iterations for every map, ε off (the published method)",
+    "fast": "each map stops once it no longer changes (adaptive stopping), at most 200 iterations",
+}
+
+
+def preset_params(name: str, **overrides) -> FameParams:
+    """The preset's parameters with some values replaced; the preset name then notes it."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    base = PRESETS[name]
+    changed = {k: v for k, v in overrides.items() if getattr(base, k) != v}
+    noted = sorted(k for k in changed if k not in _NOT_RESULT)
+    label = f"{name} (changed: {', '.join(noted)})" if noted else name
+    return replace(base, **changed, preset=label)
