@@ -249,7 +249,12 @@ class CaseActions(QObject):
         self.open_job = None
         if not Path(path).exists():
             self._forget(path)
-        self.w.messages.error("Cannot open the case file", error, job.traceback)
+        from ..core.errors import FameError
+
+        if isinstance(error, FameError):  # its one-line reason, and that nothing was lost
+            self.w.messages.warning("Cannot open the case file", f"{error}\n\nThe case shown is unchanged.")
+        else:
+            self.w.messages.error("Cannot open the case file", error, job.traceback)
         self.open_failed.emit(error)
 
     def _read(self, gen: int, path: str, session) -> None:
@@ -261,14 +266,14 @@ class CaseActions(QObject):
 
     def _show(self, session, path: str) -> None:
         w = self.w
-        notes = show_session(w, session, origin=f"Opened {Path(path).name}")
+        notes = show_session(w, session, origin="From the case file")
         self.path = Path(path)
         self.tracker.mark_clean(session, read_view_state(w))
         self._remember(self.path)
         w.update_title()
         saved = next((e.details.get("saved") for e in reversed(session.audit.entries)
                       if e.action == "open case file"), None)
-        w.statusBar().showMessage(f"Opened {self.path.name}" + (f" (saved {saved})" if saved else "")
+        w.statusBar().showMessage(f"Opened {self.path.name}" + (f" (saved {saved.replace('T', ' ')})" if saved else "")
                                   + " — result restored without re-running FAME", 10000)
         if notes:
             w.messages.info("Case opened with remarks", "\n".join(notes))

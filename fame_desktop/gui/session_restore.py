@@ -91,7 +91,7 @@ def _show_run_summary(w, s, origin: str) -> None:
     if e is None:
         return
     summary, detail = iteration_summary(e.per_map())
-    bar.reset_progress(f"{origin} · {int(e.run.iterations.max())} iterations, not re-run")
+    bar.reset_progress(f"{origin} · {int(e.run.iterations.max())} it. · not re-run")
     bar.progress.setValue(1)
     bar.pinned = True
     bar.status.setText(summary)
@@ -104,15 +104,18 @@ def show_session(w, s, origin: str = "restored") -> list[str]:
     w.autorun = False
     w.similarity_generation += 1  # a similarity still being computed belongs to the old pair
     w.model.session = s
+    w.show_maps(None)  # the old maps go first, so the display settings below redraw nothing heavy
     _show_inputs(w, s)
     notes += _show_parameters(w, s)
     c = w.review.controls
     _fit_decimals(c.sigma, s.map_settings.blur_sigma)
+    c.blockSignals(True)  # no redraw (show_result below) and no audit entry: these are the session's own
     c.set_map_settings(s.map_settings)
+    c.blockSignals(False)
     w.review.set_crops(s.gallery.crop if s.gallery else None, s.probe.crop if s.probe else None)
     apply_view_state(w, view)
     show_stored_score(w, s)
-    w.show_result()
+    w.show_result()  # the maps from the stored Δx, once
     w.case.set_values(asdict(s.case))
     w.audit.setRowCount(0)
     w.model.changed.emit()  # audit panel, title

@@ -137,7 +137,9 @@ def test_tampered_case_file_is_refused_and_the_session_stays(qtbot, window, pair
         w.cases.act_open.trigger()
     qtbot.waitUntil(lambda: bool(w.messages.shown))
     msg = w.messages.shown[-1]
-    assert msg.title == "Cannot open the case file" and "altered" in msg.text and "\n" not in msg.text
+    reason, rest = msg.text.split("\n", 1)
+    assert msg.title == "Cannot open the case file" and reason.startswith("bad.famecase: altered")
+    assert rest.strip() == "The case shown is unchanged."
     assert w.model.session is s and len(s.audit) == n and s.case.case_id == "2024-FR-0173"
     assert w.windowTitle() == title and w.score.similarity == score and unsaved_answers[1] == []
 
@@ -235,3 +237,25 @@ def test_case_file_with_probe_or_run_is_a_usage_error():
     with pytest.raises(SystemExit) as info:
         main(["c.famecase", "other.jpg"])
     assert info.value.code == 2
+
+
+def test_a_case_whose_model_is_missing_here_still_shows_its_result(qtbot, window, pair_session, tmp_path):
+    from fame_desktop.core.casefile import save_case
+
+    s = pair_session
+    s.model_key, s.checkpoint = "adaface-ir50", str(tmp_path / "gone.ckpt")  # made on another machine
+    s.view = {"colour_map": "rainbow-9000", "opacity": 0.3}  # a colour map this version does not know
+    path = tmp_path / "elsewhere.famecase"
+    save_case(s.snapshot(), path)
+    w = window
+    with qtbot.waitSignal(w.cases.opened, timeout=60_000):
+        w.cases.open_path(str(path))
+    qtbot.waitUntil(lambda: any("gone.ckpt" in m.text for m in w.messages.shown), timeout=30_000)
+    assert w.params.model.currentData() == "adaface-ir50" and w.engine.model is None
+    shown = w.model.session
+    assert shown.explanation is not None and shown.model_key == "adaface-ir50"  # the stored result stands
+    assert w.score.similarity == pytest.approx(s.explanation.similarity) and w.reports.act_export.isEnabled()
+    assert w.review.maps is not None and w.review.controls.colour_map() == "jet"
+    assert w.review.controls.opacity.value() == 30
+    assert any(m.title == "Case opened with remarks" and "rainbow-9000" in m.text for m in w.messages.shown)
+    assert not w.run_bar.run_button.isEnabled()  # re-running needs the model
