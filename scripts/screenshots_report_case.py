@@ -146,6 +146,8 @@ def main() -> int:
     w2.cases.open_path(str(case))
     wait(lambda: opened and w2.score.similarity is not None, what="the case to open")
     shot("26_reopened_case", w2)
+    w2.tabs.setCurrentIndex(1)
+    shot("26b_reopened_case_panel", w2.dock)
     w2.tabs.setCurrentIndex(2)
     shot("27_reopened_case_audit", w2)
 

@@ -271,8 +271,9 @@ class CaseActions(QObject):
         self.tracker.mark_clean(session, read_view_state(w))
         self._remember(self.path)
         w.update_title()
-        saved = next((e.details.get("saved") for e in reversed(session.audit.entries)
-                      if e.action == "open case file"), None)
+        opening = next((e.details for e in reversed(session.audit.entries) if e.action == "open case file"), {})
+        saved = opening.get("saved")
+        notes = list(opening.get("notes") or []) + notes  # e.g. a crop re-warped with 1 grey level rounding
         w.statusBar().showMessage(f"Opened {self.path.name}" + (f" (saved {saved.replace('T', ' ')})" if saved else "")
                                   + " — result restored without re-running FAME", 10000)
         if notes:

@@ -259,3 +259,27 @@ def test_a_case_whose_model_is_missing_here_still_shows_its_result(qtbot, window
     assert w.review.controls.opacity.value() == 30
     assert any(m.title == "Case opened with remarks" and "rainbow-9000" in m.text for m in w.messages.shown)
     assert not w.run_bar.run_button.isEnabled()  # re-running needs the model
+
+
+def test_a_case_saved_before_running_keeps_the_chosen_face(qtbot, window, two_face_png, detector, face_inputs,
+                                                           tmp_path):
+    from fame_desktop.core.casefile import save_case
+    from fame_desktop.core.images import load_image
+    from fame_desktop.core.pipeline import build_face_input
+    from fame_desktop.core.session import ComparisonSession
+
+    photo = load_image(two_face_png)
+    s = ComparisonSession()
+    s.set_input(face_inputs["obama"])
+    s.set_input(build_face_input(photo, tuple(detector.detect(photo.rgb)), "probe", 1))  # the right-hand face
+    path = tmp_path / "no result yet.famecase"
+    save_case(s, path)
+    w = window
+    with qtbot.waitSignal(w.cases.opened, timeout=60_000):
+        w.cases.open_path(str(path))
+    qtbot.waitUntil(lambda: w.score.similarity is not None, timeout=60_000)  # computed: the case has no result
+    probe = w.slots["probe"]
+    assert probe.view._chosen == 1 and len(probe.view._faces) == 2 and "face 2 in use" in probe.status.text()
+    assert w.model.session.probe.face_index == 1 and w.review.maps is None
+    assert not w.reports.act_export.isEnabled() and w.run_bar.run_button.isEnabled()
+    assert w.score.similarity < 0.3  # obama vs biden, the face that was chosen, not the larger one
