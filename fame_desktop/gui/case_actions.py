@@ -14,17 +14,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolBar
+from PySide6.QtWidgets import QFileDialog, QToolBar
 
 from . import unsaved_changes
+from .case_saving import CaseSaver
 from .inputs import ROLES
+from .recent_cases import FOLDER_KEY, RecentCases
 from .session_restore import show_session, show_stored_score, start_new_session
 from .view_sync import read_view_state, watch_view
 
 SUFFIX = ".famecase"  # core.casefile.SUFFIX (not imported here: core.casefile pulls in torch)
 CASE_FILTER = "fame-desktop case (*.famecase);;All files (*)"
-RECENT_KEY = "recent/cases"
-FOLDER_KEY = "recent/case_folder"
 
 
 def is_case_file(path: str) -> bool:
@@ -52,12 +52,11 @@ class CaseActions(QObject):
         self.w = w = window
         self.path: Path | None = None  # the case file the session was opened from or saved to
         self.tracker = unsaved_changes.ChangeTracker()
-        self.save_job = None
         self.open_job = None
         self._pending_open: str | None = None
         self._open_generation = 0
         self._close_confirmed = False
-        self._close_after_save = False
+        self.close_after_save = False
 
         self.act_new = _action(w, "&New case", self.new_case, QKeySequence.StandardKey.New,
                                "Start an empty case (asks first when something is not saved)")
@@ -67,9 +66,10 @@ class CaseActions(QObject):
                                 "Save photographs, crops, raw Δx, parameters, notes, audit log and view")
         self.act_save_as = _action(w, "Save case &as…", lambda: self.save_as(), QKeySequence.StandardKey.SaveAs,
                                    "Save the case in a new .famecase file")
-        self.recent_menu = QMenu("Open recent case", w)
+        self.recent_cases = RecentCases(w.settings, self.open_path, w)
+        self.recent_menu = self.recent_cases.menu
+        self.saver = CaseSaver(self)
         self._install_menus()
-        self.refresh_recent()
 
         w.engine.ready.connect(self._engine_ready)
         w.engine.model_failed.connect(self._model_failed)
@@ -103,33 +103,8 @@ class CaseActions(QObject):
         self.act_new.setEnabled(ready and not writing)
         self.act_open.setEnabled(not writing)
 
-    # recent case files ------------------------------------------------------------------
     def recent(self) -> list[str]:
-        return self.w.settings.recent_files(RECENT_KEY)
-
-    def _remember(self, path: Path) -> None:
-        self.w.settings.add_recent_file(str(path), RECENT_KEY)
-        self.w.settings.set(FOLDER_KEY, str(Path(path).resolve().parent))
-        self.refresh_recent()
-
-    def _forget(self, path: str) -> None:
-        self.w.settings.remove_recent_file(path, RECENT_KEY)
-        self.refresh_recent()
-
-    def refresh_recent(self) -> None:
-        m = self.recent_menu
-        m.clear()
-        items = self.recent()
-        if not items:
-            m.addAction("No recent case files").setEnabled(False)
-        for path in items:
-            act = m.addAction(Path(path).name)
-            act.setToolTip(path)
-            act.setStatusTip(path)
-            act.triggered.connect(lambda _=False, p=path: self.open_path(p))
-        m.addSeparator()
-        m.addAction("Clear recent case files", lambda: (self.w.settings.clear_recent_files(RECENT_KEY),
-                                                        self.refresh_recent()))
+        return self.recent_cases.items()
 
     # state ------------------------------------------------------------------------------
     def _engine_ready(self) -> None:
@@ -248,7 +223,7 @@ class CaseActions(QObject):
             return
         self.open_job = None
         if not Path(path).exists():
-            self._forget(path)
+            self.recent_cases.remove(path)
         from ..core.errors import FameError
 
         if isinstance(error, FameError):  # its one-line reason, and that nothing was lost
@@ -269,7 +244,7 @@ class CaseActions(QObject):
         notes = show_session(w, session, origin="From the case file")
         self.path = Path(path)
         self.tracker.mark_clean(session, read_view_state(w))
-        self._remember(self.path)
+        self.recent_cases.add(self.path)
         w.update_title()
         opening = next((e.details for e in reversed(session.audit.entries) if e.action == "open case file"), {})
         saved = opening.get("saved")
@@ -280,86 +255,19 @@ class CaseActions(QObject):
             w.messages.info("Case opened with remarks", "\n".join(notes))
         self.opened.emit(str(path))
 
-    # saving -----------------------------------------------------------------------------
+    # saving (case_saving.py) ----------------------------------------------------------
+    @property
+    def save_job(self):
+        return self.saver.job
+
     def save(self, then=None) -> None:
-        if self.path is None:
-            self.save_as(then)
-        else:
-            self._write(self.path, then)
+        self.saver.save(then)
 
     def save_as(self, then=None) -> None:
-        from ..core.file_names import default_name
-
-        w = self.w
-        if not w.model.ready:
-            return
-        folder = self.path.parent if self.path else Path(w.settings.get(FOLDER_KEY, str(Path.home())))
-        name = default_name(w.model.session.case.case_id, SUFFIX)
-        path, _ = QFileDialog.getSaveFileName(w, "Save the case as", str(folder / name), CASE_FILTER,
-                                              options=QFileDialog.Option.DontConfirmOverwrite)
-        if not path:
-            return
-        p = Path(path)
-        if not is_case_file(p.name):
-            p = p.with_name(p.name + SUFFIX)
-        if p.exists() and p != self.path:
-            answer = QMessageBox.question(
-                w, "Replace the case file?",
-                f"{p.name} already exists in {p.parent}.\n\nReplace it with this case? The old file is "
-                "replaced only once the new one is completely written.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-        self._write(p, then)
+        self.saver.save_as(then)
 
     def _write(self, path: Path, then=None) -> None:
-        w = self.w
-        if self.save_job is not None:
-            return
-        self.flush_edits()
-        self.sync_view()
-        live = w.model.session
-        snapshot, audit_len, view = live.snapshot(), len(live.audit), read_view_state(w)
-
-        def write(job):
-            from ..core.casefile import save_case
-
-            return save_case(snapshot, path)
-
-        w.busy.start("save case", f"Saving {path.name}…")
-        self.save_job = w.runner.start(
-            "save case", write, on_success=lambda info: self._saved(info, live, snapshot, audit_len, view, then),
-            on_failure=self._save_failed)
-        self.update_actions()
-
-    def _saved(self, info, live, snapshot, audit_len: int, view, then) -> None:
-        w = self.w
-        self.save_job = None
-        w.busy.stop("save case")
-        entry = snapshot.audit.entries[-1]  # "save case file": path, SHA-256 of the file
-        untouched = len(live.audit) == audit_len
-        live.audit.record(entry.action, **entry.details)
-        # edits made while the file was written are not in it: they stay unsaved
-        self.tracker.mark_clean(live, view, len(live.audit) if untouched else audit_len)
-        self.path = Path(info.path)
-        self._remember(self.path)
-        w.model.changed.emit()
-        w.statusBar().showMessage(f"Saved {self.path.name} (SHA-256 {info.sha256[:16]}…, "
-                                  f"{info.size / 1e6:.1f} MB)", 10000)
-        self.update_actions()
-        self.saved.emit(str(self.path))
-        if self._close_after_save:
-            self._close_after_save = False
-            then = then or self._close_now
-        if then is not None:
-            then()
-
-    def _save_failed(self, error, job) -> None:
-        self.save_job = None
-        self._close_after_save = False
-        self.w.busy.stop("save case")
-        self.w.messages.error("Cannot save the case file", error, job.traceback)
-        self.update_actions()
+        self.saver.write(Path(path), then)
 
     # closing ----------------------------------------------------------------------------
     def allow_close(self) -> bool:
@@ -368,7 +276,7 @@ class CaseActions(QObject):
         if self._close_confirmed:
             return True
         if self.save_job is not None:
-            self._close_after_save = True  # close once the file is complete
+            self.close_after_save = True  # close once the file is complete
             return False
         self.flush_edits()
         unsaved = self.unsaved()
@@ -378,13 +286,13 @@ class CaseActions(QObject):
         if answer == "discard":
             return True
         if answer == "save":
-            self.save(then=self._close_now)
+            self.save(then=self.close_now)
         return False
 
     def discard_on_close(self) -> None:
         """Let the next close go without asking (scripts and benchmarks that end the app)."""
         self._close_confirmed = True
 
-    def _close_now(self) -> None:
+    def close_now(self) -> None:
         self._close_confirmed = True
         self.w.close()
