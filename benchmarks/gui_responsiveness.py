@@ -157,6 +157,7 @@ def main() -> int:
     for _ in range(args.repeats):  # interleaved, so both see the same machine load
         headless.append(headless_run(w.engine.model, s.gallery.crop, s.probe.crop, args.iterations))
         app_runs.append(app_run(w, args.iterations))
+    w.cases.discard_on_close()  # the benchmark's session is not worth a case file
     w.close()
 
     med = statistics.median

@@ -139,6 +139,7 @@ def main() -> int:
     shot("11_error_message", w.messages.open_boxes[0])
     shot("11_error_window")
     w.messages.close_all()
+    w.cases.discard_on_close()  # no unsaved-changes question for the screenshot session
     w.close()
     return 0
 

@@ -6,6 +6,7 @@ methods, so every step that matters lands in the append-only audit log.
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Optional
@@ -110,6 +111,17 @@ class ComparisonSession:
     @property
     def ready(self) -> bool:
         return all(r in self.inputs for r in ROLES)
+
+    def snapshot(self) -> "ComparisonSession":
+        """A copy that later changes of this session leave alone, e.g. to write it in another thread.
+
+        The setters replace inputs, results and case details rather than change them in place,
+        so those are shared; the containers that grow or change (inputs, audit log, view, the
+        model and environment records) are copied.
+        """
+        return replace(self, inputs=dict(self.inputs), audit=AuditLog(self.audit.entries), case=replace(self.case),
+                       view=deepcopy(self.view), model_info=deepcopy(self.model_info),
+                       environment=deepcopy(self.environment))
 
     def set_input(self, face_input: FaceInput) -> None:
         """Put a prepared photograph in its slot; any previous result no longer applies."""

@@ -58,6 +58,7 @@ def _cancel_or_escape(w) -> None:
 def build_menus(w) -> None:
     mb = w.menuBar()
     file = mb.addMenu("&File")
+    w.file_menu = file  # case_actions / report_actions add their entries to it
     w.act_open = {
         "gallery": _action(w, "Open &gallery…", lambda: w.open_dialog("gallery"), QKeySequence.StandardKey.Open),
         "probe": _action(w, "Open &probe…", lambda: w.open_dialog("probe"), "Ctrl+Shift+O"),
@@ -67,7 +68,8 @@ def build_menus(w) -> None:
     recent = {role: file.addMenu(f"Open recent as {role}") for role in ROLES}
     w.recent_menus = RecentMenus(w, recent)
     file.addSeparator()
-    file.addAction(_action(w, "&Quit", w.close, QKeySequence.StandardKey.Quit))
+    w.act_quit = _action(w, "&Quit", w.close, QKeySequence.StandardKey.Quit)
+    file.addAction(w.act_quit)
 
     edit = mb.addMenu("&Edit")
     edit.addAction(_action(w, "&Paste image", lambda: w.paste(None), QKeySequence.StandardKey.Paste,

@@ -1,4 +1,5 @@
-"""Start the desktop app: `fame-desktop [GALLERY [PROBE]] [--run]` (also `python main.py`).
+"""Start the desktop app: `fame-desktop [GALLERY [PROBE]] [--run]` or `fame-desktop CASE.famecase`
+(also `python main.py`).
 
 Only Qt and the window are imported before the window shows; torch, the face detector
 and the model come up in worker threads afterwards (see engine.py).
@@ -13,7 +14,7 @@ from pathlib import Path
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fame-desktop", description="Review face comparisons with FAME explanations.")
-    p.add_argument("gallery", nargs="?", help="gallery (reference) photograph")
+    p.add_argument("gallery", nargs="?", help="gallery (reference) photograph, or a .famecase case file to open")
     p.add_argument("probe", nargs="?", help="probe (questioned) photograph")
     p.add_argument("--run", action="store_true", help="start the FAME explanation once both faces are ready")
     p.add_argument("--config-dir", type=Path, default=None,
@@ -64,11 +65,17 @@ def _log_dir(config_dir: Path | None) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    case = args.gallery if args.gallery and args.gallery.lower().endswith(".famecase") else None
+    if case and (args.probe or args.run):
+        build_parser().error("a case file opens on its own: fame-desktop CASE.famecase")
     if args.run and not (args.gallery and args.probe):
         build_parser().error("--run needs both photographs: fame-desktop GALLERY PROBE --run")
     app, window = create_window(args)
     window.show()
-    window.start(args.gallery, args.probe, run=args.run)
+    if case:
+        window.start(case=case)
+    else:
+        window.start(args.gallery, args.probe, run=args.run)
     return app.exec()
 
 

@@ -160,7 +160,15 @@ class InputController(QObject):
 
     # several files at once --------------------------------------------------------------
     def load_files(self, paths: list[str], target: str | None) -> None:
-        """One file → `target` (or the first empty slot); two files → gallery, then probe."""
+        """One file → `target` (or the first empty slot); two files → gallery, then probe; a case file opens."""
+        cases = [p for p in paths if str(p).lower().endswith(".famecase")]
+        if cases:
+            if len(paths) == 1:
+                self.w.cases.open_path(cases[0])
+            else:
+                self.w.messages.warning("Case file among photographs", "Drop a case file (.famecase) on its own "
+                                        "to open it.")
+            return
         if len(paths) == 2:
             self.load_path("gallery", paths[0])
             self.load_path("probe", paths[1])

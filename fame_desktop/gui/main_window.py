@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
 from ..core.photo_overlay import photo_heat_layer
 from .actions import build_menus
 from .audit_panel import AuditPanel
+from .busy_indicator import BusyIndicator
+from .case_actions import CaseActions
 from .case_panel import CasePanel
 from .drops import clipboard_png, local_files
 from .engine import Engine
@@ -21,6 +23,7 @@ from .inputs import ROLES, InputController
 from .jobs import JobRunner
 from .messages import MessageCenter
 from .params_panel import ParamsPanel
+from .report_actions import ReportActions
 from .review_panel import ReviewPanel
 from .run_bar import RunBar
 from .run_controller import RunController
@@ -62,6 +65,10 @@ class MainWindow(QMainWindow):
         self._build_layout()
         build_menus(self)
         self._connect()
+        # case files and reports (File menu, Export button): gui/case_actions.py, gui/report_actions.py
+        self.busy = BusyIndicator(self)
+        self.cases = CaseActions(self)
+        self.reports = ReportActions(self)
         self.state.restore()
         self.similarity_generation = 0
         self.autorun = False
@@ -137,13 +144,16 @@ class MainWindow(QMainWindow):
         self._map_audit_timer.timeout.connect(self._record_map_settings)
 
     # start-up ---------------------------------------------------------------------------
-    def start(self, gallery: str | None = None, probe: str | None = None, run: bool = False) -> None:
-        """Bring up the engine in the background and load the photographs given on the command line."""
+    def start(self, gallery: str | None = None, probe: str | None = None, run: bool = False,
+              case: str | None = None) -> None:
+        """Bring up the engine in the background and load the photographs (or case file) given on the command line."""
         self.autorun = run
         self.engine.start()
         for role, path in (("gallery", gallery), ("probe", probe)):
             if path:
                 self.inputs.load_path(role, path)
+        if case:
+            self.cases.open_path(case)  # opens once the engine is ready
 
     def _engine_ready(self) -> None:
         self.model.start()
@@ -323,10 +333,8 @@ class MainWindow(QMainWindow):
             self.settings.set("case/examiner", changed["examiner"])
 
     def update_title(self) -> None:
-        s = self.model.session
-        case = s.case.case_id if s is not None and s.case.case_id else "untitled case"
-        names = [self.inputs.state[r].image.name if self.inputs.state[r].image else "—" for r in ROLES]
-        self.setWindowTitle(f"{case} — {names[0]} vs {names[1]} — fame-desktop")
+        if hasattr(self, "cases"):  # case ID, case file name with * when modified, photographs
+            self.setWindowTitle(self.cases.window_title())
 
     def update_actions(self) -> None:
         why = self.run.blocker()
@@ -388,6 +396,9 @@ class MainWindow(QMainWindow):
             self.inputs.load_files(paths, None)
 
     def closeEvent(self, ev):  # noqa: N802
+        if not self.cases.allow_close():  # unsaved changes: Save / Discard / Cancel
+            ev.ignore()
+            return
         self.case.flush()
         self.state.save()
         self.run.cancel(discard=True, reason="the window was closed")

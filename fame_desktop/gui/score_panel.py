@@ -54,6 +54,7 @@ class ScorePanel(QWidget):
         top.addWidget(self.threshold_label)
         top.addWidget(self.source_label, 1)
         top.addWidget(self.threshold_button)
+        self._top = top
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.setSpacing(0)
@@ -63,6 +64,10 @@ class ScorePanel(QWidget):
         self.threshold = None
         self.set_score(None)
         self.set_threshold(None)
+
+    def add_widget(self, widget) -> None:
+        """Another control on the score's row, right of the threshold (e.g. Export report…)."""
+        self._top.addWidget(widget)
 
     def set_score(self, similarity: float | None, model_name: str = "", note: str = "") -> None:
         self.similarity = similarity

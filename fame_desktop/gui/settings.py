@@ -60,16 +60,22 @@ class AppSettings:
         self._q.sync()
 
     # recent files ---------------------------------------------------------------------
-    def recent_files(self) -> list[str]:
-        raw = self._q.value("recent/files", [])
+    # (photographs under "recent/files"; case files pass key="recent/cases")
+    def recent_files(self, key: str = "recent/files") -> list[str]:
+        raw = self._q.value(key, [])
         items = [raw] if isinstance(raw, str) else list(raw or [])
         return [str(p) for p in items if str(p)][:MAX_RECENT]
 
-    def add_recent_file(self, path: str) -> list[str]:
+    def add_recent_file(self, path: str, key: str = "recent/files") -> list[str]:
         path = str(Path(path).resolve())
-        items = [path] + [p for p in self.recent_files() if p != path]
-        self._q.setValue("recent/files", items[:MAX_RECENT])
+        items = [path] + [p for p in self.recent_files(key) if p != path]
+        self._q.setValue(key, items[:MAX_RECENT])
         return items[:MAX_RECENT]
 
-    def clear_recent_files(self) -> None:
-        self._q.setValue("recent/files", [])
+    def remove_recent_file(self, path: str, key: str = "recent/files") -> list[str]:
+        items = [p for p in self.recent_files(key) if p != str(path)]
+        self._q.setValue(key, items)
+        return items
+
+    def clear_recent_files(self, key: str = "recent/files") -> None:
+        self._q.setValue(key, [])

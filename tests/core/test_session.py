@@ -45,3 +45,21 @@ def test_clearing_a_slot_drops_the_result_and_is_logged(face_inputs):
                          "file": "grey.png"}
     with pytest.raises(ValueError, match="role"):
         s.clear_input("suspect", "x")
+
+
+def test_snapshot_is_not_changed_by_later_edits(pair_session, face_inputs):
+    from dataclasses import replace
+
+    s = pair_session
+    s.view["colour_map"] = "inferno"
+    snap = s.snapshot()
+    n = len(snap.audit)
+    s.set_case(case_id="changed", notes="later")
+    s.view["colour_map"] = "jet"
+    s.set_input(replace(face_inputs["biden"], role="probe"))
+    s.audit.record("something later")
+    assert snap.case.case_id == "2024-FR-0173" and snap.view["colour_map"] == "inferno"
+    assert snap.probe.image.sha256 != s.probe.image.sha256 and snap.explanation is not None
+    assert len(snap.audit) == n
+    snap.audit.record("write report")  # and the other way round
+    assert s.audit.entries[-1].action == "something later"

@@ -25,6 +25,23 @@ def make_window(qtbot, config_dir: Path, detector, face_model, start: bool = Tru
     return w
 
 
+@pytest.fixture(autouse=True)
+def unsaved_answers(monkeypatch):
+    """Answers to the unsaved-changes question (a modal box would block offscreen): "discard"
+    unless a test puts others in the list; every question asked is recorded in `asked`."""
+    from fame_desktop.gui import unsaved_changes
+
+    answers: list[str] = []
+    asked: list[tuple] = []
+
+    def ask(parent, doing, unsaved, run_going=False):
+        asked.append((doing, list(unsaved), run_going))
+        return answers.pop(0) if answers else "discard"
+
+    monkeypatch.setattr(unsaved_changes, "ask_save_changes", ask)
+    return answers, asked
+
+
 @pytest.fixture
 def config_dir(tmp_path) -> Path:
     d = tmp_path / "config"
