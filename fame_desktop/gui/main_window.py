@@ -20,6 +20,7 @@ from .input_slot import InputSlot
 from .inputs import ROLES, InputController
 from .jobs import JobRunner
 from .messages import MessageCenter
+from .modes import ModeHost
 from .params_panel import ParamsPanel
 from .review_panel import ReviewPanel
 from .run_bar import RunBar
@@ -61,6 +62,7 @@ class MainWindow(QMainWindow):
         self.state = WindowState(self)
         self._build_layout()
         build_menus(self)
+        self.modes = ModeHost(self)  # task modes beside face verification (gui/modes)
         self._connect()
         self.state.restore()
         self.similarity_generation = 0
@@ -323,10 +325,13 @@ class MainWindow(QMainWindow):
             self.settings.set("case/examiner", changed["examiner"])
 
     def update_title(self) -> None:
+        if getattr(self, "modes", None) is not None and not self.modes.face_active:  # a task mode titles itself
+            self.setWindowTitle(self.modes.title())
+            return
         s = self.model.session
         case = s.case.case_id if s is not None and s.case.case_id else "untitled case"
         names = [self.inputs.state[r].image.name if self.inputs.state[r].image else "—" for r in ROLES]
-        self.setWindowTitle(f"{case} — {names[0]} vs {names[1]} — fame-desktop")
+        self.setWindowTitle(f"{case} — {names[0]} vs {names[1]} — Face verification — fame-desktop")
 
     def update_actions(self) -> None:
         why = self.run.blocker()
@@ -385,7 +390,8 @@ class MainWindow(QMainWindow):
         paths = local_files(ev.mimeData())
         if paths:
             ev.acceptProposedAction()
-            self.inputs.load_files(paths, None)
+            if not self.modes.drop(paths):  # a task mode takes the files itself
+                self.inputs.load_files(paths, None)
 
     def closeEvent(self, ev):  # noqa: N802
         self.case.flush()
