@@ -32,19 +32,22 @@ def test_clicking_a_cell_runs_it_and_outlines_its_nominal_area(qtbot, window, ch
     with qtbot.waitSignal(page.run_finished, timeout=180_000):
         click_image(qtbot, page.input_view, 112, 16)  # first row, middle column
         assert page.running and page.selected == (0, 3)
+        click_image(qtbot, page.input_view, 20, 200)  # a click during the run is queued…
+        assert page.pending == ((6, 0),) and "queued" in page.run_bar.status.text()
+        click_image(qtbot, page.input_view, 112, 16)  # …and the running cell is shown again
+    assert page.running and page.running_keys == ("cell_r6_c0",)  # …and runs next
+    qtbot.waitUntil(lambda: not page.running, timeout=180_000)
     r = page.current_result()
-    assert r.keys == ("cell_r0_c3",) and r.run.iterations.tolist() == [2]
+    assert r.keys == ("cell_r0_c3", "cell_r6_c0") and r.run.iterations.tolist() == [2, 2]
     rect = page.input_view.outline.rect()
     assert page.input_view.outline.isVisible()
     assert (rect.left(), rect.top(), rect.right(), rect.bottom()) == (96, 0, 128, 32)
     assert page.input_view.map is not None and "result · 2 it." in page.input_view.badge.text()
     f = r.measurements["cells"]["cell_r0_c3"]
     assert page.figures.values["outside"].text() == f"<b>{f['mass_outside']:.1%}</b>" and f["mass_outside"] > 0.5
-    assert "1 of 49 cells computed" == page.count.text() and len(page.input_view.marks.data) == 1
-    assert page.slots["image"].view.overlay_item.isVisible()  # on the photograph too
+    assert "2 of 49 cells computed" == page.count.text() and len(page.input_view.marks.data) == 2
+    qtbot.waitUntil(lambda: page.slots["image"].view.overlay_item.isVisible(), timeout=30_000)  # on the photo too
     # a computed cell is shown at once, without running again
-    click_image(qtbot, page.input_view, 20, 200)
-    qtbot.waitUntil(lambda: not page.running, timeout=180_000)
     click_image(qtbot, page.input_view, 112, 16)
     assert not page.running and page.selected == (0, 3) and set(page.current_result().keys) == {"cell_r0_c3",
                                                                                                  "cell_r6_c0"}

@@ -44,7 +44,8 @@ class ClassificationPage(TaskPage):
         self.top5 = QTableWidget(0, len(COLUMNS))
         self.top5.setObjectName("top5")
         self.top5.setHorizontalHeaderLabels(list(COLUMNS))
-        self.top5.verticalHeader().setVisible(True)
+        self.top5.verticalHeader().setVisible(False)
+        self.top5.setWordWrap(False)
         self.top5.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.top5.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.top5.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -53,6 +54,8 @@ class ClassificationPage(TaskPage):
         for c in range(1, len(COLUMNS)):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.top5.setToolTip("The model's five most probable classes; click one to explain it")
+        self.top5.setFixedHeight(self.top5.horizontalHeader().sizeHint().height() + 2 * self.top5.frameWidth()
+                                 + 5 * self.top5.verticalHeader().defaultSectionSize())
         self.top5.cellClicked.connect(lambda row, _c: self.choose_class(self._top5_class(row)))
         self.chooser = ClassChooser(imagenet_categories())
         self.chooser.class_chosen.connect(self.choose_class)
@@ -63,7 +66,7 @@ class ClassificationPage(TaskPage):
         self.class_note.setWordWrap(True)
         self.class_note.setStyleSheet("color: #b9bec7;")
         lay.addWidget(QLabel("<b>Top-5 predictions</b>"))
-        lay.addWidget(self.top5, 3)
+        lay.addWidget(self.top5)
         lay.addWidget(QLabel("<b>Explain class</b> (any of the 1000)"))
         lay.addWidget(self.chooser)
         lay.addWidget(self.class_note)
@@ -114,10 +117,14 @@ class ClassificationPage(TaskPage):
                      QTableWidgetItem(f"{c['probability']:.1%}"), QTableWidgetItem("")]
             items[1].setData(Qt.ItemDataRole.UserRole, c["index"])
             items[2].setToolTip(f"probability {c['probability']:.4%}, logit {c['logit']:.3f}")
+            items[0].setToolTip(f"{row + 1}. {c['name']}")
             for col, item in enumerate(items):
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.top5.setItem(row, col, item)
+        self.top5.resizeRowsToContents()
+        h = self.top5.horizontalHeader().height() + 2 * self.top5.frameWidth()
+        self.top5.setFixedHeight(h + sum(self.top5.rowHeight(r) for r in range(self.top5.rowCount())))
 
     def reset_selection(self) -> None:
         self.class_index = None  # a new photograph or model: explain its own top-1
@@ -166,7 +173,7 @@ class ClassificationPage(TaskPage):
         shown = None if self.show_original else m
         self.input_view.show_input(inp.model_input, shown, self.controls.alpha(), self.cmap)
         self.input_view.set_badge("original input (no map)" if self.show_original and m is not None
-                                  else f"{name} · {caption}")
+                                  else f"{name}\n{caption}")
         self.show_on_photo("image", m, layer)
         loss = "|z_o|" if p.options.get("variant") == "abs-logit" else "z_o"
         self.class_note.setText(f"Explaining <b>{name}</b>: L = {loss} (its raw logit); "

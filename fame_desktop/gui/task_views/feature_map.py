@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QToolButton, QVBoxLayout, QWidget,
 )
@@ -119,7 +120,7 @@ class FeatureMapPage(TaskPage):
         default = default_layer(model)
         self.layer.blockSignals(True)
         self.layer.clear()
-        self.layer.addItem(f"{default} (last convolutional block)", default)
+        self.layer.addItem(f"{default} · default", default)
         self.layer.blockSignals(False)
         task, lock = self.task, self.loader.lock
 
@@ -140,8 +141,10 @@ class FeatureMapPage(TaskPage):
             c, h, w = info.shape
             if h < 2 or w < 2:
                 continue  # a single cell has no receptive field to compare
-            mark = "  ← default" if info.name == default else ""
-            self.layer.addItem(f"{info.name} · {info.kind} · {c}×{h}×{w}{mark}", info.name)
+            mark = " · default" if info.name == default else ""
+            self.layer.addItem(f"{info.name} ({c}×{h}×{w}){mark}", info.name)
+            self.layer.setItemData(self.layer.count() - 1, f"{info.name}: {info.kind}, {c} channels, {h}×{w} cells",
+                                   Qt.ItemDataRole.ToolTipRole)
         self.layer.setCurrentIndex(max(0, self.layer.findData(wanted if self.layer.findData(wanted) >= 0 else default)))
         self.layer.blockSignals(False)
         if self.layer.currentData() != default:
@@ -248,6 +251,7 @@ class FeatureMapPage(TaskPage):
 
         def preview(delta, targets):
             settings, cmap, selected = self.map_settings, self.cmap, self.selected  # immutable values
+            alpha = self.opacity
             keys = [t.key for t in targets]
             out = {"maps": {}, "layers": {}, "cmap": cmap, "mosaic": None}
             if selected is not None:
@@ -267,7 +271,7 @@ class FeatureMapPage(TaskPage):
                 if started:
                     for i, m in zip(started, delta_to_maps(delta[started], settings)):
                         maps[(targets[i].data["row"], targets[i].data["col"])] = m
-                out["mosaic"] = cell_mosaic(inp.model_input, grid, maps, TILE, GAP)
+                out["mosaic"] = cell_mosaic(inp.model_input, grid, maps, TILE, GAP, max(alpha, 0.05), cmap)
             return out
 
         return preview
@@ -307,11 +311,11 @@ class FeatureMapPage(TaskPage):
             if preview is not None and t.key in preview.payload["maps"]:
                 m = preview.payload["maps"][t.key]
                 layer = preview.payload["layers"][t.key] if preview.payload["cmap"] == self.cmap else None
-                caption = f"{t.label} · live preview · iteration {preview.iteration} / {preview.total}"
+                caption = f"{t.label}\nlive preview · iteration {preview.iteration} / {preview.total}"
             elif (m := self.map_of(t.key)) is not None:
-                caption = f"{t.label} · result · {self.current_result().per_target()[t.key]['iterations']} it."
+                caption = f"{t.label}\nresult · {self.current_result().per_target()[t.key]['iterations']} it."
             else:
-                caption = f"{t.label} · " + ("running…" if t.key in self.running_keys else
+                caption = f"{t.label}\n" + ("running…" if t.key in self.running_keys else
                                              "queued" if self.selected in self.pending else "not computed")
         else:
             view.set_outline(None)
@@ -351,19 +355,21 @@ class FeatureMapPage(TaskPage):
             self.mosaic_view.set_image(None)
             self.mosaic_view.set_badge("")
             return
-        want = (id(r), self.map_settings, self.cmap)
+        alpha = self.controls.alpha()
+        want = (id(r), self.map_settings, self.cmap, alpha)
         if self.mosaic_for == want:
             return
         self.mosaic_for = want
         self.mosaic_gen += 1
-        gen, settings, grid = self.mosaic_gen, self.map_settings, self.grid
+        gen, settings, grid, cmap = self.mosaic_gen, self.map_settings, self.grid, self.cmap
         rgb = self.prepared.inputs["image"].model_input
 
         def mosaic(job):
             from ...tasks.figures import cell_mosaic
 
             maps = r.maps(settings)
-            return cell_mosaic(rgb, grid, {(t.data["row"], t.data["col"]): maps[t.key] for t in r.targets}, TILE, GAP)
+            cells = {(t.data["row"], t.data["col"]): maps[t.key] for t in r.targets}
+            return cell_mosaic(rgb, grid, cells, TILE, GAP, alpha, cmap)
 
         def done(img):
             if gen == self.mosaic_gen:

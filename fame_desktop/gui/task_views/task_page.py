@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from ...core.attribution import MapSettings
@@ -38,6 +38,7 @@ class TaskPage(RunMixin, QWidget):
     run_finished = Signal(object)  # the accumulated TaskResult now shown
     run_cancelled = Signal()
     run_failed = Signal(object)
+    photo_layer_shown = Signal(str)  # role: a map was drawn on its photograph (made in a worker)
 
     hidden_options: tuple[str, ...] = ()  # options the page shows itself (not in the parameters panel)
 
@@ -58,9 +59,11 @@ class TaskPage(RunMixin, QWidget):
         self.activated = False
         self.show_original = False
         self._maps: dict = {}
-        self._layers: dict = {}
-        self.map_settings = MapSettings()
+        self._layers: dict = {}  # role → ((id(map), colour map), PhotoLayer, map)
+        self._wanted_layer: dict = {}  # role → key of the layer a worker is making
+        self.map_settings = MapSettings()  # these three are read by workers for live previews
         self.cmap = "jet"
+        self.opacity = 0.5
         self.controls = DisplayControls()
         self.colour_bar = ColourBar()
         self.run_bar = RunBar()
@@ -100,6 +103,18 @@ class TaskPage(RunMixin, QWidget):
         lay.addWidget(self.splitter, 1)
         lay.addWidget(self.controls)
         lay.addWidget(self.run_bar)
+
+    def showEvent(self, ev):  # noqa: N802 - Qt API
+        super().showEvent(ev)
+        if not getattr(self, "_sized", False):  # first show: photograph and model input share the room
+            self._sized = True
+            QTimer.singleShot(0, self._initial_sizes)
+
+    def _initial_sizes(self) -> None:
+        total = self.splitter.width()
+        side = max(self.splitter.widget(2).minimumSizeHint().width(), int(total * 0.22))
+        rest = max(0, total - side)
+        self.splitter.setSizes([int(rest * 0.45), rest - int(rest * 0.45), side])
 
     def _connect(self) -> None:
         for role, slot in self.slots.items():
@@ -352,25 +367,45 @@ class TaskPage(RunMixin, QWidget):
             self._maps[ck] = (r, delta_to_maps(r.delta(key), self.map_settings))  # r kept alive with its id
         return self._maps[ck][1]
 
-    def photo_layer(self, role: str, m):
-        """`m` (input-sized map) as a layer on the photograph of `role` (cached per map and colour map)."""
-        from ...core.photo_overlay import photo_heat_layer
-
-        inp = self.prepared.inputs[role]
-        ck = (id(m), self.cmap)
-        if self._layers.get(role, (None,))[0] != ck:
-            layer = photo_heat_layer(m, inp.matrix, inp.image.width, inp.image.height, self.cmap)
-            self._layers[role] = (ck, layer, m)
-        return self._layers[role][1]
-
     def show_on_photo(self, role: str, m, layer=None) -> None:
-        """Draw `m` on the photograph of `role` (None, originals or the overlay switched off: nothing)."""
+        """Draw `m` on the photograph of `role` (None, originals or the overlay switched off: nothing).
+
+        The layer (the map warped onto the photograph) comes with a live preview, from the
+        cache, or from a worker; until it arrives the previous layer stays.
+        """
         view = self.slots[role].view
         view.set_annotations_visible(not self.show_original)
         if m is None or self.show_original or not self.controls.on_photo.isChecked() or self.prepared is None:
             view.set_overlay(None)
+            self._wanted_layer[role] = None
             return
-        view.set_overlay(layer or self.photo_layer(role, m), self.controls.alpha())
+        key = (id(m), self.cmap)
+        if layer is not None:
+            self._layers[role] = (key, layer, m)
+        cached = self._layers.get(role)
+        if cached is not None and cached[0] == key:
+            view.set_overlay(cached[1], self.controls.alpha())
+            return
+        if self._wanted_layer.get(role) == key:
+            return  # already being made
+        self._wanted_layer[role] = key
+        inp, cmap = self.prepared.inputs[role], self.cmap
+
+        def make(job):
+            from ...core.photo_overlay import photo_heat_layer
+
+            return photo_heat_layer(m, inp.matrix, inp.image.width, inp.image.height, cmap)
+
+        def done(made):
+            if self._wanted_layer.get(role) == key:
+                self._layers[role] = (key, made, m)  # m kept alive: its id is in the key
+                self._wanted_layer[role] = None
+                self.show_on_photo(role, m)
+                self.photo_layer_shown.emit(role)
+
+        start(self, self.w.runner, "photo layer", make, on_success=done,
+              on_failure=lambda e, job: self.w.messages.error("Cannot draw the map on the photograph", e,
+                                                              job.traceback))
 
     def render(self) -> None:
         raise NotImplementedError
@@ -403,7 +438,7 @@ class TaskPage(RunMixin, QWidget):
         c.on_photo.setChecked(s.get(self._key("view/on_photo"), True))
         for widget in (c.opacity, c.cmap, c.on_photo):
             widget.blockSignals(False)
-        self.cmap = c.colour_map()
+        self.cmap, self.opacity = c.colour_map(), c.alpha()
         self.colour_bar.set_cmap(self.cmap)
 
     def _maps_key(self, model) -> str:
@@ -427,7 +462,7 @@ class TaskPage(RunMixin, QWidget):
 
     def _display_changed(self) -> None:
         c, s = self.controls, self.w.settings
-        self.cmap = c.colour_map()
+        self.cmap, self.opacity = c.colour_map(), c.alpha()
         self.colour_bar.set_cmap(self.cmap)
         s.set(self._key("view/opacity"), c.opacity.value())
         s.set(self._key("view/cmap"), self.cmap)

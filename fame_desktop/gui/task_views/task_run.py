@@ -198,6 +198,8 @@ class RunMixin:
         """File ▸ Export report…: ask for a file (unless given), ask before replacing one, write in a worker."""
         from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+        from ...core.io_utils import target_exists
+
         if self.current_result() is None:
             self.w.messages.info("Nothing to report", "Run FAME first: the report shows its maps.")
             return
@@ -211,7 +213,7 @@ class RunMixin:
             if not path.lower().endswith(".pdf"):
                 path += ".pdf"
             self.w.settings.set("report/folder", str(Path(path).parent))
-        if Path(path).exists():
+        if target_exists(path):
             box = QMessageBox(QMessageBox.Icon.Question, "Replace the report?",
                               f"{path} already exists. Replace it?",
                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)

@@ -14,8 +14,7 @@ class TaskImageSlot(InputSlot):
         super().__init__(role, parent)
         self.setObjectName(f"task_slot_{role}")
         self.label = label
-        hint_html = f" <span style='color:#8a8f98'>({hint})</span>" if hint else ""
-        self.title.setText(f"<b>{label}</b>{hint_html}")
+        self.title.setText(f"<b>{label}</b>")  # the hint goes in the tooltip: long hints would widen the window
         self.title.setToolTip(hint or label)
         self.open_button.setToolTip(f"Open the {label.lower()} (a file, a recent file, or the clipboard)")
         self.landmark_button.hide()
