@@ -14,7 +14,8 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QToolButton, QVBoxLayout, QWidget,
+    QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget, QToolButton, QVBoxLayout,
+    QWidget,
 )
 
 from ..image_view import ImageView
@@ -49,6 +50,7 @@ class FeatureMapPage(TaskPage):
             bar.addWidget(b)
         self.cell_button.setChecked(True)
         self.input_title = QLabel("")
+        self.input_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens
         bar.addWidget(self.input_title, 1)
         self.input_view = InputMapView("The model input with its cells\nappears here")
         self.input_view.clicked.connect(self._input_clicked)
@@ -293,7 +295,7 @@ class FeatureMapPage(TaskPage):
         g, inp = self.grid, p.inputs["image"]
         self.headline.setText(f"<span style='font-size:13pt'>{p.analysis.headline}</span>"
                               f"<span style='color:#8a8f98'> · {self.model_name()}</span>")
-        self.input_title.setText(f"model input {inp.size}×{inp.size} · layer {g.layer}")
+        self.input_title.setText(f"input {inp.size}×{inp.size}")
         view.set_grid(g)
         done = self.computed()
         marks = []

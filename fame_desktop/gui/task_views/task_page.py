@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication, QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget,
+)
 
 from ...core.attribution import MapSettings
 from ...core.errors import FameError
@@ -69,6 +71,7 @@ class TaskPage(RunMixin, QWidget):
         self.run_bar = RunBar()
         self.headline = QLabel("")
         self.headline.setTextFormat(Qt.TextFormat.RichText)
+        self.headline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.init_run()
         self._build()
         self._connect()
@@ -94,27 +97,17 @@ class TaskPage(RunMixin, QWidget):
         row.addWidget(self.build_centre(), 1)
         row.addWidget(self.colour_bar)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        left.setMinimumWidth(260)  # the photograph stays readable whatever the side panel holds
         for i, (w, stretch) in enumerate(((left, 4), (centre, 4), (self.build_side(), 3))):
             self.splitter.addWidget(w)
             self.splitter.setStretchFactor(i, stretch)
+        self.splitter.setSizes([420, 470, 290])  # relative: photograph, model input, side panel
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 2)
         lay.addWidget(self.headline)
         lay.addWidget(self.splitter, 1)
         lay.addWidget(self.controls)
         lay.addWidget(self.run_bar)
-
-    def showEvent(self, ev):  # noqa: N802 - Qt API
-        super().showEvent(ev)
-        if not getattr(self, "_sized", False):  # first show: photograph and model input share the room
-            self._sized = True
-            QTimer.singleShot(0, self._initial_sizes)
-
-    def _initial_sizes(self) -> None:
-        total = self.splitter.width()
-        side = max(self.splitter.widget(2).minimumSizeHint().width(), int(total * 0.22))
-        rest = max(0, total - side)
-        self.splitter.setSizes([int(rest * 0.45), rest - int(rest * 0.45), side])
 
     def _connect(self) -> None:
         for role, slot in self.slots.items():
