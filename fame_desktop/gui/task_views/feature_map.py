@@ -10,25 +10,20 @@ task aligns the face with MTCNN).
 
 from __future__ import annotations
 
-import time
-
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget, QToolButton, QVBoxLayout,
     QWidget,
 )
 
 from ..image_view import ImageView
-from .alive import start
 from .cell_figures import CellFigures
+from .cell_mosaic_view import MosaicMixin
 from .input_view import InputMapView
+from .layer_chooser import LayerMixin
 from .task_page import TaskPage
 
-TILE, GAP = 96, 2  # tasks.figures.cell_mosaic's defaults
-MOSAIC_EVERY = 1.5  # seconds between mosaic previews (49 overlays: worth limiting)
 
-
-class FeatureMapPage(TaskPage):
+class FeatureMapPage(LayerMixin, MosaicMixin, TaskPage):
     hidden_options = ("layer",)
     selected: tuple[int, int] | None = None
     pending: tuple = ()  # cells clicked during a run: computed together next
@@ -110,53 +105,6 @@ class FeatureMapPage(TaskPage):
         face = is_face_model(model)
         return {"preparation": not face, "image_face": face}.get(key, True)
 
-    def _layer_setting(self) -> str:
-        return f"tasks/{self.task.key}/layer/{self.params.model_key()}"
-
-    def extra_options(self) -> dict:
-        return {"layer": self.layer.currentData() or ""}
-
-    def on_model(self, model) -> None:
-        from ...core.feature_map import default_layer
-
-        default = default_layer(model)
-        self.layer.blockSignals(True)
-        self.layer.clear()
-        self.layer.addItem(f"{default} · default", default)
-        self.layer.blockSignals(False)
-        task, lock = self.task, self.loader.lock
-
-        def layers(job):
-            with lock:
-                return model, task.layers(model)
-
-        start(self, self.w.runner, "layers", layers, on_success=lambda r: self._layers_listed(*r, default),
-              on_failure=lambda e, job: self.w.messages.error("Cannot list the layers", e, job.traceback))
-
-    def _layers_listed(self, model, infos, default: str) -> None:
-        if model is not self.model:
-            return
-        wanted = self.w.settings.get(self._layer_setting(), default)
-        self.layer.blockSignals(True)
-        self.layer.clear()
-        for info in infos:
-            c, h, w = info.shape
-            if h < 2 or w < 2:
-                continue  # a single cell has no receptive field to compare
-            mark = " · default" if info.name == default else ""
-            self.layer.addItem(f"{info.name} ({c}×{h}×{w}){mark}", info.name)
-            self.layer.setItemData(self.layer.count() - 1, f"{info.name}: {info.kind}, {c} channels, {h}×{w} cells",
-                                   Qt.ItemDataRole.ToolTipRole)
-        self.layer.setCurrentIndex(max(0, self.layer.findData(wanted if self.layer.findData(wanted) >= 0 else default)))
-        self.layer.blockSignals(False)
-        if self.layer.currentData() != default:
-            self.options_changed()
-
-    def _layer_chosen(self, _i: int) -> None:
-        if self.layer.currentData():
-            self.w.settings.set(self._layer_setting(), self.layer.currentData())
-        self.options_changed()
-
     def options_changed(self) -> None:
         self.reset_selection()
         super().options_changed()
@@ -205,15 +153,6 @@ class FeatureMapPage(TaskPage):
         if cell is not None:
             self.select_cell(*cell)
 
-    def _mosaic_clicked(self, x: float, y: float) -> None:
-        g = self.grid
-        if g is None or x < 0 or y < 0:
-            return
-        row, col = int(y // (TILE + GAP)), int(x // (TILE + GAP))
-        if row < g.rows and col < g.cols:
-            self.cell_button.setChecked(True)
-            self.select_cell(row, col, compute=False)
-
     def run_targets(self) -> list:
         return [self.cell_target(self.selected)] if self.selected is not None and self.prepared is not None else []
 
@@ -239,44 +178,6 @@ class FeatureMapPage(TaskPage):
         self.pending = ()
         if pending and not self.blocker():
             self.run([self.cell_target(c) for c in pending])
-
-    # previews ---------------------------------------------------------------------------
-    def make_preview(self):
-        from ...core.attribution import delta_to_maps
-        from ...core.feature_map import cell_key
-        from ...core.photo_overlay import photo_heat_layer
-        from ...tasks.figures import cell_mosaic
-
-        inp, grid = self.prepared.inputs["image"], self.grid  # captured: the page may move on meanwhile
-        previous = self.current_result()
-        state = {"mosaic_at": -1e9, "previous": None}
-
-        def preview(delta, targets):
-            settings, cmap, selected = self.map_settings, self.cmap, self.selected  # immutable values
-            alpha = self.opacity
-            keys = [t.key for t in targets]
-            out = {"maps": {}, "layers": {}, "cmap": cmap, "mosaic": None}
-            if selected is not None:
-                key = cell_key(*selected)
-                if key in keys:
-                    m = delta_to_maps(delta[keys.index(key)], settings)
-                    out["maps"][key] = m
-                    out["layers"][key] = photo_heat_layer(m, inp.matrix, inp.image.width, inp.image.height, cmap)
-            if len(keys) > 1 and time.monotonic() - state["mosaic_at"] >= MOSAIC_EVERY:
-                state["mosaic_at"] = time.monotonic()
-                if state["previous"] is None:  # earlier cells: once per run
-                    state["previous"] = {} if previous is None else dict(zip(
-                        [(t.data["row"], t.data["col"]) for t in previous.targets],
-                        delta_to_maps(previous.run.delta, settings)))
-                started = [i for i in range(len(keys)) if abs(delta[i]).max() > 0]
-                maps = dict(state["previous"])
-                if started:
-                    for i, m in zip(started, delta_to_maps(delta[started], settings)):
-                        maps[(targets[i].data["row"], targets[i].data["col"])] = m
-                out["mosaic"] = cell_mosaic(inp.model_input, grid, maps, TILE, GAP, max(alpha, 0.05), cmap)
-            return out
-
-        return preview
 
     # drawing ----------------------------------------------------------------------------
     def render(self) -> None:
@@ -344,40 +245,3 @@ class FeatureMapPage(TaskPage):
                                 f"layer {g.layer}")
         cells = r.measurements.get("cells", {}) if r is not None else {}
         self.figures.show_figures(cells.get(key))
-
-    def _render_mosaic(self) -> None:
-        """The mosaic of the result (made in a worker), or the latest live one during a run."""
-        preview = self.preview
-        if preview is not None and preview.payload.get("mosaic") is not None:
-            self.mosaic_view.set_image(preview.payload["mosaic"])
-            self.mosaic_view.set_badge(f"live preview · iteration {preview.iteration} / {preview.total}")
-            return
-        r = self.current_result()
-        if r is None:
-            self.mosaic_view.set_image(None)
-            self.mosaic_view.set_badge("")
-            return
-        alpha = self.controls.alpha()
-        want = (id(r), self.map_settings, self.cmap, alpha)
-        if self.mosaic_for == want:
-            return
-        self.mosaic_for = want
-        self.mosaic_gen += 1
-        gen, settings, grid, cmap = self.mosaic_gen, self.map_settings, self.grid, self.cmap
-        rgb = self.prepared.inputs["image"].model_input
-
-        def mosaic(job):
-            from ...tasks.figures import cell_mosaic
-
-            maps = r.maps(settings)
-            cells = {(t.data["row"], t.data["col"]): maps[t.key] for t in r.targets}
-            return cell_mosaic(rgb, grid, cells, TILE, GAP, alpha, cmap)
-
-        def done(img):
-            if gen == self.mosaic_gen:
-                self.mosaic_view.set_image(img)
-                self.mosaic_view.set_badge(f"{len(r.keys)} of {grid.rows * grid.cols} cells · click a tile to "
-                                           "select its cell")
-
-        start(self, self.w.runner, "mosaic", mosaic, on_success=done,
-              on_failure=lambda e, job: self.w.messages.error("Cannot draw the cells", e, job.traceback))

@@ -10,30 +10,25 @@ again; a new photograph or model clears them. Subclasses draw the centre and sid
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from ...core.attribution import MapSettings
 from ...core.errors import FameError
 from ..colour_bar import ColourBar
 from ..display_controls import DisplayControls
-from ..drops import clipboard_png, local_files
 from ..run_bar import RunBar
 from .alive import start
 from .model_loader import ModelLoader
+from .page_display import DisplayMixin
+from .page_inputs import InputsMixin
 from .task_params import TaskParamsPanel
 from .task_run import RunMixin
 from .task_slot import TaskImageSlot
 from .task_worker import prepare_job
 
-IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.mpo);;All files (*)"
 
-
-class TaskPage(RunMixin, QWidget):
+class TaskPage(InputsMixin, DisplayMixin, RunMixin, QWidget):
     state_changed = Signal()  # input, model, result or run state: the host refreshes title and actions
     prepared_changed = Signal()  # a new analysis is shown
     preview_shown = Signal(int)  # iteration
@@ -204,99 +199,6 @@ class TaskPage(RunMixin, QWidget):
         self.cancel(discard=True, reason="the task options were changed")
         self.prepare()
 
-    # photographs ------------------------------------------------------------------------
-    def load_path(self, role: str, path: str) -> None:
-        from ...core.images import load_image
-
-        self._read(role, Path(path).name, lambda job: load_image(path), recent=str(path))
-
-    def load_bytes(self, role: str, data: bytes, source: str) -> None:
-        from ...core.images import load_image_bytes
-
-        self._read(role, source, lambda job: load_image_bytes(data, source))
-
-    def _read(self, role: str, name: str, fn, recent: str | None = None) -> None:
-        self._read_gen[role] += 1
-        gen = self._read_gen[role]
-        self.slots[role].show_busy(f"Reading {name}…")
-        start(self, self.w.runner, f"read {role}", fn,
-              on_success=lambda image: self._image_read(role, gen, image, recent),
-              on_failure=lambda e, job: self._read_failed(role, gen, e, job))
-
-    def _image_read(self, role: str, gen: int, image, recent: str | None) -> None:
-        if gen != self._read_gen[role]:
-            return
-        self.cancel(discard=True, reason=f"a new {self.slots[role].label.lower()} was loaded")
-        self.images[role] = image
-        self.reset_selection()
-        self.results.clear()
-        self.slots[role].show_photo(image)
-        self.slots[role].show_busy("Waiting for the model…" if self.model is None else "Preparing…")
-        if recent:
-            self.w.add_recent(recent)
-            self.refresh_recent()
-        self.prepare()
-
-    def _read_failed(self, role: str, gen: int, error, job) -> None:
-        if gen != self._read_gen[role]:
-            return
-        self.w.messages.error(f"Cannot open the {self.slots[role].label.lower()}", error, job.traceback)
-        self._show_slot(role)
-
-    def _show_slot(self, role: str) -> None:
-        image, slot = self.images[role], self.slots[role]
-        if image is None:
-            slot.show_empty()
-        elif self.prepared is not None and role in self.prepared.inputs:
-            slot.show_ready(image, self.input_detail(self.prepared.inputs[role]))
-
-    def input_detail(self, prepared_input) -> str:
-        d = prepared_input.details
-        how = f"{d['preparation']}, region {tuple(d['box'])}" if "preparation" in d else "prepared"
-        return f"Model input {prepared_input.size}×{prepared_input.size} ({how})"
-
-    def load_files(self, paths: list[str], role: str | None = None) -> None:
-        roles = list(self.slots)
-        if len(paths) == 1:
-            self.load_path(role or self.first_empty() or roles[0], paths[0])
-        elif len(paths) == len(roles):
-            for r, p in zip(roles, paths):
-                self.load_path(r, p)
-        else:
-            self.w.messages.warning("Too many files", f"{len(paths)} files were dropped; {self.task.title} "
-                                    f"takes {len(roles)} image(s).")
-
-    def first_empty(self) -> str | None:
-        return next((r for r, img in self.images.items() if img is None), None)
-
-    def open_dialog(self, role: str | None = None) -> None:
-        role = role or self.first_empty() or next(iter(self.slots))
-        start = self.w.settings.get("recent/folder", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(self, f"Open the {self.slots[role].label.lower()}", start, IMAGE_FILTER)
-        if path:
-            self.w.settings.set("recent/folder", str(Path(path).parent))
-            self.load_path(role, path)
-
-    def paste(self, role: str | None = None) -> None:
-        from datetime import datetime
-
-        role = role or self.first_empty() or next(iter(self.slots))
-        mime = QApplication.clipboard().mimeData()
-        paths = local_files(mime)
-        if paths:
-            self.load_path(role, paths[0])
-            return
-        data = clipboard_png(mime)
-        if data is None:
-            self.w.messages.info("Nothing to paste", "The clipboard holds no image and no image file.")
-            return
-        self.load_bytes(role, data, f"clipboard image pasted {datetime.now():%Y-%m-%d %H:%M:%S}.png")
-
-    def refresh_recent(self) -> None:
-        items = self.w.settings.recent_files()
-        for slot in self.slots.values():
-            slot.set_recent(items)
-
     # prepare + analyse ------------------------------------------------------------------
     def prepare(self) -> None:
         self._prep_gen += 1
@@ -344,61 +246,9 @@ class TaskPage(RunMixin, QWidget):
     def on_analysis(self, prepared) -> None:
         """Hook: a new analysis (e.g. fill the top-5 table)."""
 
-    # results and maps -------------------------------------------------------------------
+    # results ---------------------------------------------------------------------------
     def current_result(self):
         return self.results.get(self.prepared.options_key) if self.prepared is not None else None
-
-    def map_of(self, key: str):
-        """The result's map of target `key` with the current settings (cached), or None."""
-        r = self.current_result()
-        if r is None or key not in r.keys:
-            return None
-        ck = (id(r), key)
-        if ck not in self._maps:
-            from ...core.attribution import delta_to_maps
-
-            self._maps[ck] = (r, delta_to_maps(r.delta(key), self.map_settings))  # r kept alive with its id
-        return self._maps[ck][1]
-
-    def show_on_photo(self, role: str, m, layer=None) -> None:
-        """Draw `m` on the photograph of `role` (None, originals or the overlay switched off: nothing).
-
-        The layer (the map warped onto the photograph) comes with a live preview, from the
-        cache, or from a worker; until it arrives the previous layer stays.
-        """
-        view = self.slots[role].view
-        view.set_annotations_visible(not self.show_original)
-        if m is None or self.show_original or not self.controls.on_photo.isChecked() or self.prepared is None:
-            view.set_overlay(None)
-            self._wanted_layer[role] = None
-            return
-        key = (id(m), self.cmap)
-        if layer is not None:
-            self._layers[role] = (key, layer, m)
-        cached = self._layers.get(role)
-        if cached is not None and cached[0] == key:
-            view.set_overlay(cached[1], self.controls.alpha())
-            return
-        if self._wanted_layer.get(role) == key:
-            return  # already being made
-        self._wanted_layer[role] = key
-        inp, cmap = self.prepared.inputs[role], self.cmap
-
-        def make(job):
-            from ...core.photo_overlay import photo_heat_layer
-
-            return photo_heat_layer(m, inp.matrix, inp.image.width, inp.image.height, cmap)
-
-        def done(made):
-            if self._wanted_layer.get(role) == key:
-                self._layers[role] = (key, made, m)  # m kept alive: its id is in the key
-                self._wanted_layer[role] = None
-                self.show_on_photo(role, m)
-                self.photo_layer_shown.emit(role)
-
-        start(self, self.w.runner, "photo layer", make, on_success=done,
-              on_failure=lambda e, job: self.w.messages.error("Cannot draw the map on the photograph", e,
-                                                              job.traceback))
 
     def render(self) -> None:
         raise NotImplementedError
@@ -414,59 +264,3 @@ class TaskPage(RunMixin, QWidget):
     def title_detail(self) -> str:
         names = [img.name if img is not None else "—" for img in self.images.values()]
         return " vs ".join(names) if any(img is not None for img in self.images.values()) else "no image"
-
-    # display settings -------------------------------------------------------------------
-    def _key(self, name: str) -> str:
-        return f"tasks/{self.task.key}/{name}"
-
-    def _restore_display(self) -> None:
-        s, c = self.w.settings, self.controls
-        for widget in (c.opacity, c.cmap, c.on_photo):
-            widget.blockSignals(True)
-        c.opacity.setValue(s.get(self._key("view/opacity"), 50))
-        c.opacity_label.setText(f"{c.opacity.value()} %")
-        cmap = s.get(self._key("view/cmap"), "jet")
-        if c.cmap.findText(cmap) >= 0:
-            c.cmap.setCurrentText(cmap)
-        c.on_photo.setChecked(s.get(self._key("view/on_photo"), True))
-        for widget in (c.opacity, c.cmap, c.on_photo):
-            widget.blockSignals(False)
-        self.cmap, self.opacity = c.colour_map(), c.alpha()
-        self.colour_bar.set_cmap(self.cmap)
-
-    def _maps_key(self, model) -> str:
-        from ...tasks.models import model_input_size
-
-        return self._key(f"maps{model_input_size(model)}")
-
-    def _restore_map_settings(self, model) -> None:
-        d, s, k = self.task.default_map_settings(model), self.w.settings, self._maps_key(model)
-        try:
-            ms = MapSettings(blur_kernel=s.get(f"{k}/blur_kernel", d.blur_kernel),
-                             blur_sigma=s.get(f"{k}/blur_sigma", d.blur_sigma),
-                             normalisation=s.get(f"{k}/normalisation", d.normalisation))
-        except ValueError:
-            ms = d
-        self.controls.set_map_settings(ms)
-
-    def _reset_map_settings(self) -> None:
-        if self.model is not None:
-            self.controls.set_map_settings(self.task.default_map_settings(self.model))
-
-    def _display_changed(self) -> None:
-        c, s = self.controls, self.w.settings
-        self.cmap, self.opacity = c.colour_map(), c.alpha()
-        self.colour_bar.set_cmap(self.cmap)
-        s.set(self._key("view/opacity"), c.opacity.value())
-        s.set(self._key("view/cmap"), self.cmap)
-        s.set(self._key("view/on_photo"), c.on_photo.isChecked())
-        self.render()
-
-    def _map_settings_changed(self, settings: MapSettings) -> None:
-        self.map_settings = settings  # read by the worker for the next preview (an immutable value)
-        self._maps.clear()
-        if self.model is not None:
-            k = self._maps_key(self.model)
-            for name in ("blur_kernel", "blur_sigma", "normalisation"):
-                self.w.settings.set(f"{k}/{name}", getattr(settings, name))
-        self.render()
