@@ -4,6 +4,6 @@ Widgets show what `fame_desktop.core` computes; long work (imports of torch, mod
 loading, face detection, FAME) runs in worker threads so the window stays responsive.
 """
 
-from .pyside_fixes import install as _install_pyside_fixes
+from .pyside_refcounts import protect_singletons
 
-_install_pyside_fixes()  # before any worker thread: PySide6 6.12's emit() drops a reference to True
+protect_singletons()  # PySide6 6.12 drops references to True/None on every signal: see pyside_refcounts

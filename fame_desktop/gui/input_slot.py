@@ -36,7 +36,7 @@ class InputSlot(QFrame):
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._set_drop_highlight(False)
-        title, subtitle = ROLE_TITLES[role]
+        title, subtitle = ROLE_TITLES.get(role, (role.title(), ""))  # task modes: any role
 
         self.title = QLabel(f"<b>{title}</b> <span style='color:#8a8f98'>({subtitle})</span>")
         self.title.setToolTip(f"The {subtitle} photograph")

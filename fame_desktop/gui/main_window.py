@@ -22,6 +22,7 @@ from .input_slot import InputSlot
 from .inputs import ROLES, InputController
 from .jobs import JobRunner
 from .messages import MessageCenter
+from .modes import ModeHost
 from .params_panel import ParamsPanel
 from .report_actions import ReportActions
 from .review_panel import ReviewPanel
@@ -69,6 +70,8 @@ class MainWindow(QMainWindow):
         self.busy = BusyIndicator(self)
         self.cases = CaseActions(self)
         self.reports = ReportActions(self)
+        # task modes beside face verification (gui/modes); last, so that it finds every face action to hide
+        self.modes = ModeHost(self)
         self.state.restore()
         self.similarity_generation = 0
         self.autorun = False
@@ -333,6 +336,9 @@ class MainWindow(QMainWindow):
             self.settings.set("case/examiner", changed["examiner"])
 
     def update_title(self) -> None:
+        if getattr(self, "modes", None) is not None and not self.modes.face_active:  # a task mode titles itself
+            self.setWindowTitle(self.modes.title())
+            return
         if hasattr(self, "cases"):  # case ID, case file name with * when modified, photographs
             self.setWindowTitle(self.cases.window_title())
 
@@ -393,7 +399,8 @@ class MainWindow(QMainWindow):
         paths = local_files(ev.mimeData())
         if paths:
             ev.acceptProposedAction()
-            self.inputs.load_files(paths, None)
+            if not self.modes.drop(paths):  # a task mode takes the files itself
+                self.inputs.load_files(paths, None)
 
     def closeEvent(self, ev):  # noqa: N802
         if not self.cases.allow_close():  # unsaved changes: Save / Discard / Cancel

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from ..core.feature_map import CellGrid
-from ..core.overlay import overlay
+from ..core.overlay import DEFAULT_COLOUR_MAP, overlay
 
 GRID_COLOUR = (255, 255, 255)
 BOX_COLOUR = (255, 255, 255)
@@ -48,11 +48,11 @@ def receptive_field_figure(rgb: np.ndarray, m: np.ndarray, box, scale: int = 2, 
 
 
 def cell_mosaic(rgb: np.ndarray, grid: CellGrid, maps: dict[tuple[int, int], np.ndarray],
-                tile: int = 96, gap: int = 2) -> np.ndarray:
+                tile: int = 96, gap: int = 2, alpha: float = 0.6, cmap: str = DEFAULT_COLOUR_MAP) -> np.ndarray:
     """All computed cells as a rows × cols mosaic of receptive-field thumbnails (missing cells grey)."""
     out = np.full((grid.rows * (tile + gap) - gap, grid.cols * (tile + gap) - gap, 3), 40, np.uint8)
     for (r, c), m in maps.items():
-        thumb = cv2.resize(overlay(rgb, m, 0.6), (tile, tile), interpolation=cv2.INTER_AREA)
+        thumb = cv2.resize(overlay(rgb, m, alpha, cmap), (tile, tile), interpolation=cv2.INTER_AREA)
         _box(thumb, grid.cell_box(r, c), tile / grid.width, BOX_COLOUR, 1)
         y, x = r * (tile + gap), c * (tile + gap)
         out[y:y + tile, x:x + tile] = thumb

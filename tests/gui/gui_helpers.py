@@ -38,3 +38,24 @@ def set_quick_run(w, iterations: int = 6, preview_every: int = 2, epsilon: float
     w.params.iterations.setValue(iterations)
     w.params.preview.setValue(preview_every)
     w.params.epsilon.setValue(epsilon)
+
+
+def wait_for_modes(qtbot, w, timeout: int = 120_000) -> None:
+    """The plugin catalogue is known and the mode selector lists every task."""
+    qtbot.waitUntil(lambda: w.modes.catalogue is not None, timeout=timeout)
+
+
+def open_mode(qtbot, w, key: str, timeout: int = 120_000):
+    """Switch to a task mode through its selector and wait until its model is loaded; return the page."""
+    wait_for_modes(qtbot, w, timeout)
+    sel = w.modes.menus.selector
+    sel.setCurrentIndex(sel.findData(key))
+    page = w.modes.page()
+    assert page is not None and page.task.key == key
+    qtbot.waitUntil(lambda: page.model is not None, timeout=timeout)
+    return page
+
+
+def quick_task_run(page, iterations: int = 3, epsilon: float = 0.0) -> None:
+    page.params.iterations.setValue(iterations)
+    page.params.epsilon.setValue(epsilon)

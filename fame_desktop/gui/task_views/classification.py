@@ -1,0 +1,203 @@
+"""ImageNet classification mode: the top-5 classes, the class to explain, its map on the input and photo.
+
+The class to explain is top-1 by default; a click in the top-5 table or the searchable
+chooser picks any of the 1000 classes. Maps of every class explained so far stay (for
+this photograph, model and options), so going back to a class shows its map at once.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidget, QTableWidgetItem,
+    QVBoxLayout, QWidget,
+)
+
+from .class_chooser import ClassChooser
+from .input_view import InputMapView
+from .task_page import TaskPage
+
+COLUMNS = ("class", "index", "probability", "map")
+
+
+class ClassificationPage(TaskPage):
+    class_index: int | None = None  # the class to explain (top-1 of each new photograph by default)
+
+    # layout -----------------------------------------------------------------------------
+    def build_centre(self) -> QWidget:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.input_title = QLabel("<b>Model input</b>")
+        self.input_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.input_view = InputMapView("The model input (224×224)\nappears here")
+        lay.addWidget(self.input_title)
+        lay.addWidget(self.input_view, 1)
+        return box
+
+    def build_side(self) -> QWidget:
+        from ...core.models.imagenet import imagenet_categories
+
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.top5 = QTableWidget(0, len(COLUMNS))
+        self.top5.setObjectName("top5")
+        self.top5.setHorizontalHeaderLabels(list(COLUMNS))
+        self.top5.verticalHeader().setVisible(False)
+        self.top5.setWordWrap(False)
+        self.top5.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.top5.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.top5.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.top5.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.top5.setToolTip("The model's five most probable classes; click one to explain it")
+        self.top5.setFixedHeight(self.top5.horizontalHeader().sizeHint().height() + 2 * self.top5.frameWidth()
+                                 + 5 * self.top5.verticalHeader().defaultSectionSize())
+        self.top5.cellClicked.connect(lambda row, _c: self.choose_class(self._top5_class(row)))
+        self.chooser = ClassChooser(imagenet_categories())
+        self.chooser.class_chosen.connect(self.choose_class)
+        self.explained = QListWidget()
+        self.explained.setToolTip("Classes with a FAME map for this photograph; click one to show it")
+        self.explained.itemClicked.connect(lambda item: self.choose_class(item.data(Qt.ItemDataRole.UserRole)))
+        self.class_note = QLabel("")
+        self.class_note.setWordWrap(True)
+        self.class_note.setStyleSheet("color: #b9bec7;")
+        lay.addWidget(QLabel("<b>Top-5 predictions</b>"))
+        lay.addWidget(self.top5)
+        lay.addWidget(QLabel("<b>Explain class</b> (any of the 1000)"))
+        lay.addWidget(self.chooser)
+        lay.addWidget(self.class_note)
+        lay.addWidget(QLabel("<b>Maps computed</b>"))
+        lay.addWidget(self.explained, 2)
+        return box
+
+    # choosing the class -----------------------------------------------------------------
+    def _top5_class(self, row: int) -> int:
+        return self.top5.item(row, 1).data(Qt.ItemDataRole.UserRole)
+
+    def choose_class(self, index: int) -> None:
+        self.class_index = int(index)
+        self.chooser.set_class(self.class_index)
+        self.render()
+        self.state_changed.emit()
+
+    def target_key(self) -> str | None:
+        return None if self.class_index is None else f"class_{self.class_index}"
+
+    def run_targets(self) -> list:
+        if self.prepared is None or self.class_index is None:
+            return []
+        return [self.task.target(self.prepared.analysis, self.target_key())]
+
+    def target_blocker(self) -> str:
+        return "" if self.class_index is not None else "Choose a class to explain"
+
+    def idle_hint(self) -> str:
+        key = self.target_key()
+        done = self.current_result() is not None and key in self.current_result().keys
+        return (f"Ready: press “Explain with FAME” (F5) to explain {self.chooser.currentText()}"
+                + (" again (its map is shown)." if done else "."))
+
+    def describe_targets(self, targets) -> str:
+        if len(targets) > 1:
+            return super().describe_targets(targets)
+        return f"{targets[0].data['class_name']} ({targets[0].data['class_index']})"
+
+    def on_analysis(self, prepared) -> None:
+        top = prepared.analysis.summary["top5"]
+        if self.class_index is None:
+            self.class_index = top[0]["index"]
+            self.chooser.set_class(self.class_index)
+        self.top5.setRowCount(len(top))
+        for row, c in enumerate(top):
+            items = [QTableWidgetItem(c["name"]), QTableWidgetItem(str(c["index"])),
+                     QTableWidgetItem(f"{c['probability']:.1%}"), QTableWidgetItem("")]
+            items[1].setData(Qt.ItemDataRole.UserRole, c["index"])
+            items[2].setToolTip(f"probability {c['probability']:.4%}, logit {c['logit']:.3f}")
+            items[0].setToolTip(f"{row + 1}. {c['name']}")
+            for col, item in enumerate(items):
+                if col:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.top5.setItem(row, col, item)
+        self.top5.resizeRowsToContents()
+        h = self.top5.horizontalHeader().height() + 2 * self.top5.frameWidth()
+        self.top5.setFixedHeight(h + sum(self.top5.rowHeight(r) for r in range(self.top5.rowCount())))
+
+    def reset_selection(self) -> None:
+        self.class_index = None  # a new photograph or model: explain its own top-1
+
+    # drawing ----------------------------------------------------------------------------
+    def make_preview(self):
+        from ...core.attribution import delta_to_maps
+        from ...core.photo_overlay import photo_heat_layer
+
+        inp = self.prepared.inputs["image"]
+        settings, cmap = (lambda: self.map_settings), (lambda: self.cmap)  # read when a snapshot arrives
+
+        def preview(delta, targets):
+            maps = dict(zip([t.key for t in targets], delta_to_maps(delta, settings())))
+            c = cmap()
+            layers = {k: photo_heat_layer(m, inp.matrix, inp.image.width, inp.image.height, c) for k, m in maps.items()}
+            return {"maps": maps, "layers": layers, "cmap": c}
+
+        return preview
+
+    def render(self) -> None:
+        p = self.prepared
+        self._render_lists()
+        if p is None:
+            self.input_view.show_input(None)
+            self.input_view.set_badge("")
+            self.show_on_photo("image", None)
+            self.headline.setText("")
+            return
+        self.headline.setText(f"<span style='font-size:13pt'>{p.analysis.headline}</span>"
+                              f"<span style='color:#8a8f98'> · {self.model_name()}</span>")
+        inp = p.inputs["image"]
+        self.input_title.setText(f"<b>Model input</b> {inp.size}×{inp.size}")
+        key, layer, m = self.target_key(), None, None
+        preview = self.preview
+        if preview is not None and key in preview.payload["maps"]:
+            m = preview.payload["maps"][key]
+            layer = preview.payload["layers"][key] if preview.payload["cmap"] == self.cmap else None
+            caption = f"live preview · iteration {preview.iteration} / {preview.total}"
+        elif (m := self.map_of(key)) is not None:
+            t = self.current_result().per_target()[key]
+            caption = f"result · {t['iterations']} it." + (" (ε reached)" if t["stop_reason"] == "epsilon" else "")
+        else:
+            caption = "running…" if key in self.running_keys else "no map yet: press Explain with FAME (F5)"
+        name = self.chooser.currentText()
+        shown = None if self.show_original else m
+        self.input_view.show_input(inp.model_input, shown, self.controls.alpha(), self.cmap)
+        self.input_view.set_badge("original input (no map)" if self.show_original and m is not None
+                                  else f"{name}\n{caption}")
+        self.show_on_photo("image", m, layer)
+        loss = "|z_o|" if p.options.get("variant") == "abs-logit" else "z_o"
+        self.class_note.setText(f"Explaining <b>{name}</b>: L = {loss} (its raw logit); "
+                                "change it above or in the top-5 table.")
+
+    def _render_lists(self) -> None:
+        r = self.current_result()
+        done = set(r.keys) if r is not None else set()
+        for row in range(self.top5.rowCount()):
+            index = self._top5_class(row)
+            self.top5.item(row, 3).setText("✓" if f"class_{index}" in done else "")
+            if index == self.class_index:
+                self.top5.selectRow(row)
+        if self.class_index not in [self._top5_class(row) for row in range(self.top5.rowCount())]:
+            self.top5.clearSelection()
+        self.explained.clear()
+        if r is not None:
+            for t in r.targets:
+                item = QListWidgetItem(t.label)
+                item.setData(Qt.ItemDataRole.UserRole, t.data["class_index"])
+                self.explained.addItem(item)
+                if t.data["class_index"] == self.class_index:
+                    item.setSelected(True)
+
+    def title_detail(self) -> str:
+        name = super().title_detail()
+        return f"{name} — {self.chooser.currentText()}" if self.class_index is not None else name

@@ -1,0 +1,167 @@
+"""Save screenshots of the task modes (offscreen) to a folder; the sibling of screenshots.py.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots_modes.py OUT_DIR [--iterations 60]
+
+States: the mode selector, ImageNet classification running (live preview) and finished
+(overlays on the input and the photograph, top-5), another class chosen through the
+searchable list, the feature-map grid with a selected cell's receptive field, all cells
+as a mosaic, the feature-map view of a face, and the Plugins dialog with a broken
+plugin (a temporary entry point, as in the tests). Uses a temporary settings folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+sys.path.insert(0, str(ROOT))
+
+BROKEN_PLUGIN = '''
+def setup(registry):
+    import fame_face_morphing_backend  # a dependency the user has not installed
+'''
+
+
+def add_broken_plugin(folder: Path) -> None:
+    """A plugin whose import fails, declared through a dist-info folder on sys.path."""
+    (folder / "fame_morphing_plugin.py").write_text(BROKEN_PLUGIN)
+    info = folder / "fame_morphing_plugin-0.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fame-morphing-plugin\nVersion: 0.3\n")
+    (info / "entry_points.txt").write_text("[fame_desktop.plugins]\nmorph-detection = fame_morphing_plugin:setup\n")
+    sys.path.insert(0, str(folder))
+    importlib.invalidate_caches()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--iterations", type=int, default=60, help="FAME iterations of the classification run")
+    ap.add_argument("--cell-iterations", type=int, default=15, help="FAME iterations per feature-map cell")
+    ap.add_argument("--size", default="1440x920", help="window size WxH")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="fame-shots-"))
+    add_broken_plugin(tmp)
+
+    import cv2
+    from PySide6.QtCore import QEventLoop, QTimer
+    from skimage import data
+
+    from fame_desktop.gui.app import build_parser, create_window
+
+    def pump(seconds: float = 0.05) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    def wait(cond, timeout: float = 600.0, what: str = "") -> None:
+        end = time.monotonic() + timeout
+        while not cond():
+            if time.monotonic() > end:
+                raise TimeoutError(f"timed out waiting for {what}")
+            pump(0.05)
+        pump(0.15)
+
+    def shot(name: str, widget=None) -> None:
+        pump(0.3)
+        path = args.out / f"{name}.png"
+        (widget or w).grab().save(str(path))
+        print(path, flush=True)
+
+    photo = tmp / "chelsea.png"
+    cv2.imwrite(str(photo), data.chelsea()[:, :, ::-1])
+    _app, w = create_window(build_parser().parse_args(["--config-dir", str(tmp / "config")]))
+    width, height = (int(v) for v in args.size.split("x"))
+    w.resize(width, height)
+    w.show()
+    w.start()
+    wait(lambda: w.modes.catalogue is not None, what="plugins")
+    sel = w.modes.menus.selector
+    sel.showPopup()
+    pump(0.3)
+    shot("20_mode_selector_list", sel.view().window())
+    sel.hidePopup()
+
+    # ImageNet classification ------------------------------------------------------------
+    w.modes.switch("imagenet-classification")
+    cls = w.modes.page()
+    wait(lambda: cls.model is not None, what="the classifier")
+    cls.params.iterations.setValue(args.iterations)
+    cls.params.epsilon.setValue(0.0)
+    cls.load_path("image", str(photo))
+    wait(lambda: cls.prepared is not None, what="top-5")
+    previews = []
+    cls.preview_shown.connect(previews.append)
+    cls.run()
+    wait(lambda: len(previews) >= 2 or not cls.running, what="previews")
+    shot("21_classification_running")
+    wait(lambda: not cls.running, timeout=3600, what="the run")
+    wait(lambda: cls.slots["image"].view.overlay_item.isVisible(), what="the photo layer")
+    shot("22_classification_finished")
+    cls.chooser.lineEdit().setText("tiger cat")
+    cls.chooser.lineEdit().returnPressed.emit()
+    cls.run()
+    wait(lambda: not cls.running, timeout=3600, what="the second class")
+    cls.controls.cmap.setCurrentText("inferno")
+    wait(lambda: cls.slots["image"].view.overlay_item.isVisible(), what="the photo layer")
+    shot("23_classification_second_class_inferno")
+    cls.controls.cmap.setCurrentText("jet")
+
+    # Feature maps (ImageNet model) ----------------------------------------------------------
+    w.modes.switch("feature-map")
+    fm = w.modes.page()
+    wait(lambda: fm.model is not None, what="the feature-map model")
+    fm.params.iterations.setValue(args.cell_iterations)
+    fm.params.epsilon.setValue(0.0)
+    fm.load_path("image", str(photo))
+    wait(lambda: fm.prepared is not None and fm.layer.count() > 1, what="the grid")
+    fm.select_cell(0, 3)
+    wait(lambda: not fm.running, timeout=3600, what="cell (0, 3)")
+    wait(lambda: fm.slots["image"].view.overlay_item.isVisible(), what="the photo layer")
+    shot("24_featuremap_cell")
+    fm.all_button.click()
+    fm.compute_all()
+    wait(lambda: fm.preview is not None and fm.preview.payload.get("mosaic") is not None, timeout=3600,
+         what="a live mosaic")
+    shot("25_featuremap_all_cells_running")
+    wait(lambda: not fm.running, timeout=7200, what="all cells")
+    wait(lambda: fm.mosaic_view.has_image and "cells ·" in fm.mosaic_view.badge.text(), what="the mosaic")
+    shot("26_featuremap_all_cells")
+    fm.cell_button.click()
+    fm.select_cell(6, 0)
+    shot("27_featuremap_corner_cell")
+
+    # Feature maps of a face -----------------------------------------------------------------
+    fm.params.model.setCurrentIndex(fm.params.model.findData("arcface-mbf"))
+    wait(lambda: fm.model is not None and fm.model.describe()["key"] == "arcface-mbf", what="the face model")
+    fm.load_path("image", str(DATA / "obama.jpg"))
+    wait(lambda: fm.prepared is not None and fm.images["image"].name == "obama.jpg", what="the face grid")
+    fm.select_cell(2, 2)
+    wait(lambda: not fm.running, timeout=3600, what="a face cell")
+    wait(lambda: fm.slots["image"].view.overlay_item.isVisible(), what="the photo layer")
+    shot("28_featuremap_face")
+
+    # Plugins ----------------------------------------------------------------------------------
+    w.modes.show_plugins()
+    dlg = w.modes.plugins_dialog
+    broken = [dlg.tree.topLevelItem(i) for i in range(dlg.tree.topLevelItemCount())
+              if dlg.tree.topLevelItem(i).text(2) == "BROKEN"]
+    if broken:
+        dlg.tree.expandItem(broken[0])
+    shot("29_plugins_dialog", dlg)
+    dlg.close()
+    w.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
