@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from .errors import ModelError
+from .models.mobilefacenet import MobileFaceNet
 
 
 class _StopForward(Exception):
@@ -71,6 +72,10 @@ def default_layer(model: nn.Module) -> str:
         return spec.feature_layer
     net = network(model)
     body = getattr(net, "body", None)
+    if isinstance(net, MobileFaceNet):
+        # the embedded model: body[-2] (1×1 conv → 512 + PReLU, 512 × 7 × 7) is the trunk's last block;
+        # body[-1] only reduces it to the 64 channels the linear layer reads (= PRelu_92 in the ONNX graph)
+        return f"body.{len(body) - 2}"
     if isinstance(body, nn.Sequential):  # AdaFace IResNet: body[-1] (512 × 7 × 7)
         return f"body.{len(body) - 1}"
     if dict(net.named_modules()).get("PRelu_92") is not None:

@@ -136,7 +136,7 @@ class CaseActions(QObject):
         file = self.path.name if self.path else "no case file"
         mark = "*" if self.unsaved() else ""
         names = [w.inputs.state[r].image.name if w.inputs.state[r].image else "—" for r in ROLES]
-        return f"{case} — {file}{mark} — {names[0]} vs {names[1]} — fame-desktop"
+        return f"{case} — {file}{mark} — {names[0]} vs {names[1]} — Face verification — fame-desktop"
 
     def _model_failed(self, _error) -> None:
         # the window blanked the score; a result from a case file still stands without the model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QSplitter, QTabWidget,
     QVBoxLayout, QWidget,
@@ -27,7 +27,7 @@ from .params_panel import ParamsPanel
 from .report_actions import ReportActions
 from .review_panel import ReviewPanel
 from .run_bar import RunBar
-from .run_controller import RunController
+from .run_controller import STOP_CAPTIONS, RunController
 from .score_panel import ScorePanel
 from .session_model import SessionModel
 from .settings import AppSettings
@@ -261,8 +261,7 @@ class MainWindow(QMainWindow):
         if e is None:
             self.show_maps(None)
             return
-        reasons = {"epsilon": "ε reached", "iterations": "", "cancelled": "cancelled"}
-        captions = {k: f"result · {v['iterations']} it. {reasons.get(v['stop_reason'], '')}".strip()
+        captions = {k: f"result · {v['iterations']} it. {STOP_CAPTIONS.get(v['stop_reason'], '')}".strip()
                     for k, v in e.per_map().items()}
         self.show_maps(e.maps(self.review.controls.map_settings()), "result", captions)
 

@@ -6,28 +6,17 @@ next to torch), so the window can appear before torch is loaded.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
+
+from .fame_form import FameForm
 
 DEFAULT_PREVIEW_EVERY = 1  # snapshots are cheap; the worker limits how often they are drawn
 DEVICES = (("auto", "auto (CUDA → MPS → CPU)"), ("cpu", "CPU"), ("cuda", "CUDA GPU"), ("mps", "Apple MPS"))
-
-
-def parse_step(text: str) -> float:
-    """'1/255', '0.0039' → float; ValueError with a readable reason otherwise."""
-    try:
-        value = float(Fraction(text.strip()))
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(f"step size: not a number: {text!r} (e.g. 1/255 or 0.0039)") from None
-    if value <= 0:
-        raise ValueError("step size must be positive")
-    return value
 
 
 class ParamsPanel(QWidget):
@@ -46,11 +35,10 @@ class ParamsPanel(QWidget):
 
     # built when the core is importable ---------------------------------------------------
     def build(self) -> None:
-        from ..core.fame import FameParams
         from ..core.models.registry import DEFAULT_FACE_MODEL, FACE_MODELS
 
-        self._defaults, self._models = FameParams(), FACE_MODELS
-        s, d = self.settings, self._defaults
+        self._models = FACE_MODELS
+        s = self.settings
         self._waiting.hide()
         form = QFormLayout()
         self.model = QComboBox()
@@ -74,24 +62,11 @@ class ParamsPanel(QWidget):
         self.model_status = QLabel("")
         self.model_status.setWordWrap(True)
 
-        self.iterations = QSpinBox()
-        self.iterations.setRange(1, 100_000)
-        self.iterations.setValue(s.get("fame/iterations", d.iterations))
-        self.iterations.setToolTip("T: the most iterations per map (paper: 500)")
-        self.step = QLineEdit(s.get("fame/step_size", "1/255"))
-        self.step.setToolTip("η in [0, 1] pixel units, e.g. 1/255 (default) or 0.0039")
-        self.epsilon = QDoubleSpinBox()
-        self.epsilon.setDecimals(4)
-        self.epsilon.setRange(0.0, 2.0)
-        self.epsilon.setSingleStep(0.005)
-        self.epsilon.setSpecialValueText("off")
-        self.epsilon.setValue(s.get("fame/epsilon", d.epsilon))
-        self.epsilon.setToolTip("Stop a map once its loss is below ε (reference: 0.01); off runs every map for T "
-                                "iterations — use it for impostor pairs, whose e+ maps otherwise stop at once")
-        self.clamp = QCheckBox("Clamp the perturbed image to [0, 1]")
-        self.clamp.setChecked(s.get("fame/clamp", d.clamp))
-        self.detach = QCheckBox("Detach the cosine's norms (paper footnote)")
-        self.detach.setChecked(s.get("fame/detach_norms", d.detach_norms))
+        self.fame = FameForm(s)
+        # the fields, under the names the rest of the window (and its tests) use
+        f = self.fame
+        self.preset, self.iterations, self.step, self.epsilon = f.preset, f.iterations, f.step, f.epsilon
+        self.converge, self.window, self.clamp, self.detach = f.converge, f.window, f.clamp, f.detach
         self.preview = QSpinBox()
         self.preview.setRange(1, 1000)
         self.preview.setValue(s.get("fame/preview_every", DEFAULT_PREVIEW_EVERY))
@@ -105,20 +80,15 @@ class ParamsPanel(QWidget):
         form.addRow("", self.licence)
         form.addRow("Device", self.device)
         form.addRow("", self.model_status)
-        form.addRow("Iterations T", self.iterations)
-        form.addRow("Step size η", self.step)
-        form.addRow("Early stop ε", self.epsilon)
-        form.addRow("", self.clamp)
-        form.addRow("", self.detach)
-        form.addRow("Preview every", self.preview)
         self._lay.insertLayout(0, form)
-        self._lay.insertWidget(1, self.defaults)
+        self._lay.insertWidget(1, self.fame)
+        preview = QFormLayout()
+        preview.addRow("Preview every", self.preview)
+        self._lay.insertLayout(2, preview)
+        self._lay.insertWidget(3, self.defaults)
 
-        for w in (self.iterations, self.epsilon, self.preview):
-            w.valueChanged.connect(self._changed)
-        for w in (self.clamp, self.detach):
-            w.toggled.connect(self._changed)
-        self.step.editingFinished.connect(self._changed)
+        self.fame.changed.connect(self.params_changed)
+        self.preview.valueChanged.connect(self._changed)
         self.model.currentIndexChanged.connect(self._model_changed)
         self.device.currentIndexChanged.connect(self._model_changed)
         self.checkpoint.editingFinished.connect(self._model_changed)
@@ -128,11 +98,7 @@ class ParamsPanel(QWidget):
     # values -----------------------------------------------------------------------------
     def fame_params(self):
         """FameParams from the form; ValueError with a readable reason when a value is bad."""
-        from ..core.fame import FameParams
-
-        return FameParams(step_size=parse_step(self.step.text()), iterations=self.iterations.value(),
-                          epsilon=round(self.epsilon.value(), 6), clamp=self.clamp.isChecked(),
-                          detach_norms=self.detach.isChecked(), snapshot_every=self.preview.value())
+        return self.fame.params(snapshot_every=self.preview.value())
 
     def model_choice(self) -> tuple[str, str | None, str]:
         key = self.model.currentData()
@@ -143,14 +109,8 @@ class ParamsPanel(QWidget):
         return self._models[self.model.currentData()]
 
     def restore_defaults(self) -> None:
-        d = self._defaults
-        self.iterations.setValue(d.iterations)
-        self.step.setText("1/255")
-        self.epsilon.setValue(d.epsilon)
-        self.clamp.setChecked(d.clamp)
-        self.detach.setChecked(d.detach_norms)
         self.preview.setValue(DEFAULT_PREVIEW_EVERY)
-        self._changed()
+        self.fame.restore_defaults()
 
     def set_model_status(self, text: str) -> None:
         if self.ready:
@@ -158,13 +118,7 @@ class ParamsPanel(QWidget):
 
     # persistence ------------------------------------------------------------------------
     def _changed(self, *_):
-        s = self.settings
-        s.set("fame/iterations", self.iterations.value())
-        s.set("fame/step_size", self.step.text().strip())
-        s.set("fame/epsilon", self.epsilon.value())
-        s.set("fame/clamp", self.clamp.isChecked())
-        s.set("fame/detach_norms", self.detach.isChecked())
-        s.set("fame/preview_every", self.preview.value())
+        self.settings.set("fame/preview_every", self.preview.value())
         self.params_changed.emit()
 
     def _model_changed(self, *_):

@@ -12,7 +12,10 @@ from PySide6.QtCore import QObject, Signal
 from .fame_worker import FamePreview, FameProgressReport, fame_task
 from .run_bar import format_seconds
 
-STOP_REASONS = {"epsilon": "ε reached", "iterations": "all iterations", "cancelled": "cancelled"}
+STOP_REASONS = {"epsilon": "ε reached", "iterations": "all iterations", "converged": "map settled (δ)",
+                "cancelled": "cancelled"}
+# in captions under a map: why it stopped before T (nothing when it ran all iterations)
+STOP_CAPTIONS = {"epsilon": "ε reached", "iterations": "", "converged": "settled", "cancelled": "cancelled"}
 
 
 SHORT = {"gallery_similar": "G e+", "gallery_dissimilar": "G e−", "probe_similar": "P e+",
@@ -27,9 +30,11 @@ def iteration_summary(per_map: dict) -> tuple[str, str]:
     if len(runs) == 1:
         n, why = runs.pop()
         return f"All {len(per_map)} maps: {n} iterations ({STOP_REASONS.get(why, why)}).", detail
-    parts = [f"{SHORT.get(k, k)} {v['iterations']}" + (" ε" if v["stop_reason"] == "epsilon" else "")
-             for k, v in per_map.items()]
-    return "Iterations: " + " · ".join(parts) + " (ε = stopped early)", detail
+    marks = {"epsilon": " ε", "converged": " δ"}
+    parts = [f"{SHORT.get(k, k)} {v['iterations']}" + marks.get(v["stop_reason"], "") for k, v in per_map.items()]
+    used = sorted({v["stop_reason"] for v in per_map.values()} & set(marks))
+    legend = {"epsilon": "ε = loss below ε", "converged": "δ = map settled"}
+    return "Iterations: " + " · ".join(parts) + (f" ({', '.join(legend[u] for u in used)})" if used else ""), detail
 
 
 class RunController(QObject):

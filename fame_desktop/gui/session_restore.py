@@ -12,22 +12,10 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from ..core.view_state import ViewState
+from .fame_form import _fit_decimals
 from .inputs import ROLES
 from .run_controller import iteration_summary
 from .view_sync import apply_view_state
-
-
-def _fit_decimals(spin, value: float, most: int = 8) -> None:
-    """Give a spin box enough decimals to hold `value` exactly (a CLI case may use σ 7.75)."""
-    d = spin.decimals()
-    while d < most and round(value, d) != round(value, most):
-        d += 1
-    spin.setDecimals(d)
-
-
-def step_text(step: float) -> str:
-    k = step * 255
-    return f"{round(k)}/255" if abs(k - round(k)) < 1e-9 and round(k) > 0 else repr(step)
 
 
 def _show_parameters(w, s) -> list[str]:
@@ -36,13 +24,7 @@ def _show_parameters(w, s) -> list[str]:
     p = w.params
     if not p.ready:
         return notes
-    _fit_decimals(p.epsilon, s.params.epsilon)
-    p.step.setText(step_text(s.params.step_size))
-    p.iterations.setValue(s.params.iterations)
-    p.epsilon.setValue(s.params.epsilon)
-    p.clamp.setChecked(s.params.clamp)
-    p.detach.setChecked(s.params.detach_norms)
-    p._changed()  # remember them as the current parameters, as an edit would
+    p.fame.set_params(s.params)  # remembered as the current parameters, as an edit would be
     index = p.model.findData(s.model_key)
     if index < 0:
         notes.append(f"the case's face model {s.model_key!r} is unknown to this version")

@@ -18,11 +18,13 @@ from .sections_front import threshold_text
 def results(facts: dict) -> list:
     f, m, d = (facts["parameters"][k] for k in ("fame", "maps", "display"))
     params = grid_table(["Parameter", "Value", "Meaning"], [
+        ["Preset", text.preset(f), "fast: adaptive stopping; reference: 500 iterations for every map"],
         ["Step size η", text.step_size(f), "change per iteration, in [0, 1] pixel units, divided by the "
                                            "largest gradient of each map"],
         ["Iterations T (most)", f["iterations"], "upper limit per map"],
         ["Early stopping ε", f"{f['epsilon']:g}" + (" (off)" if f["epsilon"] == 0 else ""),
          "a map stops once its loss is below ε; 0 = off"],
+        ["Adaptive stopping", text.adaptive_stopping(f), text.ADAPTIVE_MEANING],
         ["Clamp to [0, 1]", text.yes_no(f["clamp"]), "keep the perturbed image in the valid pixel range"],
         ["detach_norms", text.yes_no(f["detach_norms"]),
          "cosine norms excluded from the gradient (paper footnote)" if f["detach_norms"]

@@ -100,8 +100,9 @@ def _model(result) -> list:
 
 def _parameters(result, settings: MapSettings, display: dict) -> list:
     f = result.run.params.describe()
-    rows = [["Step size η", text.step_size(f)], ["Iterations T (most)", f["iterations"]],
+    rows = [["Preset", text.preset(f)], ["Step size η", text.step_size(f)], ["Iterations T (most)", f["iterations"]],
             ["Early stopping ε", f"{f['epsilon']:g}" + (" (off)" if f["epsilon"] == 0 else "")],
+            ["Adaptive stopping", text.adaptive_stopping(f)],
             ["Clamp to [0, 1]", text.yes_no(f["clamp"])],
             ["Map blur", settings.describe()["blur"]], ["Normalisation", settings.normalisation]]
     rows += [[f"Option: {k}", "–" if v in (None, "") else str(v)] for k, v in result.options.items()]

@@ -11,6 +11,7 @@ LANDMARKS = {"left_eye": "left eye", "right_eye": "right eye", "nose": "nose",
 STOP_REASONS = {
     "iterations": "reached T",
     "epsilon": "loss below ε",
+    "converged": "map stopped changing (δ)",
     "cancelled": "cancelled by the user",
 }
 
@@ -48,6 +49,23 @@ def step_size(params: dict) -> str:
     if abs(s255 - round(s255)) < 1e-6:
         return f"{round(s255)}/255 = {params['step_size']:.7f}"
     return f"{params['step_size']:.7g} ({s255:g}/255)"
+
+
+def preset(params: dict) -> str:
+    """'fast', 'reference (changed: iterations)' or 'none (values set one by one)'."""
+    return params.get("preset") or "none (values set one by one)"
+
+
+def adaptive_stopping(params: dict) -> str:
+    """'δ 0.003, maps compared every 10 iterations' or 'off'."""
+    tol = params.get("converge_tolerance", 0.0)
+    if not tol:
+        return "off"
+    return f"δ {tol:g}, maps compared every {params.get('converge_window', 10)} iterations"
+
+
+ADAPTIVE_MEANING = ("a map stops once 1 − r between its map (blurred, normalised) and the map one window "
+                    "earlier is below δ")
 
 
 def num(v, digits: int = 4) -> str:
@@ -92,6 +110,8 @@ def command_line(facts: dict) -> str:
     if ckpt:
         args.append(f"--checkpoint {_q(ckpt)}")
     args += [f"-T {f['iterations']}", f"--step-size {_step_arg(f)}", f"--epsilon {f['epsilon']:g}"]
+    if f.get("converge_tolerance"):
+        args += [f"--converge-tolerance {f['converge_tolerance']:g}", f"--converge-window {f['converge_window']}"]
     args += [a for a, on in (("--clamp", f["clamp"]), ("--detach-norms", f["detach_norms"])) if on]
     args += ["--no-blur"] if m["blur"] == "none" else [f"--blur-kernel {m['blur_kernel']}", f"--blur-sigma {m['blur_sigma']:g}"]
     args.append(f"--normalisation {m['normalisation']}")

@@ -54,8 +54,8 @@ def test_cell_objective_is_the_sum_of_absolute_activations(lite0):
 
 
 def test_default_layers_of_face_models(face_model):
-    assert default_layer(face_model) == "PRelu_92"
-    grid = probe_grid(face_model, "PRelu_92", torch.rand(1, 3, 112, 112))
+    assert default_layer(face_model) == "body.17"
+    grid = probe_grid(face_model, "body.17", torch.rand(1, 3, 112, 112))
     assert (grid.channels, grid.rows, grid.cols) == (512, 7, 7) and grid.cell_box(1, 1) == (16, 16, 32, 32)
     ir18 = FaceModel(get_face_model_spec("adaface-ir18"), IResNet(18), {})
     assert default_layer(ir18) == "body.7"

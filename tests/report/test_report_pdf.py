@@ -143,3 +143,23 @@ def test_refuses_to_replace_unless_allowed(tmp_path, pair_session):
         write_report(pair_session, tmp_path / "r.txt")
     with pytest.raises(ExportError, match="folder does not exist"):
         write_report(pair_session, tmp_path / "missing" / "r.pdf")
+
+
+def test_a_run_with_adaptive_stopping_states_preset_tolerance_and_stops(tmp_path, pair_session, face_model):
+    from fame_desktop.core.presets import preset_params
+    from fame_desktop.core.verification import explain_pair
+
+    s = pair_session
+    # the fast preset with a loose tolerance and a short window, so that maps settle within a few iterations
+    params = preset_params("fast", iterations=30, converge_tolerance=0.3, converge_window=2)
+    s.set_parameters(params)
+    s.set_explanation(explain_pair(face_model, s.gallery.crop, s.probe.crop, params), face_model.describe())
+    assert "converged" in s.explanation.run.stop_reasons
+    result = write_report(s, tmp_path / "adaptive.pdf")
+    texts, _, _ = _pages(result.pdf)
+    text = "\n".join(texts)
+    flat = " ".join(text.split())  # table cells wrap
+    assert "fast (changed: converge_tolerance, converge_window, iterations)" in flat
+    assert "δ 0.3, maps compared every 2 iterations" in flat
+    assert "map stopped changing (δ)" in flat
+    assert "--converge-tolerance 0.3 --converge-window 2" in flat

@@ -52,11 +52,11 @@ def test_featuremap_cli_on_the_imagenet_default(tmp_path):
 
 
 def test_all_cells_of_a_face_model_in_chunks(data_dir):
-    """The embedded MobileFaceNet: layer PRelu_92 (512 × 7 × 7), all 49 cells batched in chunks."""
+    """The embedded MobileFaceNet: layer body.17 (512 × 7 × 7), all 49 cells batched in chunks."""
     task = FeatureMapTask()
     model = task.load_model("arcface-mbf", device="cpu")
     options = task.resolve_options({"chunk": 25}, model)
-    assert options["layer"] == "PRelu_92"
+    assert options["layer"] == "body.17"
     inputs = {"image": task.prepare(model, "image", load_image(data_dir / "obama.jpg"), options)}
     assert inputs["image"].model_input.shape == (112, 112, 3) and "alignment" in inputs["image"].details
     analysis = task.analyse(model, inputs, options)

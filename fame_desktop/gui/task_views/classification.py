@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from ..run_controller import STOP_CAPTIONS
 from .class_chooser import ClassChooser
 from .input_view import InputMapView
 from .task_page import TaskPage
@@ -166,7 +167,8 @@ class ClassificationPage(TaskPage):
             caption = f"live preview · iteration {preview.iteration} / {preview.total}"
         elif (m := self.map_of(key)) is not None:
             t = self.current_result().per_target()[key]
-            caption = f"result · {t['iterations']} it." + (" (ε reached)" if t["stop_reason"] == "epsilon" else "")
+            why = STOP_CAPTIONS.get(t["stop_reason"], "")
+            caption = f"result · {t['iterations']} it." + (f" ({why})" if why else "")
         else:
             caption = "running…" if key in self.running_keys else "no map yet: press Explain with FAME (F5)"
         name = self.chooser.currentText()

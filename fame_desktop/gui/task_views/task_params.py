@@ -12,11 +12,12 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ..params_panel import DEVICES, parse_step
+from ..fame_form import FameForm
+from ..params_panel import DEVICES
 
 SNAPSHOT_EVERY = 1  # Δx snapshots every iteration; the worker draws at most ~3 previews a second
 
@@ -27,16 +28,13 @@ class TaskParamsPanel(QWidget):
 
     def __init__(self, task, models: list, settings, hidden_options=(), option_visible=None, parent=None):
         super().__init__(parent)
-        from ...core.fame import FameParams
-
         self.task, self.models, self.settings = task, {m.key: m for m in models}, settings
         self.hidden_options = set(hidden_options)
         self.option_visible = option_visible or (lambda key, model: True)
         self.prefix = f"tasks/{task.key}"
-        self._defaults = FameParams()
         self.option_widgets: dict[str, QWidget] = {}
         self._option_rows: dict[str, tuple[QLabel, QWidget]] = {}
-        s, d = self._get, self._defaults
+        s = self._get
 
         self.model = QComboBox()
         for m in models:
@@ -62,21 +60,10 @@ class TaskParamsPanel(QWidget):
         self.model_status = QLabel("")
         self.model_status.setWordWrap(True)
 
-        self.iterations = QSpinBox()
-        self.iterations.setRange(1, 100_000)
-        self.iterations.setValue(s("fame/iterations", d.iterations))
-        self.iterations.setToolTip("T: the most iterations per map (paper: 500; maps settle after 75–200)")
-        self.step = QLineEdit(s("fame/step_size", "1/255"))
-        self.step.setToolTip("η in [0, 1] pixel units, e.g. 1/255 (default) or 0.0039")
-        self.epsilon = QDoubleSpinBox()
-        self.epsilon.setDecimals(4)
-        self.epsilon.setRange(0.0, 1000.0)
-        self.epsilon.setSingleStep(0.005)
-        self.epsilon.setSpecialValueText("off")
-        self.epsilon.setValue(s("fame/epsilon", d.epsilon))
-        self.epsilon.setToolTip("Stop a map once its loss is below ε (reference: 0.01); off runs T iterations")
-        self.clamp = QCheckBox("Clamp the perturbed image to [0, 1]")
-        self.clamp.setChecked(s("fame/clamp", d.clamp))
+        self.fame = FameForm(settings, f"{self.prefix}/fame", with_detach=False)
+        f = self.fame  # the fields, under the names the page (and its tests) use
+        self.preset, self.iterations, self.step, self.epsilon = f.preset, f.iterations, f.step, f.epsilon
+        self.converge, self.window, self.clamp = f.converge, f.window, f.clamp
         self.defaults = QPushButton("Restore defaults")
         self.defaults.clicked.connect(self.restore_defaults)
 
@@ -87,24 +74,15 @@ class TaskParamsPanel(QWidget):
         self.form.addRow("Device", self.device)
         self.form.addRow("", self.model_status)
         self.options_form = QFormLayout()
-        fame = QFormLayout()
-        fame.addRow("Iterations T", self.iterations)
-        fame.addRow("Step size η", self.step)
-        fame.addRow("Early stop ε", self.epsilon)
-        fame.addRow("", self.clamp)
         lay = QVBoxLayout(self)
         lay.addLayout(self.form)
         lay.addWidget(_heading("Task options"))
         lay.addLayout(self.options_form)
         lay.addWidget(_heading("FAME"))
-        lay.addLayout(fame)
+        lay.addWidget(self.fame)
         lay.addWidget(self.defaults)
         lay.addStretch(1)
 
-        self.iterations.valueChanged.connect(self._fame_changed)
-        self.epsilon.valueChanged.connect(self._fame_changed)
-        self.clamp.toggled.connect(self._fame_changed)
-        self.step.editingFinished.connect(self._fame_changed)
         self.model.currentIndexChanged.connect(self._model_changed)
         self.device.currentIndexChanged.connect(self._model_changed)
         self.weights.editingFinished.connect(self._model_changed)
@@ -220,25 +198,10 @@ class TaskParamsPanel(QWidget):
     # FAME -------------------------------------------------------------------------------
     def fame_params(self):
         """FameParams from the form; ValueError with a readable reason when a value is bad."""
-        from ...core.fame import FameParams
-
-        return FameParams(step_size=parse_step(self.step.text()), iterations=self.iterations.value(),
-                          epsilon=round(self.epsilon.value(), 6), clamp=self.clamp.isChecked(),
-                          snapshot_every=SNAPSHOT_EVERY)
-
-    def _fame_changed(self, *_):
-        self._set("fame/iterations", self.iterations.value())
-        self._set("fame/step_size", self.step.text().strip())
-        self._set("fame/epsilon", self.epsilon.value())
-        self._set("fame/clamp", self.clamp.isChecked())
+        return self.fame.params(snapshot_every=SNAPSHOT_EVERY)
 
     def restore_defaults(self) -> None:
-        d = self._defaults
-        self.iterations.setValue(d.iterations)
-        self.step.setText("1/255")
-        self.epsilon.setValue(d.epsilon)
-        self.clamp.setChecked(d.clamp)
-        self._fame_changed()
+        self.fame.restore_defaults()
 
 
 def _heading(text: str) -> QLabel:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..fame_worker import FameProgressReport
 from ..run_bar import format_seconds
+from ..run_controller import STOP_REASONS
 from .alive import start
 from .task_worker import TaskPreview, run_job
 
@@ -163,7 +164,7 @@ class RunMixin:
             self._after_run()
             self.run_cancelled.emit()
             return
-        why = {"epsilon": "ε reached", "iterations": "T reached"}
+        why = {**STOP_REASONS, "iterations": "T reached"}
         reasons = sorted({why.get(s, s) for s in r.run.stop_reasons})
         self.run_bar.reset_progress(f"Finished in {format_seconds(r.run.elapsed)}")
         self.run_bar.progress.setRange(0, 1)
