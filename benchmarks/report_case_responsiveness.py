@@ -56,6 +56,7 @@ def main() -> int:
     wait(lambda: w.model.ready and w.model.session.ready and w.score.similarity is not None, timeout=600)
     w.params.iterations.setValue(args.iterations)
     w.params.epsilon.setValue(0.0)
+    w.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
     w.run.start()
     wait(lambda: not w.run.running and w.model.session.explanation is not None, timeout=3600)
     w.reports._show_done = lambda *a: None  # no message box between repeats

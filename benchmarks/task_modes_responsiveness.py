@@ -32,6 +32,7 @@ from gui_responsiveness import StallProbe, wait  # noqa: E402 - after the path i
 def app_run(page, start, iterations: int) -> dict:
     page.params.iterations.setValue(iterations)
     page.params.epsilon.setValue(0.0)
+    page.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
     stamps: list[float] = []
     conn = page.preview_shown.connect(lambda _it: stamps.append(time.perf_counter()))
     probe = StallProbe()

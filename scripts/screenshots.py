@@ -80,6 +80,7 @@ def main() -> int:
 
     w.params.iterations.setValue(args.iterations)
     w.params.epsilon.setValue(0.0)
+    w.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
     previews = []
     w.run.preview_shown.connect(previews.append)
     w.run.start()

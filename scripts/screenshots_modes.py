@@ -97,6 +97,7 @@ def main() -> int:
     wait(lambda: cls.model is not None, what="the classifier")
     cls.params.iterations.setValue(args.iterations)
     cls.params.epsilon.setValue(0.0)
+    cls.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
     cls.load_path("image", str(photo))
     wait(lambda: cls.prepared is not None, what="top-5")
     previews = []
@@ -122,6 +123,7 @@ def main() -> int:
     wait(lambda: fm.model is not None, what="the feature-map model")
     fm.params.iterations.setValue(args.cell_iterations)
     fm.params.epsilon.setValue(0.0)
+    fm.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
     fm.load_path("image", str(photo))
     wait(lambda: fm.prepared is not None and fm.layer.count() > 1, what="the grid")
     fm.select_cell(0, 3)

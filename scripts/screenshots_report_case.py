@@ -89,6 +89,7 @@ def main() -> int:
     w.apply_threshold((0.32, "EER of arcface-mbf on the lab validation set (2024-03, 6000 pairs)"))
     w.params.iterations.setValue(args.iterations)
     w.params.epsilon.setValue(0.0)
+    w.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
     w.run.start()
     wait(lambda: not w.run.running and w.model.session.explanation is not None, timeout=600, what="the run")
     c, r = w.review.controls, w.review

@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from .jobs import Job, JobRunner
@@ -59,7 +58,7 @@ class Engine(QObject):
         if detector is None:
             device = select_device("auto")
             detector = FaceDetector(device="cpu" if device.type == "mps" else str(device))
-        detector.detect(np.full((160, 160, 3), 128, np.uint8))  # first MTCNN call is slow: do it now
+        detector.warm_up()  # the first MTCNN call of a process is slow: pay it now, not on the first photo
         return detector
 
     def _started(self, detector) -> None:

@@ -38,6 +38,7 @@ def set_quick_run(w, iterations: int = 6, preview_every: int = 2, epsilon: float
     w.params.iterations.setValue(iterations)
     w.params.preview.setValue(preview_every)
     w.params.epsilon.setValue(epsilon)
+    w.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
 
 
 def wait_for_modes(qtbot, w, timeout: int = 120_000) -> None:
@@ -59,3 +60,4 @@ def open_mode(qtbot, w, key: str, timeout: int = 120_000):
 def quick_task_run(page, iterations: int = 3, epsilon: float = 0.0) -> None:
     page.params.iterations.setValue(iterations)
     page.params.epsilon.setValue(epsilon)
+    page.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run

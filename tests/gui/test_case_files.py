@@ -109,7 +109,7 @@ def test_saved_case_reopens_in_a_new_window_with_every_view(qtbot, tmp_path, det
     assert w2.audit.rowCount() == len(s2.audit) and w2.audit.item(w2.audit.rowCount() - 1, 1).text() == "open case file"
     assert w2.run.previews == 0 and not w2.run.running  # nothing re-ran
     assert "not re-run" in w2.run_bar.progress.format()
-    assert w2.windowTitle() == "2024-FR-0173 — case 17.famecase — obama.jpg vs obama2.jpg — fame-desktop"
+    assert w2.windowTitle() == "2024-FR-0173 — case 17.famecase — obama.jpg vs obama2.jpg — Face verification — fame-desktop"
     assert str(path.resolve()) in w2.cases.recent()
     assert [a.text() for a in w2.cases.recent_menu.actions()][0] == "case 17.famecase"
     w2.close()
