@@ -14,13 +14,13 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
+from shot_tools import save_shot, wait
 
 
 def main() -> int:
@@ -36,27 +36,9 @@ def main() -> int:
 
     from fame_desktop.gui.app import build_parser, create_window
 
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    def pump(seconds: float = 0.05) -> None:
-        """Let the event loop run (idle, not busy: a busy loop would slow the FAME worker)."""
-        loop = QEventLoop()
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-
-    def wait(cond, timeout: float = 120.0, what: str = "") -> None:
-        end = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > end:
-                raise TimeoutError(f"timed out waiting for {what}")
-            pump(0.05)
-        pump(0.15)
 
     def shot(name: str, widget=None) -> None:
-        pump(0.2)
-        path = args.out / f"{name}.png"
-        (widget or w).grab().save(str(path))
-        print(path)
+        save_shot(args.out, name, widget or w, 0.2)
 
     tmp = Path(tempfile.mkdtemp(prefix="fame-shots-"))
     _app, w = create_window(build_parser().parse_args(["--config-dir", str(tmp / "config")]))

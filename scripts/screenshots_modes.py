@@ -16,13 +16,13 @@ import importlib
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
+from shot_tools import pump, save_shot, wait as wait_for
 
 BROKEN_PLUGIN = '''
 def setup(registry):
@@ -53,29 +53,15 @@ def main() -> int:
     add_broken_plugin(tmp)
 
     import cv2
-    from PySide6.QtCore import QEventLoop, QTimer
     from skimage import data
 
     from fame_desktop.gui.app import build_parser, create_window
 
-    def pump(seconds: float = 0.05) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-
     def wait(cond, timeout: float = 600.0, what: str = "") -> None:
-        end = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > end:
-                raise TimeoutError(f"timed out waiting for {what}")
-            pump(0.05)
-        pump(0.15)
+        wait_for(cond, timeout, what)
 
     def shot(name: str, widget=None) -> None:
-        pump(0.3)
-        path = args.out / f"{name}.png"
-        (widget or w).grab().save(str(path))
-        print(path, flush=True)
+        save_shot(args.out, name, widget or w, 0.3)
 
     photo = tmp / "chelsea.png"
     cv2.imwrite(str(photo), data.chelsea()[:, :, ::-1])

@@ -16,7 +16,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -24,6 +23,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
+from shot_tools import pump, save_shot, wait
 
 
 def main() -> int:
@@ -35,29 +35,13 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     width, height = (int(v) for v in args.size.split("x"))
 
-    from PySide6.QtCore import QEventLoop, QPoint, QTimer
+    from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
     from fame_desktop.gui.app import build_parser, create_window
 
-    def pump(seconds: float = 0.05) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-
-    def wait(cond, timeout: float = 120.0, what: str = "") -> None:
-        end = time.monotonic() + timeout
-        while not cond():
-            if time.monotonic() > end:
-                raise TimeoutError(f"timed out waiting for {what}")
-            pump(0.05)
-        pump(0.15)
-
     def shot(name: str, widget) -> None:
-        pump(0.2)
-        path = args.out / f"{name}.png"
-        widget.grab().save(str(path))
-        print(path, "·", widget.windowTitle() if widget.isWindow() else "")
+        save_shot(args.out, name, widget, 0.2)
 
     def grab_modal(name: str, answer):
         """QMessageBox.exec replacement: show the box the app built, grab it, answer."""

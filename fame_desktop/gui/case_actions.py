@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QToolBar
 
 from . import unsaved_changes
+from .actions import make_action
 from .case_saving import CaseSaver
 from .inputs import ROLES
 from .recent_cases import FOLDER_KEY, RecentCases
@@ -32,14 +33,7 @@ def is_case_file(path: str) -> bool:
 
 
 def _action(parent, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-    act = QAction(text, parent)
-    if shortcut is not None:
-        act.setShortcut(QKeySequence(shortcut))
-    if tip:
-        act.setToolTip(tip)
-        act.setStatusTip(tip)
-    act.triggered.connect(lambda _=False: slot())
-    return act
+    return make_action(parent, text, lambda _=False: slot(), shortcut, tip)  # slot() takes no `checked`
 
 
 class CaseActions(QObject):

@@ -12,21 +12,11 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QToolBar, QWidget
 
+from ..actions import make_action
+
 
 def _menus(window) -> dict[str, QMenu]:
     return {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu() is not None}
-
-
-def _action(window, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
-    act = QAction(text, window)
-    if shortcut is not None:
-        act.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
-    if tip:
-        act.setToolTip(tip)
-        act.setStatusTip(tip)
-    act.setCheckable(checkable)
-    act.triggered.connect(slot)
-    return act
 
 
 class ModeMenus:
@@ -40,22 +30,22 @@ class ModeMenus:
         page = host.page
 
         a = self.task_actions = {
-            "open": _action(window, "&Open image…", lambda: page().open_dialog(), QKeySequence.StandardKey.Open,
+            "open": make_action(window, "&Open image…", lambda: page().open_dialog(), QKeySequence.StandardKey.Open,
                             "Open the photograph to analyse"),
-            "paste": _action(window, "&Paste image", lambda: page().paste(), QKeySequence.StandardKey.Paste,
+            "paste": make_action(window, "&Paste image", lambda: page().paste(), QKeySequence.StandardKey.Paste,
                              "Paste an image (or image file) from the clipboard"),
-            "export": _action(window, "&Export report…", lambda: page().export_report(), "Ctrl+E",
+            "export": make_action(window, "&Export report…", lambda: page().export_report(), "Ctrl+E",
                               "Write the PDF report of the maps shown (task modes)"),
-            "run": _action(window, "&Explain with FAME", lambda: page().run(),
+            "run": make_action(window, "&Explain with FAME", lambda: page().run(),
                            [QKeySequence("F5"), QKeySequence("Ctrl+R")], "Run FAME on what is chosen (class, cell)"),
-            "cancel": _action(window, "&Cancel run", lambda: page().cancel(), None,
+            "cancel": make_action(window, "&Cancel run", lambda: page().cancel(), None,
                               "Stop the run before its next iteration (Esc)"),
-            "all_cells": _action(window, "Compute &all cells", lambda: page().compute_all(), "Ctrl+Shift+R",
+            "all_cells": make_action(window, "Compute &all cells", lambda: page().compute_all(), "Ctrl+Shift+R",
                                  "Every remaining cell of the layer as one batched job"),
-            "escape": _action(window, "Escape", lambda: page().cancel(), QKeySequence("Esc")),
-            "original": _action(window, "Show &originals (no maps, no marks)", lambda on: page().set_show_original(on),
+            "escape": make_action(window, "Escape", lambda: page().cancel(), QKeySequence("Esc")),
+            "original": make_action(window, "Show &originals (no maps, no marks)", lambda on: page().set_show_original(on),
                                 "O", "The unprocessed photograph and model input, without overlays", True),
-            "fit": _action(window, "&Fit images to views", lambda: page().fit(), "Ctrl+0"),
+            "fit": make_action(window, "&Fit images to views", lambda: page().fit(), "Ctrl+0"),
         }
         file_menu, edit, run, view = (menus[k] for k in ("File", "Edit", "Run", "View"))
         quit_action = next(x for x in file_menu.actions() if x.text().replace("&", "") == "Quit")
@@ -74,7 +64,7 @@ class ModeMenus:
         view.insertAction(first, a["original"])
         view.insertAction(first, a["fit"])
         help_menu = menus["Help"]
-        help_menu.addAction(_action(window, "&Plugins…", host.show_plugins,
+        help_menu.addAction(make_action(window, "&Plugins…", host.show_plugins,
                                     tip="Every task plugin with its status; why a broken one failed"))
 
         self.selector = QComboBox()
