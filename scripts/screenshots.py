@@ -10,7 +10,6 @@ Uses a temporary settings folder, never the user's.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -20,14 +19,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
-from shot_tools import save_shot, wait
+from shot_tools import screenshot_parser, save_shot, wait
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--iterations", type=int, default=60, help="FAME iterations of the screenshot run")
-    ap.add_argument("--size", default="1440x920", help="window size WxH")
+    ap = screenshot_parser(__doc__)
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -42,7 +38,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="fame-shots-"))
     _app, w = create_window(build_parser().parse_args(["--config-dir", str(tmp / "config")]))
-    width, height = (int(v) for v in args.size.split("x"))
+    width, height = args.size
     w.resize(width, height)
     w.show()
     shot("00_starting")

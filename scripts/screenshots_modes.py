@@ -11,7 +11,6 @@ plugin (a temporary entry point, as in the tests). Uses a temporary settings fol
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
@@ -22,7 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
-from shot_tools import pump, save_shot, wait as wait_for
+from shot_tools import screenshot_parser, pump, save_shot, wait as wait_for
 
 BROKEN_PLUGIN = '''
 def setup(registry):
@@ -42,11 +41,8 @@ def add_broken_plugin(folder: Path) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--iterations", type=int, default=60, help="FAME iterations of the classification run")
+    ap = screenshot_parser(__doc__, "the classification run")
     ap.add_argument("--cell-iterations", type=int, default=15, help="FAME iterations per feature-map cell")
-    ap.add_argument("--size", default="1440x920", help="window size WxH")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="fame-shots-"))
@@ -66,7 +62,7 @@ def main() -> int:
     photo = tmp / "chelsea.png"
     cv2.imwrite(str(photo), data.chelsea()[:, :, ::-1])
     _app, w = create_window(build_parser().parse_args(["--config-dir", str(tmp / "config")]))
-    width, height = (int(v) for v in args.size.split("x"))
+    width, height = args.size
     w.resize(width, height)
     w.show()
     w.start()

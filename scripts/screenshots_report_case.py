@@ -12,7 +12,6 @@ Uses temporary settings folders, never the user's.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -23,17 +22,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
-from shot_tools import pump, save_shot, wait
+from shot_tools import screenshot_parser, pump, save_shot, wait
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--iterations", type=int, default=60, help="FAME iterations of the screenshot run")
-    ap.add_argument("--size", default="1440x920", help="window size WxH")
+    ap = screenshot_parser(__doc__)
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    width, height = (int(v) for v in args.size.split("x"))
+    width, height = args.size
 
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QFileDialog, QMessageBox

@@ -5,8 +5,19 @@ Waiting pumps the event loop idly (a busy loop on the GUI thread would slow the 
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
+
+
+def screenshot_parser(doc: str, run_what: str = "the screenshot run") -> argparse.ArgumentParser:
+    """The options every screenshot script takes: output folder, FAME iterations, window size."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--iterations", type=int, default=60, help=f"FAME iterations of {run_what}")
+    ap.add_argument("--size", default="1440x920", type=lambda v: tuple(int(n) for n in v.split("x")),
+                    help="window size WxH")
+    return ap
 
 
 def pump(seconds: float = 0.05) -> None:

@@ -35,6 +35,37 @@ class FamePreview:
     cmap: str  # the colour map of the layers
 
 
+class ReportThrottle:
+    """Turns the engine's per-iteration events into reports the window can absorb.
+
+    A progress report at most every `min_progress` seconds and always for the last
+    iteration; a preview is due when the event carries a Δx snapshot and `min_preview`
+    seconds have passed (or, with final_preview, on the last iteration).
+    """
+
+    def __init__(self, min_preview: float, min_progress: float, final_preview: bool):
+        self.min_preview, self.min_progress, self.final_preview = min_preview, min_progress, final_preview
+        self._last_progress = self._last_preview = -1e9
+
+    def progress(self, p) -> FameProgressReport | None:
+        now = time.monotonic()
+        if p.iteration != p.total and now - self._last_progress < self.min_progress:
+            return None
+        self._last_progress = now
+        return FameProgressReport(p.iteration, p.total, p.elapsed, int(np.sum(p.active)), len(p.active),
+                                  tuple(float(s) for s in p.score))
+
+    def preview_due(self, p) -> bool:
+        now = time.monotonic()
+        final = p.iteration == p.total
+        if p.delta is None or (final and not self.final_preview):
+            return False
+        if not final and now - self._last_preview < self.min_preview:
+            return False
+        self._last_preview = now
+        return True
+
+
 def fame_task(engine, model, gallery_crop: np.ndarray, probe_crop: np.ndarray, params,
               map_settings: Callable[[], object], colour_map: Callable[[], str], photos: dict,
               min_preview_interval: float = 0.3, min_progress_interval: float = 0.05):
@@ -49,17 +80,12 @@ def fame_task(engine, model, gallery_crop: np.ndarray, probe_crop: np.ndarray, p
         from ..core.photo_overlay import photo_heat_layer
         from ..core.verification import MAP_KEYS, explain_pair, split_key
 
-        last = {"progress": -1e9, "preview": -1e9}
+        throttle = ReportThrottle(min_preview_interval, min_progress_interval, final_preview=True)
 
         def on_progress(p) -> None:
-            now = time.monotonic()
-            final = p.iteration == p.total
-            if final or now - last["progress"] >= min_progress_interval:
-                last["progress"] = now
-                job.report(FameProgressReport(p.iteration, p.total, p.elapsed, int(np.sum(p.active)),
-                                              len(p.active), tuple(float(s) for s in p.score)))
-            if p.delta is not None and (final or now - last["preview"] >= min_preview_interval):
-                last["preview"] = now
+            if (report := throttle.progress(p)) is not None:
+                job.report(report)
+            if throttle.preview_due(p):
                 maps = dict(zip(MAP_KEYS, delta_to_maps(p.delta, map_settings())))
                 cmap = colour_map()
                 layers = {k: photo_heat_layer(m, *photos[split_key(k)[0]], cmap) for k, m in maps.items()}

@@ -8,13 +8,12 @@ and merging the new rows into the results shown so far.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from ..fame_worker import FameProgressReport
+from ..fame_worker import ReportThrottle
 
 
 @dataclass(frozen=True)
@@ -74,18 +73,13 @@ def run_job(task, model, lock, prepared: Prepared, targets: list, params, previo
     def fn(job) -> RunOutcome:
         from ...tasks.result_rows import accumulate
 
-        last = {"progress": -1e9, "preview": -1e9}
+        throttle = ReportThrottle(min_preview_interval, min_progress_interval, final_preview=False)
         plan = task.plan(model, prepared.inputs, prepared.analysis, targets, params, prepared.options)
 
         def on_progress(p) -> None:
-            now = time.monotonic()
-            final = p.iteration == p.total
-            if final or now - last["progress"] >= min_progress_interval:
-                last["progress"] = now
-                job.report(FameProgressReport(p.iteration, p.total, p.elapsed, int(np.sum(p.active)),
-                                              len(p.active), tuple(float(s) for s in p.score)))
-            if p.delta is not None and not final and now - last["preview"] >= min_preview_interval:
-                last["preview"] = now
+            if (report := throttle.progress(p)) is not None:
+                job.report(report)
+            if throttle.preview_due(p):
                 job.report(TaskPreview(p.iteration, p.total, preview(p.delta, plan.targets)))
 
         with lock:
