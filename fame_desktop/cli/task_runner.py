@@ -48,6 +48,9 @@ def run_task(task, args, images: dict[str, str], options: dict, target_keys: lis
     from ..tasks.output import write_task_dir
 
     params = fame_params(args)
+    caveat = task.preset_caveats.get(getattr(args, "preset", None) or "")
+    if caveat:  # said even with --quiet: it bears on what the map can be used for
+        print(f"note: {caveat}", file=sys.stderr)
     ensure_dir(args.out)  # an unwritable folder fails now, not after minutes of FAME
     timings: dict[str, float] = {}
     t = time.perf_counter()

@@ -13,7 +13,9 @@ from dataclasses import replace
 from fractions import Fraction
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget,
+)
 
 DEFAULT_PRESET = "fast"  # interactive use; "reference" (the published 500 iterations) is one click away
 CUSTOM = "custom"
@@ -65,18 +67,22 @@ class FameForm(QWidget):
 
     changed = Signal()
 
-    def __init__(self, settings, prefix: str = "fame", with_detach: bool = True, parent=None):
+    def __init__(self, settings, prefix: str = "fame", with_detach: bool = True,
+                 default_preset: str = DEFAULT_PRESET, caveats: dict[str, str] | None = None, parent=None):
+        """default_preset: what a first start and Restore defaults choose; caveats: {preset: text}
+        shown under the chooser while that preset is chosen (a task's `preset_caveats`)."""
         super().__init__(parent)
         from ..core.presets import PRESET_HELP
 
         self.settings, self.prefix = settings, prefix
+        self.default_preset, self.caveats = default_preset, dict(caveats or {})
         self.preset = QComboBox()
         self.preset.setObjectName("fame_preset")
         for name, label in PRESET_LABELS.items():
             self.preset.addItem(label, name)
             if name in PRESET_HELP:
                 self.preset.setItemData(self.preset.count() - 1, PRESET_HELP[name], 3)  # Qt.ToolTipRole
-        self.preset.setToolTip("Fast: each map stops once it no longer changes (about a tenth of the time, "
+        self.preset.setToolTip("Fast: each map stops once it no longer changes (on face pairs about a tenth of the time, "
                                "maps r ≈ 0.96 against the reference). Reference: 500 iterations for every map, "
                                "as published. Any edit below makes the parameters Custom.")
         self.iterations = QSpinBox()
@@ -105,10 +111,16 @@ class FameForm(QWidget):
         self.clamp = QCheckBox("Clamp the perturbed image to [0, 1]")
         self.detach = QCheckBox("Detach the cosine's norms (paper footnote)")
         self.detach.setVisible(with_detach)
+        self.caveat = QLabel()
+        self.caveat.setObjectName("fame_preset_caveat")
+        self.caveat.setWordWrap(True)
+        self.caveat.setStyleSheet("color: #e0b050; font-size: 9pt;")
+        self.caveat.hide()
 
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Preset", self.preset)
+        form.addRow(self.caveat)
         form.addRow("Iterations T", self.iterations)
         form.addRow("Step size η", self.step)
         form.addRow("Early stop ε", self.epsilon)
@@ -149,7 +161,7 @@ class FameForm(QWidget):
         self._preset_chosen()
 
     def restore_defaults(self) -> None:
-        self.choose(DEFAULT_PRESET)
+        self.choose(self.default_preset)
 
     # internals --------------------------------------------------------------------------
     def _show(self, p) -> None:
@@ -180,6 +192,8 @@ class FameForm(QWidget):
         self.preset.blockSignals(True)
         self.preset.setCurrentIndex(self.preset.findData(name))
         self.preset.blockSignals(False)
+        self.caveat.setText(self.caveats.get(name, ""))
+        self.caveat.setVisible(name in self.caveats)
 
     def _preset_chosen(self, *_):
         from ..core.presets import PRESETS
@@ -203,11 +217,11 @@ class FameForm(QWidget):
         s, key = self.settings, f"{self.prefix}/preset"
         name = s.get(key, "", str)
         if not name and s.get(f"{self.prefix}/iterations", None, int) is None:
-            name = DEFAULT_PRESET  # a first start
+            name = self.default_preset  # a first start
         if name in PRESETS:
             self._show(PRESETS[name])
             return
-        d = PRESETS[DEFAULT_PRESET]
+        d = PRESETS[self.default_preset]
         try:
             step = parse_step(s.get(f"{self.prefix}/step_size", step_text(d.step_size), str))
             p = FameParams(step_size=step, iterations=s.get(f"{self.prefix}/iterations", d.iterations, int),

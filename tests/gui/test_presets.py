@@ -69,8 +69,19 @@ def test_a_run_with_adaptive_stopping_stops_settled_maps_and_says_so(qtbot, wind
 
 def test_task_modes_have_their_own_presets(qtbot, window):
     page = open_mode(qtbot, window, "imagenet-classification")
-    assert page.params.preset.currentData() == "fast"
-    page.params.fame.choose("reference")
+    form = page.params.fame
+    # classification starts on Reference: its maps are still changing when fast would stop them
+    assert page.params.preset.currentData() == "reference" and not form.caveat.isVisibleTo(form)
+    form.choose("fast")
+    assert page.params.fame_params().preset == "fast"
+    assert form.caveat.isVisibleTo(form) and "tuned on face pairs" in form.caveat.text()
+    page.params.iterations.setValue(120)  # Custom: no preset, no preset caveat
+    assert not form.caveat.isVisibleTo(form)
+    page.params.restore_defaults()
     assert page.params.fame_params().preset == "reference"
     assert window.params.preset.currentData() == "fast"  # the face page keeps its own choice
+    assert not window.params.fame.caveat.isVisibleTo(window.params.fame)
+    window.params.fame.choose("reference")
+    window.params.fame.choose("fast")
+    assert not window.params.fame.caveat.isVisibleTo(window.params.fame)  # tuned on faces: no caveat
     assert not page.params.fame.detach.isVisibleTo(page.params)  # faces only

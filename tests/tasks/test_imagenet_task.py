@@ -109,6 +109,15 @@ def test_fame_classify_writes_the_output_contract(tmp_path, photos):
     assert r["versions"]["torch"] == torch.__version__ and "fame" in r["timings_s"]
 
 
+def test_classify_with_the_fast_preset_says_what_it_is_worth(tmp_path, photos, capsys):
+    code = main(["classify", str(photos / "coffee.png"), "--out", str(tmp_path / "o"), "--preset", "fast",
+                 "-T", "1", "-q", "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert code == 0 and "note: Fast is tuned on face pairs" in err
+    r = json.loads((tmp_path / "o" / "result.json").read_text())
+    assert r["parameters"]["fame"]["preset"] == "fast (changed: iterations)"
+
+
 def test_classify_bad_inputs_exit_2_with_one_line(tmp_path, photos, capsys, monkeypatch):
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "empty-hub"))
     junk = tmp_path / "junk.pth"

@@ -60,7 +60,8 @@ class TaskParamsPanel(QWidget):
         self.model_status = QLabel("")
         self.model_status.setWordWrap(True)
 
-        self.fame = FameForm(settings, f"{self.prefix}/fame", with_detach=False)
+        self.fame = FameForm(settings, f"{self.prefix}/fame", with_detach=False,
+                             default_preset=task.default_preset, caveats=task.preset_caveats)
         f = self.fame  # the fields, under the names the page (and its tests) use
         self.preset, self.iterations, self.step, self.epsilon = f.preset, f.iterations, f.step, f.epsilon
         self.converge, self.window, self.clamp = f.converge, f.window, f.clamp
