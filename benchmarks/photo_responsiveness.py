@@ -133,15 +133,13 @@ def main() -> int:
         "load 1 MP photo", f"load {bw * bh / 1e6:.0f} MP photo", "zoom (wheel) on it", "display controls, on photo",
         "open case", "feature map: all cells")}
     names = list(rows)
-    cases = []
     for i in range(args.repeats):
         rows[names[0]].append(load(small))
         rows[names[1]].append(load(big))
         rows[names[2]].append(probed(lambda: wheel(slot.view, 6), lambda: True, wait, after=0.3))
-        if i == 0:  # a stored result for the opacity and the case file
-            w.run.start()
-            wait(lambda: not w.run.running and w.model.session.explanation is not None, timeout=600)
-            settle(0.5)
+        w.run.start()  # a result (2 iterations): maps on the photograph, stored in the case file
+        wait(lambda: not w.run.running and w.model.session.explanation is not None, timeout=600)
+        settle(0.5)
         c = w.review.controls
 
         def display():  # what an examiner does while looking at the map on the photograph
@@ -161,7 +159,6 @@ def main() -> int:
         w.cases._write(case)
         wait(lambda: bool(saved), timeout=600)
         w.cases.saved.disconnect(conn)
-        cases.append(case)
         opened = []
         conn = w.cases.opened.connect(lambda p: opened.append(p))
         rows[names[4]].append(probed(lambda: w.cases.open_path(str(case)), lambda: bool(opened), wait, after=1.0))
