@@ -4,6 +4,7 @@
 
 Actions, each watched by a 10 ms QTimer probe (target: longest stall ≤ 50 ms), repeated
 (interleaved) and printed as medians with all values:
+  - nothing for 2 s: the stall the machine alone causes (scheduling on a shared CPU);
   - load a 1 MP photograph (tests/data/obama.jpg, 910×1137) into the gallery slot, until
     its face is in use and the similarity is shown (and 0.5 s more, for the paints);
   - load an ~11 MP photograph (obama.jpg upscaled by --scale, JPEG in a temp folder);
@@ -14,8 +15,9 @@ Actions, each watched by a 10 ms QTimer probe (target: longest stall ≤ 50 ms),
     and 1 s more (the similarity, the model, the paints);
   - feature-map mode: switch to "All cells" with all 49 cells computed.
 Offscreen, temporary folders; big photographs are made in a temp dir, never committed.
-Run it on another checkout (e.g. `git worktree` of main) for a "before" figure:
-    .venv/bin/python benchmarks/photo_responsiveness.py --root /path/to/other/checkout
+Run it on another checkout for a "before" figure, e.g. main exported to /tmp/before:
+    git archive main | tar -x -C /tmp/before
+    .venv/bin/python benchmarks/photo_responsiveness.py --root /tmp/before
 """
 
 from __future__ import annotations
@@ -130,13 +132,14 @@ def main() -> int:
         return probed(lambda: w.inputs.load_path("gallery", str(path)), gallery_in_use(path), wait)
 
     rows: dict[str, list[float]] = {k: [] for k in (
-        "load 1 MP photo", f"load {bw * bh / 1e6:.0f} MP photo", "zoom (wheel) on it", "display controls, on photo",
-        "open case", "feature map: all cells")}
+        "idle 2 s (the machine's floor)", "load 1 MP photo", f"load {bw * bh / 1e6:.0f} MP photo", "zoom (wheel) on it",
+        "display controls, on photo", "open case", "feature map: all cells")}
     names = list(rows)
-    for i in range(args.repeats):
-        rows[names[0]].append(load(small))
-        rows[names[1]].append(load(big))
-        rows[names[2]].append(probed(lambda: wheel(slot.view, 6), lambda: True, wait, after=0.3))
+    for i in range(args.repeats):  # interleaved: every action sees the same machine load
+        rows[names[0]].append(probed(lambda: None, lambda: True, wait, after=2.0))
+        rows[names[1]].append(load(small))
+        rows[names[2]].append(load(big))
+        rows[names[3]].append(probed(lambda: wheel(slot.view, 6), lambda: True, wait, after=0.3))
         w.run.start()  # a result (2 iterations): maps on the photograph, stored in the case file
         wait(lambda: not w.run.running and w.model.session.explanation is not None, timeout=600)
         settle(0.5)
@@ -152,7 +155,7 @@ def main() -> int:
             for sigma in (5.0, 7.7):
                 c.sigma.setValue(sigma)
                 settle(0.1)
-        rows[names[3]].append(probed(display, lambda: True, wait, after=0.3))
+        rows[names[4]].append(probed(display, lambda: True, wait, after=0.3))
         case = tmp / f"case{i}.famecase"
         saved = []
         conn = w.cases.saved.connect(lambda p: saved.append(p))
@@ -161,7 +164,7 @@ def main() -> int:
         w.cases.saved.disconnect(conn)
         opened = []
         conn = w.cases.opened.connect(lambda p: opened.append(p))
-        rows[names[4]].append(probed(lambda: w.cases.open_path(str(case)), lambda: bool(opened), wait, after=1.0))
+        rows[names[5]].append(probed(lambda: w.cases.open_path(str(case)), lambda: bool(opened), wait, after=1.0))
         w.cases.opened.disconnect(conn)
 
     # feature-map mode last: it stays in the window
@@ -179,7 +182,7 @@ def main() -> int:
         page.cell_button.click()
         settle(0.5)
         page.mosaic_for = None  # the mosaic is drawn again, as after a new result
-        rows[names[5]].append(probed(page.all_button.click,
+        rows[names[6]].append(probed(page.all_button.click,
                                      lambda: "cells" in page.mosaic_view.badge.text() and not w.runner.running,
                                      wait, after=0.5))
     w.cases.discard_on_close()
