@@ -21,7 +21,7 @@ from .actions import make_action
 from .case_saving import CaseSaver
 from .inputs import ROLES
 from .recent_cases import FOLDER_KEY, RecentCases
-from .session_restore import show_session, show_stored_score, start_new_session
+from .session_restore import prepare_result_display, show_session, show_stored_score, start_new_session
 from .view_sync import read_view_state, watch_view
 
 SUFFIX = ".famecase"  # core.casefile.SUFFIX (not imported here: core.casefile pulls in torch)
@@ -204,8 +204,12 @@ class CaseActions(QObject):
 
         def read(job):
             from ..core.casefile import open_case
+            from .display_levels import prepare_levels
 
-            return open_case(path)
+            session = open_case(path)
+            for fi in session.inputs.values():
+                prepare_levels(fi.image.rgb)  # the photographs' display pyramids, off the GUI thread
+            return session, prepare_result_display(session)  # and the stored result's maps
 
         w.busy.start("open case", f"Checking {Path(path).name}…")
         self.open_job = w.runner.start("open case", read, on_success=lambda s: self._read(gen, path, s),
@@ -226,16 +230,17 @@ class CaseActions(QObject):
             self.w.messages.error("Cannot open the case file", error, job.traceback)
         self.open_failed.emit(error)
 
-    def _read(self, gen: int, path: str, session) -> None:
+    def _read(self, gen: int, path: str, read: tuple) -> None:
         self.w.busy.stop("open case")
         if gen != self._open_generation:
             return  # another case file was chosen meanwhile
         self.open_job = None
-        self.confirm_replace(f"opening {Path(path).name}", lambda: self._show(session, path))
+        session, prepared = read
+        self.confirm_replace(f"opening {Path(path).name}", lambda: self._show(session, path, prepared))
 
-    def _show(self, session, path: str) -> None:
+    def _show(self, session, path: str, prepared: tuple | None = None) -> None:
         w = self.w
-        notes = show_session(w, session, origin="From the case file")
+        notes = show_session(w, session, origin="From the case file", prepared=prepared)
         self.path = Path(path)
         self.tracker.mark_clean(session, read_view_state(w))
         self.recent_cases.add(self.path)

@@ -1,7 +1,9 @@
 """A zoomable, pannable image view (pyqtgraph) with a placeholder text and a corner badge.
 
 Images are (H, W, 3) uint8 RGB arrays shown pixel for pixel in image coordinates:
-x to the right, y down, pixel (0, 0) covering [0, 1) × [0, 1).
+x to the right, y down, pixel (0, 0) covering [0, 1) × [0, 1). A big photograph is drawn
+from its display pyramid (display_levels.py): the level that matches the zoom, cropped
+around the visible part, so zooming and panning never touch all of its pixels.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy
+
+from .display_levels import SMALLEST, DisplayLevels, covers, levels_for
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -23,12 +27,13 @@ class ClickViewBox(pg.ViewBox):
 
     def __init__(self):
         super().__init__(lockAspect=True, invertY=True, enableMenu=False)
+        self.fit = lambda: self.autoRange(padding=0.02)  # ImageView fits the whole image, not the drawn crop
 
     def mouseClickEvent(self, ev):  # noqa: N802 - pyqtgraph API
         if ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
             if ev.double():
-                self.autoRange(padding=0.02)
+                self.fit()
                 return
             p = self.mapSceneToView(ev.scenePos())
             self.clicked.emit(float(p.x()), float(p.y()))
@@ -48,10 +53,14 @@ class ImageView(pg.GraphicsView):
         self.vb = ClickViewBox()
         self.setCentralItem(self.vb)
         self.image_item = pg.ImageItem(axisOrder="row-major")
-        self.image_item.setAutoDownsample(True)
-        self.vb.addItem(self.image_item)
+        self.vb.addItem(self.image_item)  # no autoDownsample: it averages the whole image on every zoom step
         self.vb.clicked.connect(self.clicked)
+        self.vb.fit = self.fit
+        self.vb.sigRangeChanged.connect(lambda *_: self._show_level())
+        self.vb.sigResized.connect(lambda *_: self._show_level())
         self._shape: tuple[int, int] | None = None
+        self._levels: DisplayLevels | None = None
+        self.region = None  # display_levels.Region drawn now
         self._over_image = False
 
         self.placeholder = QLabel(placeholder, self)
@@ -71,15 +80,39 @@ class ImageView(pg.GraphicsView):
         if rgb is None:
             self.image_item.clear()
             self._shape = None
+            self._levels = self.region = None
             self.placeholder.show()
             return
         shape = rgb.shape[:2]
-        self.image_item.setImage(np.ascontiguousarray(rgb), autoLevels=False, levels=(0, 255))
-        self.image_item.setRect(QRectF(0, 0, shape[1], shape[0]))
+        # big photographs: levels made by the worker that read them (cached), else made now
+        self._levels = levels_for(rgb) if max(shape) > SMALLEST else DisplayLevels(rgb)
+        self.region = None
         if shape != self._shape or not keep_view:
             self._shape = shape
             self.fit()
+        self._show_level()
         self.placeholder.setVisible(bool(self.placeholder.text()) and self._over_image)
+
+    def _show_level(self) -> None:
+        """Draw the level that matches the zoom (cropped around the view when big), unless drawn already."""
+        lv = self._levels
+        if lv is None:
+            return
+        r = self.vb.viewRect()
+        screen_px = self.vb.width() * self.devicePixelRatioF()
+        if screen_px < 2 or r.width() <= 0:  # not laid out yet: the coarsest level, replaced once shown
+            level, visible = len(lv.levels) - 1, None
+        else:
+            level = lv.level_for(r.width() / screen_px)
+            visible = (r.left(), r.top(), r.right(), r.bottom())
+        shown = self.region
+        if shown is not None and shown.level == level and (visible is None or covers(shown.rect, visible, lv.shape)):
+            return
+        region = lv.region(level, visible)
+        self.image_item.setImage(np.ascontiguousarray(region.rgb), autoLevels=False, levels=(0, 255))
+        x0, y0, x1, y1 = region.rect
+        self.image_item.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.region = region
 
     @property
     def has_image(self) -> bool:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.errors import FameError
 from ..core.faces import LANDMARK_NAMES
+from .display_levels import with_levels
 
 ROLES = ("gallery", "probe")
 
@@ -50,7 +51,7 @@ class InputController(QObject):
         st.generation += 1
         gen = st.generation
         self.w.slots[role].show_busy(f"Reading {name}…")
-        self.w.runner.start(f"read {role}", fn,
+        self.w.runner.start(f"read {role}", with_levels(fn),  # the display pyramid in the worker too
                             on_success=lambda image: self._image_read(role, gen, image, recent),
                             on_failure=lambda e, job: self._failed(role, gen, e, job, "open"))
 

@@ -37,6 +37,13 @@ from .window_state import WindowState
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.mpo);;All files (*)"
 
 
+def _made_by(model_info: dict | None, model) -> bool:
+    """True when `model_info` (FaceModel.describe() stored with a result) names this very model and weights."""
+    if not model_info or model_info.get("key") != model.spec.key:
+        return False
+    return (model_info.get("provenance") or {}).get("sha256") == (model.provenance or {}).get("sha256")
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings, log_file: Path | None = None, detector=None,
                  preloaded_models: dict | None = None):
@@ -227,9 +234,14 @@ class MainWindow(QMainWindow):
         if s is None or not s.ready or model is None:
             self.score.set_score(None)
             return
+        name = model.spec.display_name
+        if s.explanation is not None and _made_by(s.model_info, model):
+            # the stored result holds this pair's similarity with this model (a new pair or model drops it)
+            self._show_similarity(s.explanation.similarity, name)
+            return
         from ..core.verification import pair_similarity
 
-        g, p, name = s.gallery.crop, s.probe.crop, model.spec.display_name
+        g, p = s.gallery.crop, s.probe.crop
 
         def similarity(job):
             with self.engine.model_lock:
@@ -254,8 +266,11 @@ class MainWindow(QMainWindow):
         self.review.set_maps(maps, caption, captions)
         self.update_overlays()
 
-    def show_result(self) -> None:
-        """Show the session's complete result (or none) with the current map settings."""
+    def show_result(self, prepared: tuple | None = None) -> None:
+        """Show the session's complete result (or none) with the current map settings.
+
+        `prepared`: (map settings, maps, layers) made ahead in a worker (session_restore.prepare_result_display),
+        used when made with the current map settings."""
         s = self.model.session
         e = s.explanation if s is not None else None
         if e is None:
@@ -263,7 +278,11 @@ class MainWindow(QMainWindow):
             return
         captions = {k: f"result · {v['iterations']} it. {STOP_CAPTIONS.get(v['stop_reason'], '')}".strip()
                     for k, v in e.per_map().items()}
-        self.show_maps(e.maps(self.review.controls.map_settings()), "result", captions)
+        settings = self.review.controls.map_settings()
+        if prepared is not None and prepared[0] == settings:
+            self.show_maps(prepared[1], "result", captions, prepared[2])
+        else:
+            self.show_maps(e.maps(settings), "result", captions)
 
     def update_overlays(self) -> None:
         """The shown maps on the photographs (a layer per photo, recomputed only when it changes)."""

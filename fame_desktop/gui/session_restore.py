@@ -80,8 +80,29 @@ def _show_run_summary(w, s, origin: str) -> None:
     bar.status.setToolTip(detail)
 
 
-def show_session(w, s, origin: str = "restored") -> list[str]:
-    """Make `s` the window's session and show every part of it; returns notes worth telling."""
+def prepare_result_display(s) -> tuple | None:
+    """What showing the stored result costs, done ahead in the worker that read the case:
+    (map settings, {key: map} with the case's map settings, (colour map, {key: PhotoLayer})
+    on the photographs in the case's colour map); None without a result."""
+    from ..core.photo_overlay import photo_heat_layer
+
+    e = s.explanation
+    if e is None:
+        return None
+    cmap = ViewState.from_dict(s.view)[0].colour_map
+    maps = e.maps(s.map_settings)
+    layers = {}
+    for key, m in maps.items():
+        fi = s.inputs.get(key.split("_", 1)[0])
+        if fi is not None:
+            layers[key] = photo_heat_layer(m, fi.aligned.matrix, fi.image.width, fi.image.height, cmap)
+    return s.map_settings, maps, (cmap, layers)
+
+
+def show_session(w, s, origin: str = "restored", prepared: tuple | None = None) -> list[str]:
+    """Make `s` the window's session and show every part of it; returns notes worth telling.
+
+    `prepared`: prepare_result_display(s), made in a worker (else the maps are made here)."""
     view, notes = ViewState.from_dict(s.view)
     w.autorun = False
     w.similarity_generation += 1  # a similarity still being computed belongs to the old pair
@@ -97,7 +118,7 @@ def show_session(w, s, origin: str = "restored") -> list[str]:
     w.review.set_crops(s.gallery.crop if s.gallery else None, s.probe.crop if s.probe else None)
     apply_view_state(w, view)
     show_stored_score(w, s)
-    w.show_result()  # the maps from the stored Δx, once
+    w.show_result(prepared)  # the maps from the stored Δx, once
     w.case.set_values(asdict(s.case))
     w.audit.setRowCount(0)
     w.model.changed.emit()  # audit panel, title

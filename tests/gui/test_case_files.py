@@ -283,3 +283,42 @@ def test_a_case_saved_before_running_keeps_the_chosen_face(qtbot, window, two_fa
     assert w.model.session.probe.face_index == 1 and w.review.maps is None
     assert not w.reports.act_export.isEnabled() and w.run_bar.run_button.isEnabled()
     assert w.score.similarity < 0.3  # obama vs biden, the face that was chosen, not the larger one
+
+
+def test_an_opened_case_shows_its_stored_similarity_and_maps_without_recomputing(qtbot, window, pair_session,
+                                                                                 tmp_path, monkeypatch):
+    import threading
+
+    from fame_desktop.core import verification
+    from fame_desktop.core.casefile import save_case
+
+    w, e = window, pair_session.explanation
+    path = tmp_path / "stored.famecase"
+    save_case(pair_session.snapshot(), path)
+    qtbot.waitUntil(lambda: not w.runner.running)
+    computed = []
+    real = verification.pair_similarity
+    monkeypatch.setattr(verification, "pair_similarity", lambda *a: computed.append(a) or real(*a))
+    in_gui_thread = []  # per map computation
+    real_maps = type(e).maps
+    monkeypatch.setattr(type(e), "maps", lambda self, *a: in_gui_thread.append(
+        threading.current_thread() is threading.main_thread()) or real_maps(self, *a))
+
+    with qtbot.waitSignal(w.cases.opened, timeout=60_000):
+        w.cases.open_path(str(path))
+    qtbot.waitUntil(lambda: not w.runner.running)
+    qtbot.wait(200)
+    assert w.score.similarity == e.similarity and not computed  # the stored result's score, same model
+    assert "Similarity <b>" in w.score.score_label.text()
+    assert in_gui_thread == [False]  # once, in the worker that read the file
+    s = w.model.session
+    assert np.array_equal(w.review.maps["gallery_similar"], s.explanation.maps(s.map_settings)["gallery_similar"])
+    key = f"gallery_{w.review.kind_for('gallery')}"
+    assert w.slots["gallery"].view._layer is w._given_layers[1][key]  # the map on the photograph: from the worker
+
+    # a pair without a stored result (e.g. after choosing another face) is computed as before
+    s.explanation = None
+    w.update_similarity()
+    qtbot.waitUntil(lambda: bool(computed), timeout=30_000)
+    qtbot.waitUntil(lambda: w.score.similarity is not None, timeout=30_000)
+    assert abs(w.score.similarity - e.similarity) < 1e-4

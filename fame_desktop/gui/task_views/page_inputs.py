@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from ..display_levels import with_levels
 from ..drops import clipboard_png, local_files
 from .alive import start
 
@@ -33,7 +34,7 @@ class InputsMixin:
         self._read_gen[role] += 1
         gen = self._read_gen[role]
         self.slots[role].show_busy(f"Reading {name}…")
-        start(self, self.w.runner, f"read {role}", fn,
+        start(self, self.w.runner, f"read {role}", with_levels(fn),  # the display pyramid in the worker too
               on_success=lambda image: self._image_read(role, gen, image, recent),
               on_failure=lambda e, job: self._read_failed(role, gen, e, job))
 
