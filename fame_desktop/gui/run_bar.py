@@ -68,6 +68,11 @@ class RunBar(QWidget):
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
 
+    def show_cancelling(self) -> None:
+        """The run was asked to stop; it ends before its next iteration."""
+        self.status.setText("Cancelling…")
+        self.cancel_button.setEnabled(False)
+
     def show_progress(self, iteration: int, total: int, elapsed: float, active: int, maps: int) -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(iteration)

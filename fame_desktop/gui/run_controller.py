@@ -107,8 +107,7 @@ class RunController(QObject):
         self.job.cancel()
         if discard:
             self.job.discard_reason = reason
-        self.w.run_bar.status.setText("Cancelling…")
-        self.w.run_bar.cancel_button.setEnabled(False)
+        self.w.run_bar.show_cancelling()
 
     # reports from the worker ----------------------------------------------------------
     def _progress(self, report) -> None:

@@ -116,8 +116,7 @@ class RunMixin:
         self.job.cancel()
         if discard:
             self.job.discard_reason = reason
-        self.run_bar.status.setText("Cancelling…")
-        self.run_bar.cancel_button.setEnabled(False)
+        self.run_bar.show_cancelling()
 
     # reports from the worker ------------------------------------------------------------
     def _progress(self, report) -> None:
