@@ -33,6 +33,20 @@ def _rel(a, b) -> float:
     return float((a - b).norm() / b.norm())
 
 
+def assert_same_deltas(a: np.ndarray, b: np.ndarray) -> None:
+    """Two runs of the same optimisation, (N, 3, H, W) Δx each, equal up to float rounding.
+
+    A batch of 2 and a batch of 4 may use different CPU kernels (which ones depends on the
+    CPU); their last-bit differences are carried along and grow with FAME's normalised
+    steps: measured on an AMD EPYC, 0.4 % of the map's largest value after 8 iterations and
+    1.1 % after 11 (r ≥ 0.999997); 0 on an Intel Cascade Lake. A wrong row, mask or step
+    differs by far more.
+    """
+    for i in range(len(a)):
+        assert np.abs(a[i] - b[i]).max() <= 0.03 * np.abs(b[i]).max(), f"map {i}"
+        assert pearson(a[i], b[i]) >= 0.99999, f"map {i}"
+
+
 # Two float32 computations of the same input gradient differ by ~1e-6 relative, except that a
 # rounding difference can flip a PReLU pre-activation lying within rounding of 0: measured
 # against float64, either layout and either implementation is then ~1e-3 off for that image.
@@ -160,7 +174,7 @@ def test_shedding_stopped_maps_gives_the_same_run(face_model, crops):
     assert all(0 < n < 8 for n in shed.iterations[:2]) and shed.stop_reasons[:2] == ["epsilon"] * 2
     assert list(shed.iterations[2:]) == [8, 8] and shed.stop_reasons[2:] == ["iterations"] * 2
     assert list(shed.iterations) == list(kept.iterations) and shed.stop_reasons == kept.stop_reasons
-    assert np.abs(shed.delta - kept.delta).max() < 1e-5
+    assert_same_deltas(shed.delta, kept.delta)
     assert np.allclose(shed.final_loss, kept.final_loss, atol=1e-5)
 
 
@@ -221,7 +235,7 @@ def test_accelerator_path_checks_the_host_rarely_and_gives_the_same_run(face_mod
     events = []
     accel = run_fame(objective, x0, params, on_progress=events.append)
     assert list(accel.iterations) == list(cpu.iterations) and accel.stop_reasons == cpu.stop_reasons
-    assert np.abs(accel.delta - cpu.delta).max() < 1e-5
+    assert_same_deltas(accel.delta, cpu.delta)
     assert [e.iteration for e in events] == list(range(1, 12))
 
 
