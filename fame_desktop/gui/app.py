@@ -38,6 +38,10 @@ def create_window(args: argparse.Namespace, detector=None, preloaded_models: dic
     app.setApplicationName("fame-desktop")
     app.setOrganizationName("fame-desktop")
     app.setApplicationDisplayName("fame-desktop")
+    app.setDesktopFileName("fame-desktop")  # Wayland matches the window to fame-desktop.desktop
+    from .app_icon import app_icon
+
+    app.setWindowIcon(app_icon())
     from .main_window import MainWindow
     from .messages import configure_logging
     from .settings import AppSettings

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
+from .app_icon import app_icon
 
 
 class ThresholdDialog(QDialog):
@@ -105,6 +106,7 @@ def show_about(parent, model_info: dict | None = None, device: str = "") -> QMes
     rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in versions(model_info, device))
     box = QMessageBox(parent)
     box.setWindowTitle("About fame-desktop")
+    box.setIconPixmap(app_icon().pixmap(64, 64))
     box.setText("<h3>fame-desktop</h3><p>Forensic face comparison review with FAME "
                 "(Feature Activation Map Explanation, Zhang &amp; Günther).</p>"
                 f"<table cellspacing='4'>{rows}</table>"

@@ -1,6 +1,6 @@
 """Page furniture and building blocks of the PDF: fonts, styles, tables, images, header and footer.
 
-Fonts are the DejaVu TrueType files shipped in fonts/ (Greek letters, minus signs and
+Fonts are the DejaVu TrueType files shipped in resources/fonts (Greek letters, minus signs and
 arrows need more than the PDF base fonts; shipping them makes every machine render the
 report alike). Every page carries the case ID, report ID, generation time and
 "page n of N" (drawn once the page count is known).
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from functools import lru_cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -26,7 +25,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Image, Paragraph, Table, TableStyle, XPreformatted
 
-FONT_DIR = Path(__file__).parent / "fonts"
+from .. import resources
+
+FONT_DIR = resources.FONT_DIR  # resources/fonts, installed as fame_desktop.resources
 SANS, BOLD, MONO = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"
 PAGE = A4
 MARGIN = 16 * mm
