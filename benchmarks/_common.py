@@ -50,7 +50,7 @@ def machine(device=None) -> dict:
         "platform": platform.platform(),
     }
     if device is not None:
-        info["device"] = describe_device(device)
+        info["device"] = describe_device(torch.device(device))
     try:
         info["load_average"] = [round(v, 2) for v in os.getloadavg()]
     except OSError:
