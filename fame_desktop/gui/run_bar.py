@@ -45,14 +45,14 @@ class RunBar(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
-        self.progress.setMinimumWidth(300)
+        self.progress.setMinimumWidth(250)  # "Iteration 500 / 500 · ≤ 10:00 left" fits; the rest goes to the status
         self.status = QLabel("")
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.addWidget(self.run_button)
         lay.addWidget(self.cancel_button)
-        lay.addWidget(self.progress, 2)
+        lay.addWidget(self.progress, 1)
         lay.addWidget(self.status, 3)
         self.pinned = False  # the status shows a run's outcome, not the idle hint
 

@@ -33,7 +33,7 @@ def iteration_summary(per_map: dict) -> tuple[str, str]:
     marks = {"epsilon": " ε", "converged": " δ"}
     parts = [f"{SHORT.get(k, k)} {v['iterations']}" + marks.get(v["stop_reason"], "") for k, v in per_map.items()]
     used = sorted({v["stop_reason"] for v in per_map.values()} & set(marks))
-    legend = {"epsilon": "ε = loss below ε", "converged": "δ = settled"}
+    legend = {"epsilon": "ε: loss < ε", "converged": "δ: settled"}
     return "Iterations: " + " · ".join(parts) + (f" ({', '.join(legend[u] for u in used)})" if used else ""), detail
 
 
