@@ -45,21 +45,27 @@ def trajectory(task, model, image, targets_keys, iterations: int, every: int = 1
 
 
 def replay(targets, snaps, shown, iterations, fast) -> list[dict]:
-    """One row per target: where the fast rule stops and how close that map is to the reference."""
-    from fame_desktop.core.attribution import delta_to_maps
-    from fame_desktop.core.convergence import CRITERION_MAPS, map_change
+    """One row per target: where the fast rule stops and how close that map is to the reference.
 
-    steps = sorted(snaps)
-    criterion = {t: delta_to_maps(snaps[t], CRITERION_MAPS) for t in steps}
-    view = {t: delta_to_maps(snaps[t], shown) for t in steps}
+    The engine's own ConvergenceMonitor sees the snapshots it would have seen: at every
+    `converge_window` iterations, the Δx of the maps still running.
+    """
+    from fame_desktop.core.attribution import delta_to_maps
+    from fame_desktop.core.convergence import ConvergenceMonitor
+
+    monitor = ConvergenceMonitor(fast.converge_tolerance)
+    stops: dict[int, int] = {}
+    for t in range(fast.converge_window, min(fast.iterations, iterations) + 1, fast.converge_window):
+        live = [i for i in range(len(targets)) if i not in stops]
+        if not live:
+            break
+        stops.update((i, t) for i in monitor.update(live, snaps[t][live]))
+    view = {t: delta_to_maps(d, shown) for t, d in snaps.items()}
     rows = []
     for i, target in enumerate(targets):
         final = view[iterations][i]
-        checks = [t for t in steps if t % fast.converge_window == 0 and t - fast.converge_window in criterion]
-        stop = next((t for t in checks if map_change(criterion[t][i], criterion[t - fast.converge_window][i])
-                     < fast.converge_tolerance), None)
-        stop = min(stop or fast.iterations, fast.iterations)
-        reach = next((t for t in steps if pearson(view[t][i], final) >= 0.95), None)
+        stop = stops.get(i, fast.iterations)
+        reach = next((t for t in sorted(view) if pearson(view[t][i], final) >= 0.95), None)
         rows.append({"map": target.key, "fast stop": stop, "r at stop": pearson(view[stop][i], final),
                      "share of T": stop / iterations, "first r≥0.95": reach})
     return rows

@@ -100,8 +100,11 @@ _lock = threading.Lock()
 def levels_for(rgb: np.ndarray) -> DisplayLevels:
     """The levels of this very array, made once (call it in a worker to spare the GUI thread).
 
-    Cached by the array's identity for as long as the array lives.
+    Cached by the array's identity for as long as the array lives; an image no larger than
+    SMALLEST has no lower levels, so nothing is cached for it.
     """
+    if max(rgb.shape[:2]) <= SMALLEST:
+        return DisplayLevels(rgb)
     key = id(rgb)
     with _lock:
         hit = _cache.get(key)
@@ -122,8 +125,7 @@ def _forget(key: int) -> None:
 
 def prepare_levels(rgb: np.ndarray) -> None:
     """Make the levels of a big photograph ahead (in the worker that read it); nothing for a small one."""
-    if max(rgb.shape[:2]) > SMALLEST:
-        levels_for(rgb)
+    levels_for(rgb)
 
 
 def with_levels(read):

@@ -66,19 +66,31 @@ class ReportThrottle:
         return True
 
 
+def photo_geometry(face_inputs) -> dict:
+    """{side: (alignment matrix, photo width, photo height)} of the FaceInputs given (None skipped)."""
+    return {fi.role: (fi.aligned.matrix, fi.image.width, fi.image.height) for fi in face_inputs if fi is not None}
+
+
+def heat_layers(maps: dict, photos: dict, cmap: str) -> dict:
+    """{map key: PhotoLayer}: each map (112, 112) drawn on its side's photograph (`photo_geometry`)."""
+    from ..core.photo_overlay import photo_heat_layer
+    from ..core.verification import split_key
+
+    sides = {k: split_key(k)[0] for k in maps}
+    return {k: photo_heat_layer(m, *photos[sides[k]], cmap) for k, m in maps.items() if sides[k] in photos}
+
+
 def fame_task(engine, model, gallery_crop: np.ndarray, probe_crop: np.ndarray, params,
               map_settings: Callable[[], object], colour_map: Callable[[], str], photos: dict,
               min_preview_interval: float = 0.3, min_progress_interval: float = 0.05):
     """A Job function running explain_pair; returns the PairExplanation (cancelled or not).
 
-    photos: {side: (alignment matrix, photo width, photo height)} for the map layers drawn
-    on the photographs; map_settings / colour_map read the window's current choices.
+    photos: `photo_geometry` of the pair, for the map layers drawn on the photographs; map_settings / colour_map read the window's current choices.
     """
 
     def task(job):
         from ..core.attribution import delta_to_maps
-        from ..core.photo_overlay import photo_heat_layer
-        from ..core.verification import MAP_KEYS, explain_pair, split_key
+        from ..core.verification import MAP_KEYS, explain_pair
 
         throttle = ReportThrottle(min_preview_interval, min_progress_interval, final_preview=True)
 
@@ -88,7 +100,7 @@ def fame_task(engine, model, gallery_crop: np.ndarray, probe_crop: np.ndarray, p
             if throttle.preview_due(p):
                 maps = dict(zip(MAP_KEYS, delta_to_maps(p.delta, map_settings())))
                 cmap = colour_map()
-                layers = {k: photo_heat_layer(m, *photos[split_key(k)[0]], cmap) for k, m in maps.items()}
+                layers = heat_layers(maps, photos, cmap)
                 job.report(FamePreview(p.iteration, p.total, maps, layers, cmap))
 
         with engine.model_lock:

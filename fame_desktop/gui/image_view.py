@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
-from .display_levels import SMALLEST, DisplayLevels, covers, levels_for
+from .display_levels import DisplayLevels, covers, levels_for
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -84,8 +84,7 @@ class ImageView(pg.GraphicsView):
             self.placeholder.show()
             return
         shape = rgb.shape[:2]
-        # big photographs: levels made by the worker that read them (cached), else made now
-        self._levels = levels_for(rgb) if max(shape) > SMALLEST else DisplayLevels(rgb)
+        self._levels = levels_for(rgb)  # a big photograph's levels were made by the worker that read it
         self.region = None
         if shape != self._shape or not keep_view:
             self._shape = shape

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from .fame_worker import FamePreview, FameProgressReport, fame_task
+from .fame_worker import FamePreview, FameProgressReport, fame_task, photo_geometry
 from .run_bar import format_seconds
 
 STOP_REASONS = {"epsilon": "ε reached", "iterations": "all iterations", "converged": "map settled (δ)",
@@ -84,7 +84,7 @@ class RunController(QObject):
         w.model.record("FAME run started", model=model.spec.key, device=str(model.device),
                        parameters=params.describe(), gallery_sha256=s.gallery.image.sha256,
                        probe_sha256=s.probe.image.sha256)
-        photos = {fi.role: (fi.aligned.matrix, fi.image.width, fi.image.height) for fi in (s.gallery, s.probe)}
+        photos = photo_geometry((s.gallery, s.probe))
         task = fame_task(w.engine, model, s.gallery.crop, s.probe.crop, params, w.review.controls.map_settings,
                          w.review.controls.colour_map, photos)
         self.previews = 0

@@ -13,6 +13,7 @@ from dataclasses import asdict
 
 from ..core.view_state import ViewState
 from .fame_form import _fit_decimals
+from .fame_worker import heat_layers, photo_geometry
 from .inputs import ROLES
 from .run_controller import iteration_summary
 from .view_sync import apply_view_state
@@ -84,19 +85,12 @@ def prepare_result_display(s) -> tuple | None:
     """What showing the stored result costs, done ahead in the worker that read the case:
     (map settings, {key: map} with the case's map settings, (colour map, {key: PhotoLayer})
     on the photographs in the case's colour map); None without a result."""
-    from ..core.photo_overlay import photo_heat_layer
-
     e = s.explanation
     if e is None:
         return None
     cmap = ViewState.from_dict(s.view)[0].colour_map
     maps = e.maps(s.map_settings)
-    layers = {}
-    for key, m in maps.items():
-        fi = s.inputs.get(key.split("_", 1)[0])
-        if fi is not None:
-            layers[key] = photo_heat_layer(m, fi.aligned.matrix, fi.image.width, fi.image.height, cmap)
-    return s.map_settings, maps, (cmap, layers)
+    return s.map_settings, maps, (cmap, heat_layers(maps, photo_geometry(s.inputs.values()), cmap))
 
 
 def show_session(w, s, origin: str = "restored", prepared: tuple | None = None) -> list[str]:
