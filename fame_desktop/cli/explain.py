@@ -91,6 +91,8 @@ def run(args) -> int:
             if p.iteration % 10 == 0:  # reading the scores copies them from the device
                 bar.set_postfix(s=" ".join(f"{v:+.3f}" for v in p.score), refresh=False)
 
+    snapshot = session.run_snapshot(model.describe(), params)
+    session.record_run_started(snapshot, str(model.device))
     t = time.perf_counter()
     try:
         explanation = explain_pair(model, gallery.crop, probe.crop, params, on_progress=progress)
@@ -98,7 +100,8 @@ def run(args) -> int:
         if bar is not None:
             bar.close()
     timings["fame"] = time.perf_counter() - t
-    session.set_explanation(explanation, model.describe())
+    session.set_explanation(explanation, model.describe(), snapshot)
+    explanation = session.explanation  # now carrying the snapshot of its inputs
     if args.out:
         t = time.perf_counter()
         write_explain_dir(args.out, gallery, probe, model, explanation, settings, timings,

@@ -51,6 +51,7 @@ def build_result(gallery: FaceInput, probe: FaceInput, model: FaceModel, explana
             for k in explanation.keys
         },
         "cancelled": explanation.run.cancelled,
+        "input_snapshot": None if explanation.snapshot is None else explanation.snapshot.describe(),
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
         "versions": versions(model.device),
     }

@@ -14,8 +14,10 @@ from typing import Optional
 from .attribution import MapSettings
 from .environment import versions
 from .fame import FameParams
+from .images import LoadedImage
 from .models.registry import DEFAULT_FACE_MODEL
 from .pipeline import FaceInput
+from .snapshot import InputRecord, InputSnapshot, StaleResultError
 from .verification import PairExplanation
 
 ROLES = ("gallery", "probe")
@@ -85,6 +87,15 @@ class AuditLog:
 
 @dataclass
 class ComparisonSession:
+    """One comparison: what the user chose, what was computed from it, and the audit log.
+
+    photos: the photograph in each slot (it may not have a usable face yet); inputs: the
+    prepared face of each slot. A FAME result (`explanation`) is accepted only together
+    with the snapshot of the inputs it was computed from, and only while that snapshot
+    still describes `inputs` and the model (`set_explanation`); any change of an input
+    or of the model drops it.
+    """
+
     case: CaseInfo = field(default_factory=CaseInfo)
     audit: AuditLog = field(default_factory=AuditLog)
     model_key: str = DEFAULT_FACE_MODEL
@@ -93,6 +104,7 @@ class ComparisonSession:
     params: FameParams = field(default_factory=FameParams)
     map_settings: MapSettings = field(default_factory=MapSettings)
     threshold: Optional[Threshold] = None
+    photos: dict[str, LoadedImage] = field(default_factory=dict)
     inputs: dict[str, FaceInput] = field(default_factory=dict)
     explanation: Optional[PairExplanation] = None
     model_info: Optional[dict] = None  # FaceModel.describe() of the model that produced `explanation`
@@ -112,40 +124,95 @@ class ComparisonSession:
     def ready(self) -> bool:
         return all(r in self.inputs for r in ROLES)
 
-    def snapshot(self) -> "ComparisonSession":
+    def frozen_copy(self) -> "ComparisonSession":
         """A copy that later changes of this session leave alone, e.g. to write it in another thread.
 
         The setters replace inputs, results and case details rather than change them in place,
-        so those are shared; the containers that grow or change (inputs, audit log, view, the
-        model and environment records) are copied.
+        so those are shared; the containers that grow or change (photos, inputs, audit log, view,
+        the model and environment records) are copied.
         """
-        return replace(self, inputs=dict(self.inputs), audit=AuditLog(self.audit.entries), case=replace(self.case),
-                       view=deepcopy(self.view), model_info=deepcopy(self.model_info),
+        return replace(self, photos=dict(self.photos), inputs=dict(self.inputs), audit=AuditLog(self.audit.entries),
+                       case=replace(self.case), view=deepcopy(self.view), model_info=deepcopy(self.model_info),
                        environment=deepcopy(self.environment))
 
+    # inputs -------------------------------------------------------------------------------
+    def set_photo(self, role: str, image: LoadedImage) -> None:
+        """A photograph was read into slot `role`: its previous face and any result no longer apply.
+
+        Recorded when the file is read, before faces are found, so the log shows the load
+        before anything that follows it.
+        """
+        _check_role(role)
+        dropped = self._drop_result()
+        self.photos[role] = image
+        self.inputs.pop(role, None)
+        self.audit.record(f"load {role}", file=image.source, sha256=image.sha256, file_size=image.file_size,
+                          format=image.format, pixels=f"{image.width}×{image.height}",
+                          **({"conversions": list(image.conversions)} if image.conversions else {}),
+                          **({"result_dropped": True} if dropped else {}))
+
     def set_input(self, face_input: FaceInput) -> None:
-        """Put a prepared photograph in its slot; any previous result no longer applies."""
-        if face_input.role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}, got {face_input.role!r}")
-        self.inputs[face_input.role] = face_input
+        """Use a prepared face in its slot (its photograph is loaded first if it is new there)."""
+        role = face_input.role
+        _check_role(role)
+        photo = self.photos.get(role)
+        if photo is None or photo.sha256 != face_input.image.sha256:
+            self.set_photo(role, face_input.image)
+        dropped = self._drop_result()
+        self.inputs[role] = face_input
+        extra = {"result_dropped": True} if dropped else {}
+        if face_input.face.manual:
+            self.audit.record("place landmarks by hand", role=role, landmarks=face_input.face.describe()["landmarks"],
+                              **extra)
+        else:
+            f = face_input.face.describe()
+            self.audit.record("use face", role=role, face=face_input.face_index + 1, faces_found=len(face_input.faces),
+                              box=f["box"], probability=f["probability"], **extra)
+
+    def clear_input(self, role: str, reason: str, **details) -> None:
+        """Empty a slot's face (e.g. its photograph holds no usable face); its result no longer applies."""
+        _check_role(role)
+        removed = self.inputs.pop(role, None)
+        self._drop_result()
+        self.audit.record(f"clear {role}", reason=reason,
+                          previous_sha256=removed.image.sha256 if removed else None, **details)
+
+    def _drop_result(self) -> bool:
+        had = self.explanation is not None
         self.explanation = None
         self.model_info = None
         self.environment = None
-        self.audit.record(
-            f"load {face_input.role}", file=face_input.image.source, sha256=face_input.image.sha256,
-            faces_found=len(face_input.faces), face_index=face_input.face_index,
-            manual_landmarks=face_input.face.manual,
-        )
+        return had
 
-    def clear_input(self, role: str, reason: str, **details) -> None:
-        """Empty a slot (e.g. its new photograph holds no usable face); its result no longer applies."""
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
-        removed = self.inputs.pop(role, None)
-        self.explanation = None
-        self.model_info = None
-        self.audit.record(f"clear {role}", reason=reason,
-                          previous_sha256=removed.image.sha256 if removed else None, **details)
+    # results ------------------------------------------------------------------------------
+    def input_records(self) -> tuple[InputRecord, ...]:
+        """The current inputs as a run would record them, in role order."""
+        return tuple(InputRecord.of(self.inputs[r]) for r in ROLES if r in self.inputs)
+
+    def run_snapshot(self, model_info: dict, params: FameParams) -> InputSnapshot:
+        """What a run starting now computes from; record it with `record_run_started`."""
+        if not self.ready:
+            raise ValueError("a run needs a face in both slots")
+        return InputSnapshot.capture("face-verification", [self.inputs[r] for r in ROLES], self.model_key,
+                                     self.checkpoint, model_info, params)
+
+    def record_run_started(self, snapshot: InputSnapshot, device: str) -> None:
+        files = {f"{r.role}_sha256": r.file_sha256 for r in snapshot.inputs}
+        self.audit.record("FAME run started", model=snapshot.model_key, device=device,
+                          parameters=dict(snapshot.parameters), snapshot=snapshot.digest(), **files)
+
+    def stale_reasons(self, snapshot: InputSnapshot | None) -> list[str]:
+        """Why a result computed from `snapshot` does not belong to the current inputs ([] if it does)."""
+        if snapshot is None:
+            return ["the result does not record the inputs it was computed from"]
+        return snapshot.differences(self.input_records(), self.model_key, self.checkpoint)
+
+    def check_result_current(self) -> None:
+        """StaleResultError unless the stored result was computed from the current inputs and model."""
+        if self.explanation is not None:
+            why = self.stale_reasons(self.explanation.snapshot)
+            if why:
+                raise StaleResultError(f"the FAME result was computed for other inputs ({', '.join(why)} changed)")
 
     def set_parameters(self, params: FameParams | None = None, map_settings: MapSettings | None = None) -> None:
         if params is not None and params != self.params:
@@ -158,9 +225,7 @@ class ComparisonSession:
     def set_model(self, key: str, checkpoint: str | None = None, device: str = "auto") -> None:
         if (key, checkpoint, device) != (self.model_key, self.checkpoint, self.device):
             self.model_key, self.checkpoint, self.device = key, checkpoint, device
-            self.explanation = None
-            self.model_info = None
-            self.environment = None
+            self._drop_result()
             self.audit.record("choose model", model=key, checkpoint=checkpoint, device=device)
 
     def set_threshold(self, threshold: Threshold | None) -> None:
@@ -175,19 +240,34 @@ class ComparisonSession:
             self.audit.record("edit case details", **{k: v for k, v in changed.items() if k != "notes"},
                               **({"notes_changed": True} if "notes" in changed else {}))
 
-    def set_explanation(self, explanation: PairExplanation, model_info: dict,
-                        environment: dict | None = None) -> None:
-        """Store a FAME result; `environment` defaults to this process's versions and the model's device."""
-        self.explanation = explanation
+    def set_explanation(self, explanation: PairExplanation, model_info: dict, snapshot: InputSnapshot,
+                        environment: dict | None = None) -> bool:
+        """Store a FAME result computed from `snapshot` (taken when its run started) — if it still applies.
+
+        A result whose snapshot no longer describes the current inputs and model is
+        discarded, and the log says so (False). `environment` defaults to this process's
+        versions and the model's device.
+        """
+        run = explanation.run
+        why = self.stale_reasons(snapshot)
+        if why:
+            self.audit.record("FAME result discarded", reason=f"{', '.join(why)} changed since the run started",
+                              snapshot=snapshot.digest(), iterations=[int(i) for i in run.iterations])
+            return False
+        self.explanation = replace(explanation, snapshot=snapshot)
         self.model_info = model_info
         self.environment = environment or versions(model_info.get("device") or self.device)
-        run = explanation.run
+        files = {f"{r.role}_sha256": r.file_sha256 for r in snapshot.inputs}
         self.audit.record(
             "FAME run finished" if not run.cancelled else "FAME run cancelled",
             similarity=round(explanation.similarity, 6), model=model_info.get("key"),
-            checkpoint_sha256=model_info.get("provenance", {}).get("sha256"),
-            gallery_sha256=self.gallery.image.sha256 if self.gallery else None,
-            probe_sha256=self.probe.image.sha256 if self.probe else None,
+            checkpoint_sha256=model_info.get("provenance", {}).get("sha256"), **files,
             parameters=run.params.describe(), iterations=[int(i) for i in run.iterations],
-            seconds=round(run.elapsed, 3),
+            seconds=round(run.elapsed, 3), snapshot=snapshot.digest(),
         )
+        return True
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}")

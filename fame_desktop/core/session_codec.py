@@ -24,6 +24,7 @@ from .images import LoadedImage, decode_png, encode_png, load_image_bytes, sha25
 from .io_utils import npy_bytes
 from .pipeline import FaceInput
 from .session import ROLES, AuditLog, CaseInfo, ComparisonSession, Threshold
+from .snapshot import InputSnapshot, StaleResultError
 from .verification import PairExplanation
 
 DELTA_MEMBER = "raw/delta.npy"
@@ -87,6 +88,10 @@ def encode_session(s: ComparisonSession) -> tuple[dict, dict[str, bytes]]:
         }
     explanation = None
     if s.explanation is not None:
+        try:
+            s.check_result_current()
+        except StaleResultError as err:
+            raise CaseFileError(f"the session cannot be saved: {err}") from None
         e, r = s.explanation, s.explanation.run
         members[DELTA_MEMBER] = npy_bytes(np.asarray(r.delta, np.float32))
         explanation = {
@@ -95,6 +100,7 @@ def encode_session(s: ComparisonSession) -> tuple[dict, dict[str, bytes]]:
             **{k: [_num(v) for v in getattr(r, k)]  # a diverged run may hold NaN
                for k in ("initial_loss", "final_loss", "initial_score", "final_score")},
             "elapsed": float(r.elapsed), "cancelled": bool(r.cancelled), "params": asdict(r.params),
+            "snapshot": e.snapshot.describe(),
         }
     doc = {
         "created": s.created,
@@ -143,7 +149,8 @@ def _decode_input(role: str, d: dict, members: dict[str, bytes], notes: list[str
     return FaceInput(role=role, image=image, faces=faces, face=face, face_index=index, aligned=rewarped)
 
 
-def _decode_explanation(d: dict, members: dict[str, bytes]) -> PairExplanation:
+def _decode_explanation(d: dict, members: dict[str, bytes], s: ComparisonSession,
+                        notes: list[str]) -> PairExplanation:
     try:
         delta = np.load(io.BytesIO(members[DELTA_MEMBER]), allow_pickle=False)
     except (ValueError, OSError) as e:
@@ -156,7 +163,16 @@ def _decode_explanation(d: dict, members: dict[str, bytes]) -> PairExplanation:
     run = FameRun(delta=delta, iterations=np.asarray(d["iterations"], np.int64), stop_reasons=list(d["stop_reasons"]),
                   elapsed=float(d["elapsed"]), cancelled=bool(d["cancelled"]),
                   params=FameParams(**_known(FameParams, d["params"])), **f32)
-    return PairExplanation(similarity=float(d["similarity"]), keys=keys, run=run)
+    try:
+        if "snapshot" in d:
+            snapshot = InputSnapshot.from_dict(d["snapshot"])
+        else:  # saved before results recorded their inputs: the stored crops are what FAME ran on
+            snapshot = s.run_snapshot(s.model_info, run.params)
+            notes.append("the FAME result does not record its input snapshot (saved by an earlier version); "
+                         "it is taken to belong to the stored crops")
+    except ValueError as e:
+        raise CaseFileError(f"the FAME result's input record is damaged ({e})") from None
+    return PairExplanation(similarity=float(d["similarity"]), keys=keys, run=run, snapshot=snapshot)
 
 
 def decode_session(doc: dict, members: dict[str, bytes]) -> tuple[ComparisonSession, list[str]]:
@@ -178,10 +194,15 @@ def decode_session(doc: dict, members: dict[str, bytes]) -> tuple[ComparisonSess
             if role not in ROLES:
                 raise CaseFileError(f"unknown input role {role!r}")
             s.inputs[role] = _decode_input(role, d, members, notes)
+            s.photos[role] = s.inputs[role].image
         if doc["explanation"] is not None:
             if not s.ready:
                 raise CaseFileError("holds a FAME result without both photographs")
-            s.explanation = _decode_explanation(doc["explanation"], members)
+            s.explanation = _decode_explanation(doc["explanation"], members, s, notes)
+            why = s.stale_reasons(s.explanation.snapshot)
+            if why:
+                raise CaseFileError(f"the FAME result was computed for other inputs than the case holds "
+                                    f"({', '.join(why)} differ)")
     except CaseFileError:
         raise
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:

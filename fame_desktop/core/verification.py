@@ -16,6 +16,7 @@ import torch
 from .attribution import MapSettings, delta_to_maps
 from .fame import FameParams, FameProgress, FameRun, run_fame
 from .models import FaceModel
+from .snapshot import InputSnapshot
 
 SIDES = ("gallery", "probe")
 KINDS = ("similar", "dissimilar")
@@ -62,11 +63,16 @@ class VerificationObjective:
 
 @dataclass
 class PairExplanation:
-    """FAME maps of a face pair. `run.delta[i]` (3, 112, 112) belongs to `keys[i]`."""
+    """FAME maps of a face pair. `run.delta[i]` (3, 112, 112) belongs to `keys[i]`.
+
+    snapshot: what the run was computed from (`core.snapshot.InputSnapshot`), attached when
+    the session accepts the result; None only for a bare `explain_pair` call.
+    """
 
     similarity: float
     keys: tuple[str, ...]
     run: FameRun
+    snapshot: Optional[InputSnapshot] = None
 
     def delta(self, key: str) -> np.ndarray:
         return self.run.delta[self.keys.index(key)]

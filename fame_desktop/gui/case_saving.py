@@ -61,7 +61,7 @@ class CaseSaver:
         cases.flush_edits()
         cases.sync_view()
         live = w.model.session
-        snapshot, audit_len, view = live.snapshot(), len(live.audit), read_view_state(w)
+        snapshot, audit_len, view = live.frozen_copy(), len(live.audit), read_view_state(w)
 
         def write(job):
             from ..core.casefile import save_case

@@ -2,7 +2,9 @@
 
 Reading runs in a worker at once; detection waits for the engine. Each slot counts its
 loads, so a slow result of an older load never overwrites a newer one. A file that
-cannot be read leaves the slot as it was.
+cannot be read leaves the slot as it was. While a slot is reading or finding faces it is
+busy: FAME cannot start and the window hides the score, crops and maps of the pair
+(`input_pending`), since they are about to stop applying.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ..core.errors import FameError
-from ..core.faces import LANDMARK_NAMES
 from .display_levels import with_levels
 
 ROLES = ("gallery", "probe")
@@ -24,10 +25,12 @@ class SlotState:
         self.image = None  # LoadedImage
         self.faces: tuple | None = None  # detected faces; None until detection ran
         self.generation = 0
+        self.busy = ""  # what the slot is doing ("" = idle), in words for the Run button's tooltip
 
 
 class InputController(QObject):
     input_changed = Signal(str)  # role whose session input was set or cleared
+    input_pending = Signal(str)  # role that started reading a photograph: what is shown may stop applying
     photo_loaded = Signal(str)  # role whose photograph was read (before detection)
 
     def __init__(self, window):
@@ -46,10 +49,16 @@ class InputController(QObject):
 
         self._read(role, source, lambda job: load_image_bytes(data, source))
 
+    def busy(self) -> str:
+        """Why the pair is not settled ('' when no slot is reading or finding faces)."""
+        return next((st.busy for st in self.state.values() if st.busy), "")
+
     def _read(self, role: str, name: str, fn, recent: str | None = None) -> None:
         st = self.state[role]
         st.generation += 1
         gen = st.generation
+        st.busy = f"The {role} photograph is being read"
+        self.input_pending.emit(role)
         self.w.slots[role].show_busy(f"Reading {name}…")
         self.w.runner.start(f"read {role}", with_levels(fn),  # the display pyramid in the worker too
                             on_success=lambda image: self._image_read(role, gen, image, recent),
@@ -61,17 +70,23 @@ class InputController(QObject):
             return
         self.w.run.cancel(discard=True, reason=f"a new {role} photograph was loaded")
         st.image, st.faces = image, None
+        st.busy = f"Faces are being found in the {role} photograph"
         self.w.slots[role].show_photo(image)
         if recent:
             self.w.add_recent(recent)
+        if self.w.model.ready:
+            self.w.model.do("set_photo", role, image)  # the slot's previous face and any result no longer apply
         self.photo_loaded.emit(role)
+        self.input_changed.emit(role)
         if self.w.engine.is_ready:
             self.detect(role)
 
     def detect_pending(self) -> None:
-        """Detect faces in photographs read before the engine was ready."""
+        """Record and detect faces in photographs read before the engine (and the session) was ready."""
         for role, st in self.state.items():
             if st.image is not None and st.faces is None:
+                if self.w.model.session.photos.get(role) is not st.image:
+                    self.w.model.do("set_photo", role, st.image)
                 self.detect(role)
 
     def detect(self, role: str) -> None:
@@ -86,7 +101,7 @@ class InputController(QObject):
         st = self.state[role]
         if gen != st.generation:
             return
-        st.faces = faces
+        st.faces, st.busy = faces, ""
         if faces:
             self._use(role, self._build(role, 0))
             return
@@ -94,18 +109,17 @@ class InputController(QObject):
         reason = (f"Faces smaller than about {self.w.engine.detector.smallest_detectable(image.width, image.height)}"
                   " px are not detected.")
         self.w.slots[role].show_no_face(image, reason)
-        details = {"file": image.source, "sha256": image.sha256}
-        if role in self.w.model.session.inputs:
-            self.w.model.do("clear_input", role, "no face found in the new photograph", **details)
-        else:
-            self.w.model.record(f"load {role}: no face found", **details)
+        self.w.model.record("no face found", role=role, file=image.source, sha256=image.sha256)
         self.input_changed.emit(role)
 
     def _failed(self, role: str, gen: int, error: Exception, job, verb: str) -> None:
-        if gen != self.state[role].generation:
+        st = self.state[role]
+        if gen != st.generation:
             return
+        st.busy = ""
         self.w.messages.error(f"Cannot {verb} the {role} photograph", error, job.traceback)
         self.restore_slot(role)
+        self.input_changed.emit(role)  # what the pending load hid applies again (or the slot stays empty)
 
     def restore_slot(self, role: str) -> None:
         """Show the slot's current state again (after a failed load or a cancelled action)."""
@@ -133,8 +147,6 @@ class InputController(QObject):
             return
         fi = self._build(role, index)
         self.w.run.cancel(discard=True, reason=f"another face was chosen in the {role} photograph")
-        self.w.model.record("choose face", role=role, face_index=index, box=list(fi.face.describe()["box"]),
-                            probability=round(fi.face.probability, 6))
         self._use(role, fi)
 
     def place_landmarks(self, role: str, points: np.ndarray) -> None:
@@ -150,8 +162,6 @@ class InputController(QObject):
             self.restore_slot(role)
             return
         self.w.run.cancel(discard=True, reason=f"landmarks were placed in the {role} photograph")
-        self.w.model.record("place landmarks by hand", role=role, landmarks={
-            n: [round(float(x), 2), round(float(y), 2)] for n, (x, y) in zip(LANDMARK_NAMES, points)})
         self._use(role, fi)
 
     def _use(self, role: str, fi) -> None:

@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
             slot.face_chosen.connect(lambda i, r=role: self.inputs.choose_face(r, i))
             slot.landmarks_placed.connect(lambda pts, r=role: self.inputs.place_landmarks(r, pts))
         self.inputs.input_changed.connect(self._input_changed)
+        self.inputs.input_pending.connect(self._input_pending)
         self.run_bar.run_button.clicked.connect(self.run.start)
         self.run_bar.cancel_button.clicked.connect(lambda: self.run.cancel())
         self.review.controls.display_changed.connect(self._display_changed)
@@ -223,16 +224,31 @@ class MainWindow(QMainWindow):
     def _input_changed(self, role: str) -> None:
         self.run_bar.unpin()
         s = self.model.session
-        self.review.set_crops(s.gallery.crop if s.gallery else None, s.probe.crop if s.probe else None)
+        if s is not None:
+            self.review.set_crops(s.gallery.crop if s.gallery else None, s.probe.crop if s.probe else None)
         self.show_result()
         self.update_similarity()
+        self.update_actions()
+
+    def _input_pending(self, role: str) -> None:
+        """A photograph is being read into `role`: the pair shown may be about to change, so hide it.
+
+        A read that fails shows it again (`_input_changed`)."""
+        self.run_bar.unpin()
+        self.similarity_generation += 1  # a similarity still being computed is for the old pair
+        self.score.set_score(None, note=f"The {role} photograph is being read…")
+        s = self.model.session
+        crops = {r: (s.inputs[r].crop if s is not None and r in s.inputs and r != role else None) for r in ROLES}
+        self.review.set_crops(crops["gallery"], crops["probe"])
+        self.show_maps(None)
         self.update_actions()
 
     def update_similarity(self) -> None:
         self.similarity_generation += 1
         gen, s, model = self.similarity_generation, self.model.session, self.engine.model
-        if s is None or not s.ready or model is None:
-            self.score.set_score(None)
+        busy = self.inputs.busy()
+        if s is None or not s.ready or model is None or busy:
+            self.score.set_score(None, note=f"{busy}…" if busy else "")
             return
         name = model.spec.display_name
         if s.explanation is not None and _made_by(s.model_info, model):
@@ -242,6 +258,7 @@ class MainWindow(QMainWindow):
         from ..core.verification import pair_similarity
 
         g, p = s.gallery.crop, s.probe.crop
+        self.score.set_score(None, note="Computing the similarity…")  # never the old pair's score beside a new face
 
         def similarity(job):
             with self.engine.model_lock:

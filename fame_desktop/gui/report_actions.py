@@ -122,18 +122,18 @@ class ReportActions(QObject):
             return False
         view = read_view_state(w)
         opacity = view.opacity if view.opacity > 0 else DEFAULT_OPACITY
-        snapshot, started = s.snapshot(), time.perf_counter()
+        copy, started = s.frozen_copy(), time.perf_counter()
 
         def write(job):
             from ..report import write_report
 
             # replace only what the user agreed to replace (a file appearing meanwhile is refused)
-            return write_report(snapshot, pdf, exports=True, colour_map=view.colour_map, opacity=opacity,
+            return write_report(copy, pdf, exports=True, colour_map=view.colour_map, opacity=opacity,
                                 overwrite=bool(existing))
 
         w.busy.start("report", f"Writing the report {pdf.name}…")
         self.job = w.runner.start("export report", write,
-                                  on_success=lambda out: self._done(out, s, snapshot, time.perf_counter() - started),
+                                  on_success=lambda out: self._done(out, s, copy, time.perf_counter() - started),
                                   on_failure=self._failed)
         self.update_actions()
         return True

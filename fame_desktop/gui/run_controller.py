@@ -42,6 +42,7 @@ class RunController(QObject):
     preview_shown = Signal(int)  # iteration
     finished = Signal(object)  # PairExplanation now in the session
     cancelled = Signal()
+    discarded = Signal(str)  # the reason: the inputs changed while the run went on
     failed = Signal(object)
 
     def __init__(self, window):
@@ -62,6 +63,8 @@ class RunController(QObject):
             return "FAME is already running"
         if not w.engine.is_ready:
             return "The compute engine is still starting"
+        if busy := w.inputs.busy():
+            return busy
         if not (w.model.ready and w.model.session.ready):
             return "Load a photograph with a face into each slot"
         if w.engine.model is None:
@@ -80,10 +83,12 @@ class RunController(QObject):
             w.messages.warning("Invalid FAME parameters", str(e))
             return False
         s = w.model.session
-        model, choice = w.engine.model, w.engine.model_key
-        w.model.record("FAME run started", model=model.spec.key, device=str(model.device),
-                       parameters=params.describe(), gallery_sha256=s.gallery.image.sha256,
-                       probe_sha256=s.probe.image.sha256)
+        model = w.engine.model
+        # the parameters in force, then what the run computes from: its result is accepted only
+        # while that snapshot still describes the session's inputs (ComparisonSession.set_explanation)
+        w.model.do("set_parameters", params, w.review.controls.map_settings())
+        snapshot = s.run_snapshot(model.describe(), params)
+        w.model.do("record_run_started", snapshot, str(model.device))
         photos = photo_geometry((s.gallery, s.probe))
         task = fame_task(w.engine, model, s.gallery.crop, s.probe.crop, params, w.review.controls.map_settings,
                          w.review.controls.colour_map, photos)
@@ -91,7 +96,7 @@ class RunController(QObject):
         self.last_progress = None
         self.job = w.runner.start("FAME", task, on_success=self._done, on_failure=self._failed,
                                   on_progress=self._progress)
-        self.job.context = (model, choice, params)
+        self.job.context = (model, snapshot, params)
         self.job.discard_reason = ""
         w.run_bar.set_running(True)
         w.run_bar.show_progress(0, params.iterations, 0.0, 4, 4)
@@ -114,7 +119,8 @@ class RunController(QObject):
         if isinstance(report, FameProgressReport):
             self.last_progress = report
             self.w.run_bar.show_progress(report.iteration, report.total, report.elapsed, report.active, report.maps)
-        elif isinstance(report, FamePreview) and self.job is not None and not self.job.cancelled:
+        elif (isinstance(report, FamePreview) and self.job is not None and not self.job.cancelled
+              and not self.w.model.session.stale_reasons(self.job.context[1])):
             self.previews += 1
             self.w.show_maps(report.maps, f"live preview · iteration {report.iteration} / {report.total}",
                              layers=(report.cmap, report.layers))
@@ -128,11 +134,11 @@ class RunController(QObject):
         if run.cancelled or job.discard_reason:
             self._record_stop(job, run)
             return
-        model, choice, params = job.context
+        model, snapshot, params = job.context
         s = w.model.session
-        w.model.do("set_model", *choice)
-        w.model.do("set_parameters", params, w.review.controls.map_settings())
-        w.model.do("set_explanation", explanation, model.describe())
+        if not w.model.do("set_explanation", explanation, model.describe(), snapshot):
+            self._record_discard(s.audit.entries[-1].details["reason"])
+            return
         summary, detail = iteration_summary(explanation.per_map())
         w.run_bar.reset_progress(f"Finished in {format_seconds(run.elapsed)} · {int(run.iterations.max())} iterations")
         w.run_bar.progress.setRange(0, 1)
@@ -146,7 +152,7 @@ class RunController(QObject):
     def _record_stop(self, job, run) -> None:
         w = self.w
         done = int(run.iterations.max()) if len(run.iterations) else 0
-        _model, _choice, params = job.context
+        params = job.context[2]
         reason = job.discard_reason or "cancelled by the user"
         kept = w.model.session.explanation is not None
         w.model.record("FAME run cancelled", reason=reason, iterations_done=done, iterations_planned=params.iterations,
@@ -157,6 +163,15 @@ class RunController(QObject):
         w.show_result()
         w.update_actions()
         self.cancelled.emit()
+
+    def _record_discard(self, reason: str) -> None:
+        """A finished run whose inputs changed meanwhile: its result was discarded (and logged)."""
+        w = self.w
+        w.run_bar.reset_progress("Result discarded")
+        w.run_bar.status.setText(f"The result was discarded: {reason}.")
+        w.show_result()
+        w.update_actions()
+        self.discarded.emit(reason)
 
     def _failed(self, error: Exception, job) -> None:
         self.job = None

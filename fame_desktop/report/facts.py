@@ -19,6 +19,7 @@ from ..core.images import sha256_bytes
 from ..core.io_utils import npy_bytes
 from ..core.overlay import COLOUR_MAPS
 from ..core.session import ComparisonSession, now_iso
+from ..core.snapshot import StaleResultError
 from ..core.verification import MAP_KEYS, split_key
 
 FORMAT = "fame-desktop/report"
@@ -81,6 +82,10 @@ def check_reportable(session: ComparisonSession) -> None:
     missing = [k for k in MAP_KEYS if k not in session.explanation.keys]
     if missing:
         raise ExportError(f"nothing to report: the FAME result lacks the map(s) {', '.join(missing)}")
+    try:
+        session.check_result_current()
+    except StaleResultError as e:
+        raise ExportError(f"cannot report: {e}") from None
 
 
 def report_facts(session: ComparisonSession, report_id: str | None = None, colour_map: str = "jet",
@@ -113,7 +118,7 @@ def report_facts(session: ComparisonSession, report_id: str | None = None, colou
             "display": {"colour_map": colour_map, "opacity": opacity},
         },
         "fame_run": {"cancelled": bool(e.run.cancelled), "elapsed_s": round(float(e.run.elapsed), 3),
-                     "batch_order": list(e.keys)},
+                     "batch_order": list(e.keys), "input_snapshot": e.snapshot.describe()},
         "maps": _maps(session),
         "audit": session.audit.to_list(),
         "limitations": list(LIMITATIONS),

@@ -45,7 +45,11 @@ def results(facts: dict) -> list:
     return [
         PageBreak(), para("Results", "h1"),
         kv_table([("Similarity score", f"{facts['similarity']:.6f} (cosine)"), ("Threshold", threshold_text(facts)),
-                  ("FAME run time", f"{facts['fame_run']['elapsed_s']:.1f} s on {facts['device']}")]),
+                  ("FAME run time", f"{facts['fame_run']['elapsed_s']:.1f} s on {facts['device']}"),
+                  ("Inputs of the run", mono(facts["fame_run"]["input_snapshot"]["sha256"]))]),
+        para("Inputs of the run: SHA-256 of the record taken when FAME started (files, chosen faces, landmarks, "
+             "crops, model, parameters; in the exports' manifest.json). The result was accepted because this "
+             "record matched the inputs named in this report.", "caption"),
         para("FAME parameters", "h2"), params,
         para("Iterations per map", "h2"), runs,
         para("s: the similarity after the optimisation (e+ lowers it, e− raises it). Δx = x̄ − x: the accumulated "

@@ -129,15 +129,21 @@ def test_the_original_bytes_are_required(tmp_path, pair_session):
     assert not (tmp_path / "c.famecase").exists()
 
 
-def test_hand_placed_landmarks_survive_the_round_trip_and_reach_the_report(tmp_path, pair_session, detector):
+def test_hand_placed_landmarks_survive_the_round_trip_and_reach_the_report(tmp_path, pair_session, detector,
+                                                                            face_model):
     import pypdfium2 as pdfium
 
     from fame_desktop.core.pipeline import prepare_face
+    from fame_desktop.core.verification import explain_pair
     from fame_desktop.report import write_report
 
     g = pair_session.gallery
     manual = prepare_face(g.image, detector, "gallery", landmarks=g.face.landmarks + 1.5)
-    pair_session.inputs["gallery"] = manual  # keeps the explanation: only the bookkeeping is under test
+    pair_session.set_input(manual)
+    s, params = pair_session, pair_session.params
+    snapshot = s.run_snapshot(face_model.describe(), params)
+    assert s.set_explanation(explain_pair(face_model, s.gallery.crop, s.probe.crop, params), face_model.describe(),
+                             snapshot)
     save_case(pair_session, tmp_path / "m.famecase")
     back = open_case(tmp_path / "m.famecase")
     assert back.gallery.face.manual and back.gallery.face_index == -1

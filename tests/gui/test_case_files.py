@@ -121,7 +121,7 @@ def test_tampered_case_file_is_refused_and_the_session_stays(qtbot, window, pair
 
     w = window
     good = tmp_path / "good.famecase"
-    save_case(pair_session.snapshot(), good)
+    save_case(pair_session.frozen_copy(), good)
     bad = tmp_path / "bad.famecase"
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
         for item in src.infolist():
@@ -152,7 +152,7 @@ def test_unsaved_changes_are_asked_about_before_new_open_and_close(qtbot, window
     w = window
     assert w.cases.unsaved() == [] and "*" not in w.windowTitle()
     other = tmp_path / "other.famecase"
-    save_case(pair_session.snapshot(), other)
+    save_case(pair_session.frozen_copy(), other)
     show_session(w, pair_session)  # shown, never saved from this window: unsaved
     w.model.record("examined the crops")
     assert w.cases.unsaved() and "no case file*" in w.windowTitle()
@@ -190,7 +190,7 @@ def test_opening_a_case_during_a_run_asks_to_stop_it(qtbot, window, pair_session
 
     w = window
     path = tmp_path / "c.famecase"
-    save_case(pair_session.snapshot(), path)
+    save_case(pair_session.frozen_copy(), path)
     drop_files(w, [data_dir / "obama.jpg", data_dir / "biden.jpg"])
     wait_for_pair(qtbot, w)
     set_quick_run(w, iterations=400, preview_every=50)
@@ -213,7 +213,7 @@ def test_dropping_a_case_file_or_naming_it_on_the_command_line_opens_it(qtbot, w
     from fame_desktop.core.casefile import save_case
 
     path = tmp_path / "dropped.famecase"
-    save_case(pair_session.snapshot(), path)
+    save_case(pair_session.frozen_copy(), path)
     with qtbot.waitSignal(window.cases.opened, timeout=60_000):
         drop_files(window.slots["probe"], [path])  # onto a slot: still the case, not a photograph
     assert window.model.session.case.case_id == "2024-FR-0173"
@@ -242,11 +242,15 @@ def test_case_file_with_probe_or_run_is_a_usage_error():
 def test_a_case_whose_model_is_missing_here_still_shows_its_result(qtbot, window, pair_session, tmp_path):
     from fame_desktop.core.casefile import save_case
 
+    from dataclasses import replace
+
     s = pair_session
     s.model_key, s.checkpoint = "adaface-ir50", str(tmp_path / "gone.ckpt")  # made on another machine
+    s.explanation = replace(s.explanation, snapshot=replace(s.explanation.snapshot, model_key=s.model_key,
+                                                            checkpoint=s.checkpoint))
     s.view = {"colour_map": "rainbow-9000", "opacity": 0.3}  # a colour map this version does not know
     path = tmp_path / "elsewhere.famecase"
-    save_case(s.snapshot(), path)
+    save_case(s.frozen_copy(), path)
     w = window
     with qtbot.waitSignal(w.cases.opened, timeout=60_000):
         w.cases.open_path(str(path))
@@ -294,7 +298,7 @@ def test_an_opened_case_shows_its_stored_similarity_and_maps_without_recomputing
 
     w, e = window, pair_session.explanation
     path = tmp_path / "stored.famecase"
-    save_case(pair_session.snapshot(), path)
+    save_case(pair_session.frozen_copy(), path)
     qtbot.waitUntil(lambda: not w.runner.running)
     computed = []
     real = verification.pair_similarity

@@ -153,7 +153,8 @@ def test_a_run_with_adaptive_stopping_states_preset_tolerance_and_stops(tmp_path
     # the fast preset with a loose tolerance and a short window, so that maps settle within a few iterations
     params = preset_params("fast", iterations=30, converge_tolerance=0.3, converge_window=2)
     s.set_parameters(params)
-    s.set_explanation(explain_pair(face_model, s.gallery.crop, s.probe.crop, params), face_model.describe())
+    snapshot = s.run_snapshot(face_model.describe(), params)
+    s.set_explanation(explain_pair(face_model, s.gallery.crop, s.probe.crop, params), face_model.describe(), snapshot)
     assert "converged" in s.explanation.run.stop_reasons
     result = write_report(s, tmp_path / "adaptive.pdf")
     texts, _, _ = _pages(result.pdf)
