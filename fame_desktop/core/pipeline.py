@@ -31,16 +31,24 @@ class FaceInput:
         """(112, 112, 3) uint8 RGB aligned crop."""
         return self.aligned.crop
 
+    @property
+    def model_input(self) -> np.ndarray:
+        """The crop: what the face model and FAME start from (the name tasks use for it)."""
+        return self.aligned.crop
+
+    @property
+    def details(self) -> dict:
+        """How the face was chosen and aligned, JSON-ready (faces found, the chosen one, the alignment)."""
+        return {"faces_found": len(self.faces), "face_index": self.face_index, "face": self.face.describe(),
+                "alignment": self.aligned.describe()}
+
     def crop_png(self) -> bytes:
         return encode_png(self.crop)
 
     def describe(self) -> dict:
         return {
             **self.image.describe(),
-            "faces_found": len(self.faces),
-            "face_index": self.face_index,
-            "face": self.face.describe(),
-            "alignment": self.aligned.describe(),
+            **self.details,
             "crop_png_sha256": sha256_bytes(self.crop_png()),
             "crop_pixels_sha256": sha256_bytes(np.ascontiguousarray(self.crop).tobytes()),
         }

@@ -194,7 +194,7 @@ class ComparisonSession:
         if not self.ready:
             raise ValueError("a run needs a face in both slots")
         return InputSnapshot.capture("face-verification", [self.inputs[r] for r in ROLES], self.model_key,
-                                     self.checkpoint, model_info, params)
+                                     self.checkpoint, model_info, params, choice_noun="the face chosen")
 
     def record_run_started(self, snapshot: InputSnapshot, device: str) -> None:
         files = {f"{r.role}_sha256": r.file_sha256 for r in snapshot.inputs}

@@ -28,35 +28,48 @@ class StaleResultError(FameError):
 
 @dataclass(frozen=True)
 class InputRecord:
-    """One side's input as a run saw it.
+    """One input as a run saw it.
 
-    face_index: the chosen detected face (0 = largest), -1 for hand-placed landmarks.
-    landmarks: the 5 points (x1, y1, …, x5, y5) in photograph pixels, rounded to 1e-4 px.
-    crop_sha256: SHA-256 of the aligned crop's pixels, (S, S, 3) uint8 in C order.
+    choice_sha256: SHA-256 of the canonical JSON of how the input was prepared from its
+    photograph (the task's `details`: for a face the detected faces, the chosen one or the
+    hand-placed landmarks and the alignment; for a classifier the crop region).
+    input_sha256: SHA-256 of the model input's pixels, (S, S, 3) uint8 in C order.
     """
 
     role: str
     file_sha256: str
-    face_index: int
-    landmarks: tuple[float, ...]
-    crop_sha256: str
+    choice_sha256: str
+    input_sha256: str
 
     @classmethod
-    def of(cls, face_input) -> "InputRecord":
-        """The record of a `pipeline.FaceInput`."""
-        pts = np.asarray(face_input.face.landmarks, np.float64).reshape(-1)
-        return cls(role=face_input.role, file_sha256=face_input.image.sha256, face_index=int(face_input.face_index),
-                   landmarks=tuple(round(float(v), 4) for v in pts), crop_sha256=pixels_sha256(face_input.crop))
+    def of(cls, prepared) -> "InputRecord":
+        """The record of a prepared input (`tasks.PreparedInput` or `pipeline.FaceInput`)."""
+        return cls(role=prepared.role, file_sha256=prepared.image.sha256, choice_sha256=canonical_sha256(prepared.details),
+                   input_sha256=pixels_sha256(prepared.model_input))
 
-    def differences(self, other: "InputRecord") -> list[str]:
+    def differences(self, other: "InputRecord", choice_noun: str) -> list[str]:
         """What changed from `self` to `other`, in words ([] when nothing did)."""
         if self.file_sha256 != other.file_sha256:
             return [f"the {self.role} photograph"]
-        if self.face_index != other.face_index or self.landmarks != other.landmarks:
-            return [f"the face chosen in the {self.role} photograph"]
-        if self.crop_sha256 != other.crop_sha256:
-            return [f"the aligned {self.role} crop"]
+        if self.choice_sha256 != other.choice_sha256:
+            return [f"{choice_noun} in the {self.role} photograph"]
+        if self.input_sha256 != other.input_sha256:
+            return [f"the {self.role} model input"]
         return []
+
+
+def canonical_sha256(obj) -> str:
+    """SHA-256 of JSON with sorted keys and no spaces (the same data gives the same digest)."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_plain)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _plain(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
 def pixels_sha256(a: np.ndarray) -> str:
@@ -67,10 +80,12 @@ def pixels_sha256(a: np.ndarray) -> str:
 class InputSnapshot:
     """Everything a run's result depends on, compared by value.
 
-    inputs: one `InputRecord` per side, in role order. model_key / checkpoint: the model
-    as the session names it; weights_sha256: the loaded weights' SHA-256 (None when the
-    model does not state one). parameters: the FAME parameters as (name, value) pairs,
-    sorted, without those that only affect progress reporting.
+    task / method: keys of the task and the explanation method. inputs: one `InputRecord`
+    per input, in the task's role order. model_key / checkpoint: the model as the session
+    names it; weights_sha256: the loaded weights' SHA-256 (None when the model does not
+    state one). parameters: the method's parameters and the task's options as sorted
+    (name, value) pairs, without those that only affect progress reporting. choice_noun:
+    how the task calls the choice made when preparing an input ("the face chosen").
     """
 
     task: str
@@ -79,15 +94,20 @@ class InputSnapshot:
     checkpoint: str | None
     weights_sha256: str | None
     parameters: tuple[tuple[str, object], ...]
+    method: str = "fame"
+    choice_noun: str = "the preparation"
 
     @classmethod
-    def capture(cls, task: str, face_inputs, model_key: str, checkpoint: str | None, model_info: dict | None,
-                params) -> "InputSnapshot":
-        """The snapshot of a run about to start on `face_inputs` (FaceInputs in role order)."""
+    def capture(cls, task: str, prepared_inputs, model_key: str, checkpoint: str | None, model_info: dict | None,
+                params, options: dict | None = None, method: str = "fame",
+                choice_noun: str = "the preparation") -> "InputSnapshot":
+        """The snapshot of a run about to start on `prepared_inputs` (in role order)."""
         weights = ((model_info or {}).get("provenance") or {}).get("sha256")
-        values = {k: v for k, v in asdict(params).items() if k not in _REPORTING_ONLY}
-        return cls(task=task, inputs=tuple(InputRecord.of(fi) for fi in face_inputs), model_key=model_key,
-                   checkpoint=checkpoint, weights_sha256=weights, parameters=tuple(sorted(values.items())))
+        values = {k: v for k, v in params.describe().items() if k not in _REPORTING_ONLY}
+        values.update({f"option.{k}": v for k, v in (options or {}).items()})
+        return cls(task=task, inputs=tuple(InputRecord.of(p) for p in prepared_inputs), model_key=model_key,
+                   checkpoint=checkpoint, weights_sha256=weights, parameters=tuple(sorted(values.items())),
+                   method=method, choice_noun=choice_noun)
 
     def same_inputs(self, inputs: tuple[InputRecord, ...], model_key: str, checkpoint: str | None) -> bool:
         return self.inputs == tuple(inputs) and (self.model_key, self.checkpoint) == (model_key, checkpoint)
@@ -98,33 +118,32 @@ class InputSnapshot:
         out: list[str] = []
         for rec in self.inputs:
             cur = now.get(rec.role)
-            out += [f"the {rec.role} photograph (removed)"] if cur is None else rec.differences(cur)
+            out += [f"the {rec.role} photograph (removed)"] if cur is None else rec.differences(cur, self.choice_noun)
         out += [f"the {role} photograph (added)" for role in now if role not in {r.role for r in self.inputs}]
         if (self.model_key, self.checkpoint) != (model_key, checkpoint):
             out.append("the face model")
         return out
 
+    def _body(self) -> dict:
+        return {"task": self.task, "method": self.method, "inputs": [asdict(r) for r in self.inputs],
+                "model_key": self.model_key, "checkpoint": self.checkpoint, "weights_sha256": self.weights_sha256,
+                "parameters": dict(self.parameters), "choice_noun": self.choice_noun}
+
     def describe(self) -> dict:
-        """JSON-ready form (case files, result.json, the audit log)."""
-        return {"task": self.task, "inputs": [asdict(r) for r in self.inputs], "model_key": self.model_key,
-                "checkpoint": self.checkpoint, "weights_sha256": self.weights_sha256,
-                "parameters": dict(self.parameters), "sha256": self.digest()}
+        """JSON-ready form (case files, result.json, the audit log), with its digest."""
+        return {**self._body(), "sha256": self.digest()}
 
     @classmethod
     def from_dict(cls, d: dict) -> "InputSnapshot":
-        inputs = tuple(InputRecord(role=str(r["role"]), file_sha256=str(r["file_sha256"]),
-                                   face_index=int(r["face_index"]), landmarks=tuple(float(v) for v in r["landmarks"]),
-                                   crop_sha256=str(r["crop_sha256"])) for r in d["inputs"])
+        inputs = tuple(InputRecord(**{k: str(r[k]) for k in ("role", "file_sha256", "choice_sha256", "input_sha256")})
+                       for r in d["inputs"])
         snap = cls(task=str(d["task"]), inputs=inputs, model_key=str(d["model_key"]), checkpoint=d["checkpoint"],
-                   weights_sha256=d["weights_sha256"], parameters=tuple(sorted(dict(d["parameters"]).items())))
-        if "sha256" in d and d["sha256"] != snap.digest():
+                   weights_sha256=d["weights_sha256"], parameters=tuple(sorted(dict(d["parameters"]).items())),
+                   method=str(d["method"]), choice_noun=str(d["choice_noun"]))
+        if d.get("sha256") != snap.digest():
             raise ValueError("the input snapshot does not match its recorded SHA-256")
         return snap
 
     def digest(self) -> str:
-        """SHA-256 of the canonical JSON of the snapshot (a short name for it in logs and files)."""
-        body = {"task": self.task, "inputs": [asdict(r) for r in self.inputs], "model_key": self.model_key,
-                "checkpoint": self.checkpoint, "weights_sha256": self.weights_sha256,
-                "parameters": [[k, v] for k, v in self.parameters]}
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-        return hashlib.sha256(text.encode("ascii")).hexdigest()
+        """SHA-256 of the snapshot's canonical JSON (a short name for it in logs and files)."""
+        return canonical_sha256(self._body())

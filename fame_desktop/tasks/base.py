@@ -6,11 +6,13 @@ A task is driven in the same order by the GUI, the CLI and the report:
     options  = task.resolve_options(user_values, model)     # task.options(model) describes them
     inputs   = {slot.role: task.prepare(model, slot.role, image, options) for slot in task.inputs}
     analysis = task.analyse(model, inputs, options)          # headline + what can be explained
-    job      = task.plan(model, inputs, analysis, targets, params, options)
-    result   = job.run(on_progress, should_cancel)          # in a worker; rows ↔ job.targets
+    request  = runner.request_run(task, method, model, inputs, analysis, targets, params, options, key)
+    result   = request.execute(on_progress, should_cancel)  # in a worker; rows ↔ targets
     task.views(result, settings)   → maps to show          (settings: task.default_map_settings)
     task.report_section(result, settings) → ReportSection  (Qt-free)
 
+`method` is an explanation method (`fame_desktop.methods`: FAME first) among those the task
+lists in `methods`; every method uses the task's `objective` (the loss of each target).
 Narrow hooks to implement: models, load_model, prepare, analyse, objective; the rest has
 working defaults. Nothing here imports Qt; tasks may import `fame_desktop.core`.
 """
@@ -27,7 +29,7 @@ from ..core.map_scaling import scaled_map_settings
 from ..core.overlay import overlay
 from .models import model_input_size
 from .report_section import Figure, ReportSection, Table
-from .result import ExplainJob, TaskResult
+from .result import TaskResult
 from .types import Analysis, InputSlot, MapView, ModelChoice, OptionSpec, PreparedInput, Target, TaskOptionError
 
 PLUGIN_API_VERSION = 1
@@ -47,6 +49,8 @@ class Task(ABC):
     # to tell the user about a preset on this task (shown beside the chooser, printed by the CLI)
     default_preset: str = "fast"
     preset_caveats: dict[str, str] = {}
+    methods: tuple[str, ...] = ("fame",)  # explanation methods that apply (keys in the plugin registry)
+    choice_noun: str = "the preparation"  # what was chosen when preparing an input (said when it changes)
 
     # -- models ---------------------------------------------------------------------------
     @abstractmethod
@@ -98,12 +102,6 @@ class Task(ABC):
     def chunk_size(self, model, targets: Sequence[Target], options: dict) -> int | None:
         """Most samples per optimisation batch (memory); None = all at once."""
         return None
-
-    def plan(self, model, inputs: dict[str, PreparedInput], analysis: Analysis, targets: Sequence[Target],
-             params: FameParams = FameParams(), options: dict | None = None) -> ExplainJob:
-        options = self.resolve_options(options, model) if options is None else options
-        return ExplainJob(self, model, inputs, analysis, list(targets), params, options,
-                          self.chunk_size(model, targets, options))
 
     def measure(self, result: TaskResult) -> dict:
         """JSON-ready figures derived from the maps (e.g. receptive-field sizes); {} by default."""

@@ -27,11 +27,8 @@ KIND_TEXT = {"similar": "similar (e+)", "dissimilar": "dissimilar (e−)"}
 
 def face_prepared_input(face: FaceInput) -> PreparedInput:
     """A `FaceInput` (detected or hand-placed landmarks) as a task input; role = face.role."""
-    a = face.aligned
-    return PreparedInput(role=face.role, image=face.image, model_input=a.crop, matrix=a.matrix,
-                         details={"faces_found": len(face.faces), "face_index": face.face_index,
-                                  "face": face.face.describe(), "alignment": a.describe()},
-                         payload=face)
+    return PreparedInput(role=face.role, image=face.image, model_input=face.crop, matrix=face.aligned.matrix,
+                         details=face.details, payload=face)
 
 
 class FaceVerificationTask(Task):
@@ -43,6 +40,7 @@ class FaceVerificationTask(Task):
               InputSlot("probe", "Probe", "questioned photograph with a face"))
     score_label = "cosine similarity"
     order = 0
+    choice_noun = "the face chosen"
 
     def __init__(self):
         self._detector: FaceDetector | None = None

@@ -3,10 +3,12 @@
     [project.entry-points."fame_desktop.plugins"]
     my-task = "my_package.my_module:setup"      # def setup(registry): registry.add(MyTask())
 
-The built-in tasks (face verification first) are registered the same way. A plugin that
-fails to import, whose setup raises, or that adds an invalid task is logged and listed
-as broken, with a one-line reason; it never stops the others or the app. A plugin's
-tasks are added all or nothing.
+`add` takes tasks (`tasks.Task`) and explanation methods (`methods.Method`); a plugin may
+add both, and `add_page(task_key, "module:callable")` names the window page of its task
+(imported only by the GUI). The built-in tasks and methods (face verification first,
+FAME) are registered the same way. A plugin that fails to import, whose setup raises, or
+that adds something invalid is logged and listed as broken, with a one-line reason; it
+never stops the others or the app. A plugin's additions are made all or nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from functools import lru_cache
 from importlib import metadata
 
 from ..core.errors import FameError
+from ..methods.base import KINDS, Method
 from .base import PLUGIN_API_VERSION, Task
 
 GROUP = "fame_desktop.plugins"
@@ -40,20 +43,27 @@ class PluginInfo:
     error: str = ""
     details: str = ""
     tasks: list[str] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
 
     def describe(self) -> dict:
         return {"name": self.name, "value": self.value, "distribution": self.distribution,
-                "status": self.status, "error": self.error, "tasks": list(self.tasks)}
+                "status": self.status, "error": self.error, "tasks": list(self.tasks), "methods": list(self.methods)}
 
 
 class _Collector:
-    """What a plugin's setup() receives: `add(task)` collects its tasks for checking."""
+    """What a plugin's setup() receives: `add(task_or_method)` and `add_page(task_key, "module:callable")`."""
 
     def __init__(self):
-        self.added: list[Task] = []
+        self.added: list = []
+        self.pages: dict[str, str] = {}
 
-    def add(self, task: Task) -> None:
-        self.added.append(task)
+    def add(self, item) -> None:
+        self.added.append(item)
+
+    def add_page(self, task_key: str, factory: str) -> None:
+        if not isinstance(factory, str) or ":" not in factory:
+            raise ValueError(f"a page is named as 'module:callable', got {factory!r}")
+        self.pages[task_key] = factory
 
 
 class TaskRegistry:
@@ -62,11 +72,26 @@ class TaskRegistry:
     def __init__(self):
         self.plugins: list[PluginInfo] = []
         self._tasks: dict[str, Task] = {}
+        self._methods: dict[str, Method] = {}
+        self.pages: dict[str, str] = {}  # task key → "module:callable" of its window page
         self._owner: dict[str, str] = {}
 
     @property
     def tasks(self) -> dict[str, Task]:
         return dict(sorted(self._tasks.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+    @property
+    def methods(self) -> dict[str, Method]:
+        return dict(self._methods)
+
+    def methods_for(self, task: Task) -> dict[str, Method]:
+        """The registered methods that apply to `task`, in the order the task lists them."""
+        return {k: self._methods[k] for k in task.methods if k in self._methods and not self._methods[k].applies_to(task)}
+
+    def method(self, key: str) -> Method:
+        if key not in self._methods:
+            raise TaskNotFound(f"no explanation method {key!r}; available: {', '.join(self._methods) or 'none'}")
+        return self._methods[key]
 
     @property
     def broken(self) -> list[PluginInfo]:
@@ -91,33 +116,44 @@ class TaskRegistry:
                 raise TypeError(f"{ep.value} is not a setup(registry) function")
             collector = _Collector()
             setup(collector)
-            stage = "invalid task"
-            for task in collector.added:
-                self._check(task)
+            stage = "invalid addition"
+            for item in collector.added:
+                self._check(item)
             if not collector.added:
-                raise ValueError("its setup() added no task")
+                raise ValueError("its setup() added no task and no method")
         except Exception as e:  # any failure of third-party code: report it, keep going
             first = (str(e).strip().splitlines() or [""])[0]
             info.status, info.error = "broken", f"{stage}: {type(e).__name__}: {first}".rstrip(": ")
             info.details = traceback.format_exc()
             log.error("plugin %s (%s) is broken: %s", ep.name, ep.value, info.error, exc_info=True)
             return info
-        for task in collector.added:
-            self._tasks[task.key] = task
-            self._owner[task.key] = ep.name
-            info.tasks.append(task.key)
+        for item in collector.added:
+            kind, store, names = (("task", self._tasks, info.tasks) if isinstance(item, Task)
+                                  else ("method", self._methods, info.methods))
+            store[item.key] = item
+            self._owner[f"{kind}:{item.key}"] = ep.name
+            names.append(item.key)
+        self.pages.update(collector.pages)
         return info
 
-    def _check(self, task) -> None:
-        if not isinstance(task, Task):
-            raise TypeError(f"{type(task).__name__} is not a fame_desktop.tasks.Task")
-        if not task.key or not task.title or not task.inputs:
-            raise ValueError(f"{type(task).__name__} needs key, title and inputs")
-        if task.api_version != PLUGIN_API_VERSION:
-            raise ValueError(f"task {task.key!r} needs plugin API {task.api_version}; "
+    def _check(self, item) -> None:
+        if isinstance(item, Task):
+            kind, store = "task", self._tasks
+            if not item.key or not item.title or not item.inputs:
+                raise ValueError(f"{type(item).__name__} needs key, title and inputs")
+        elif isinstance(item, Method):
+            kind, store = "method", self._methods
+            if not item.key or not item.title or item.kind not in KINDS:
+                raise ValueError(f"{type(item).__name__} needs key, title and a kind among {', '.join(KINDS)}")
+        else:
+            raise TypeError(f"{type(item).__name__} is neither a fame_desktop.tasks.Task nor a "
+                            "fame_desktop.methods.Method")
+        if item.api_version != PLUGIN_API_VERSION:
+            raise ValueError(f"{kind} {item.key!r} needs plugin API {item.api_version}; "
                              f"this fame-desktop provides API {PLUGIN_API_VERSION}")
-        if task.key in self._tasks:
-            raise ValueError(f"task key {task.key!r} is already provided by plugin {self._owner[task.key]!r}")
+        if item.key in store:
+            raise ValueError(f"{kind} key {item.key!r} is already provided by plugin "
+                             f"{self._owner[f'{kind}:{item.key}']!r}")
 
 
 def discover(group: str = GROUP) -> TaskRegistry:

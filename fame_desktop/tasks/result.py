@@ -1,25 +1,24 @@
-"""A planned FAME run of a task (`ExplainJob`) and what it returns (`TaskResult`).
+"""What a run of a task returns (`TaskResult`), and turning a prepared input into a model tensor.
 
-Row i of every progress event and of the result's Δx belongs to `targets[i]`, so a
-live preview can label each snapshot before the run ends.
+Row i of every progress event and of the result's raw output belongs to `targets[i]`, so
+a live preview can label each snapshot before the run ends. Runs are made by
+`tasks.runner`, for every task and every method.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Optional
 
 import numpy as np
 import torch
 
-from ..core.attribution import MapSettings, delta_to_maps
-from ..core.fame import FameParams, FameProgress, FameRun
-from ..core.fame_chunks import run_fame_chunked
+from ..core.attribution import MapSettings
+from ..core.fame import FameRun
+from ..core.snapshot import InputSnapshot
+from ..methods.base import Method
+from ..methods.fame import FameMethod
 from .types import Analysis, PreparedInput, Target
-
-if TYPE_CHECKING:
-    from .base import Task
 
 
 def _num(v) -> float | None:
@@ -29,7 +28,11 @@ def _num(v) -> float | None:
 
 @dataclass
 class TaskResult:
-    """FAME maps of a task. run.delta[i] (3, S, S) belongs to targets[i]."""
+    """The maps of a task made by one method. run.delta[i] (the raw output) belongs to targets[i].
+
+    snapshot: what the run computed from (`core.snapshot`), taken when it started; a session
+    accepts the result only while it matches its inputs.
+    """
 
     task: str
     model: dict
@@ -39,6 +42,8 @@ class TaskResult:
     run: FameRun
     options: dict
     measurements: dict = field(default_factory=dict)
+    method: Method = field(default_factory=FameMethod)
+    snapshot: InputSnapshot | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -52,7 +57,7 @@ class TaskResult:
 
     def maps(self, settings: MapSettings = MapSettings()) -> dict[str, np.ndarray]:
         """{key: (S, S) float32 map in [0, 1]} — cheap, re-run when the settings change."""
-        return dict(zip(self.keys, delta_to_maps(self.run.delta, settings)))
+        return dict(zip(self.keys, self.method.maps(self.run, settings)))
 
     def per_target(self) -> dict[str, dict]:
         r = self.run
@@ -66,6 +71,7 @@ class TaskResult:
         """JSON-ready record (no arrays): task, model, inputs, analysis, per-target runs, measurements."""
         return {
             "task": self.task,
+            "method": self.method.key,
             "model": self.model,
             "options": self.options,
             "inputs": {role: inp.describe() for role, inp in self.inputs.items()},
@@ -75,6 +81,7 @@ class TaskResult:
             "measurements": self.measurements,
             "cancelled": self.run.cancelled,
             "fame_seconds": round(self.run.elapsed, 4),
+            "input_snapshot": None if self.snapshot is None else self.snapshot.describe(),
         }
 
 
@@ -98,55 +105,17 @@ def describe_model(model) -> dict:
     return describe() if callable(describe) else {"class": type(model).__name__}
 
 
-class ExplainJob:
-    """One FAME run of a task, ready to start (e.g. in a worker thread).
-
-    targets: row order of progress events and of the result; total_iterations: the
-    progress bar's length (chunks × T).
-    """
-
-    def __init__(self, task: "Task", model, inputs: dict[str, PreparedInput], analysis: Analysis,
-                 targets: list[Target], params: FameParams, options: dict, chunk: int | None = None):
-        if not targets:
-            raise ValueError("nothing to explain: choose at least one target")
-        missing = {t.role for t in targets} - set(inputs)
-        if missing:
-            raise ValueError(f"inputs missing for {', '.join(sorted(missing))}")
-        self.task, self.model, self.inputs, self.analysis = task, model, inputs, analysis
-        self.targets = tuple(targets)
-        self.params, self.options = params, options
-        self.chunk = chunk if chunk and chunk < len(targets) else None
-
-    @property
-    def total_iterations(self) -> int:
-        chunks = 1 if not self.chunk else math.ceil(len(self.targets) / self.chunk)
-        return chunks * self.params.iterations
-
-    def run(self, on_progress: Optional[Callable[[FameProgress], None]] = None,
-            should_cancel: Optional[Callable[[], bool]] = None) -> TaskResult:
-        x = {role: input_tensor(self.model, inp) for role, inp in self.inputs.items()}
-        x0 = torch.cat([x[t.role] for t in self.targets])
-
-        def make_objective(rows: slice):
-            return self.task.objective(self.model, self.inputs, self.analysis, list(self.targets[rows]),
-                                       self.options, self.params)
-
-        run = run_fame_chunked(make_objective, x0, self.params, self.chunk, on_progress, should_cancel)
-        result = TaskResult(task=self.task.key, model=describe_model(self.model), inputs=self.inputs,
-                            analysis=self.analysis, targets=self.targets, run=run, options=dict(self.options))
-        result.measurements = self.task.measure(result)
-        return result
-
-
-def merge_results(task: "Task", results: list[TaskResult]) -> TaskResult:
+def merge_results(task, results: list[TaskResult]) -> TaskResult:
     """Several runs of one task on the same inputs and parameters as one result, e.g. the cells a
     user computed one click at a time; a later run of the same target replaces an earlier one."""
     if not results:
         raise ValueError("nothing to merge")
     first = results[0]
     for r in results[1:]:
-        if r.task != first.task or r.run.params != first.run.params or r.options != first.options:
-            raise ValueError("only runs of the same task with the same parameters and options can be merged")
+        if (r.task != first.task or r.method.key != first.method.key or r.run.params != first.run.params
+                or r.options != first.options):
+            raise ValueError("only runs of the same task and method with the same parameters and options can be "
+                             "merged")
         if any(r.inputs[k].input_png() != first.inputs[k].input_png() for k in first.inputs):
             raise ValueError("only runs on the same inputs can be merged")
     rows: dict[str, tuple[TaskResult, int]] = {}
@@ -165,6 +134,7 @@ def merge_results(task: "Task", results: list[TaskResult]) -> TaskResult:
                   elapsed=sum(r.run.elapsed for r in results), cancelled=any(r.run.cancelled for r in results),
                   params=first.run.params)
     merged = TaskResult(task=first.task, model=first.model, inputs=first.inputs, analysis=first.analysis,
-                        targets=tuple(r.targets[i] for r, i in picks), run=run, options=first.options)
+                        targets=tuple(r.targets[i] for r, i in picks), run=run, options=first.options,
+                        method=first.method, snapshot=first.snapshot)
     merged.measurements = task.measure(merged)
     return merged

@@ -28,14 +28,16 @@ def select_rows(task, result: TaskResult, keys) -> TaskResult:
                   initial_score=r.initial_score[rows], final_score=r.final_score[rows], elapsed=r.elapsed,
                   cancelled=any(r.stop_reasons[i] == "cancelled" for i in rows), params=r.params)
     out = TaskResult(task=result.task, model=result.model, inputs=result.inputs, analysis=result.analysis,
-                     targets=tuple(result.targets[i] for i in rows), run=run, options=result.options)
+                     targets=tuple(result.targets[i] for i in rows), run=run, options=result.options,
+                     method=result.method, snapshot=result.snapshot)
     out.measurements = task.measure(out)
     return out
 
 
 def compatible(a: TaskResult, b: TaskResult) -> bool:
-    """Whether two results can be shown (and reported) as one: same task, model, inputs, parameters, options."""
-    return (a.task == b.task and a.model == b.model and a.run.params == b.run.params and a.options == b.options
+    """Whether two results can be shown (and reported) as one: same task, method, model, inputs, parameters, options."""
+    return (a.task == b.task and a.method.key == b.method.key and a.model == b.model and a.run.params == b.run.params
+            and a.options == b.options
             and set(a.inputs) == set(b.inputs)
             and all(a.inputs[k].input_png() == b.inputs[k].input_png() for k in a.inputs))
 
