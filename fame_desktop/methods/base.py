@@ -86,6 +86,12 @@ class Method(ABC):
     def default_params(self, task: "Task"):
         """The parameters a new user starts with on `task` (an immutable object with `describe()`)."""
 
+    def select_targets(self, targets) -> tuple:
+        """The targets this method explains among those asked for, in their order (default: all).
+
+        E.g. a method with one map per input (a CAM of the similarity) keeps one target per input."""
+        return tuple(targets)
+
     def total_steps(self, job: MethodJob) -> int:
         """The length of the progress bar of `job` (the `total` of its progress events)."""
         return 1

@@ -58,9 +58,9 @@ def request_run(task: Task, method: Method, model, inputs: dict[str, PreparedInp
     why = method.applies_to(task)
     if why:
         raise MethodNotApplicable(why)
-    targets = tuple(targets)
+    targets = method.select_targets(targets)
     if not targets:
-        raise FameError("nothing to explain: choose at least one target")
+        raise FameError(f"nothing to explain with {method.title}: choose at least one target it can explain")
     missing = sorted({t.role for t in targets} - set(inputs))
     if missing:
         raise FameError(f"inputs missing for {', '.join(missing)}")
