@@ -25,6 +25,8 @@ IMAGES = ("chelsea", "coffee")  # skimage.data photographs (shipped with scikit-
 
 def trajectory(task, model, image, targets_keys, iterations: int, every: int = 10):
     """{iteration: (B, S, S) maps} of one reference run, the task's map settings, and its time."""
+    from fame_desktop.methods import FameMethod
+    from fame_desktop.tasks.runner import request_run
     from fame_desktop.core.fame import FameParams
 
     opts = task.resolve_options({}, model)
@@ -39,7 +41,7 @@ def trajectory(task, model, image, targets_keys, iterations: int, every: int = 1
 
     params = FameParams(iterations=iterations, epsilon=0.0, snapshot_every=every)
     t = time.perf_counter()
-    task.plan(model, inputs, analysis, targets, params, opts).run(on_progress=keep)
+    request_run(task, FameMethod(), model, inputs, analysis, targets, params, opts).execute(on_progress=keep)
     seconds = time.perf_counter() - t
     return targets, snaps, task.default_map_settings(model), seconds
 

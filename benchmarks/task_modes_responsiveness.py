@@ -55,20 +55,22 @@ def headless(page, targets, iterations: int) -> tuple[float, float]:
     Returns (seconds per iteration, longest stall of the idle GUI thread): the stall the
     machine and the GIL alone cause, to compare the app's with.
     """
+    from fame_desktop.methods import FameMethod
+    from fame_desktop.tasks.runner import request_run
     from fame_desktop.core.fame import FameParams
 
     p = page.prepared
-    job = page.task.plan(page.model, p.inputs, p.analysis, targets,
+    job = request_run(page.task, FameMethod(), page.model, p.inputs, p.analysis, targets,
                          FameParams(iterations=iterations, epsilon=0.0, snapshot_every=0), p.options)
     out = {}
     probe = StallProbe()
     probe.start()
-    th = threading.Thread(target=lambda: out.setdefault("run", job.run()))
+    th = threading.Thread(target=lambda: out.setdefault("run", job.execute()))
     th.start()
     wait(lambda: not th.is_alive(), timeout=3600)
     th.join()
     probe.stop()
-    chunks = job.total_iterations / iterations
+    chunks = job.total_steps / iterations
     return out["run"].run.elapsed / (iterations * chunks), probe.worst_stall_ms
 
 

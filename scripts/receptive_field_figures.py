@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(model_key: str, image_path: Path, iterations: int, rows: list[int]) -> None:
+    from fame_desktop.methods import FameMethod
+    from fame_desktop.tasks.runner import request_run
     from fame_desktop.core.fame import FameParams
     from fame_desktop.core.images import load_image
     from fame_desktop.tasks.feature_map import FeatureMapTask
@@ -32,12 +34,12 @@ def run(model_key: str, image_path: Path, iterations: int, rows: list[int]) -> N
     inputs = {"image": task.prepare(model, "image", load_image(image_path), options)}
     analysis = task.analyse(model, inputs, options)
     targets = [t for t in analysis.targets if t.data["row"] in rows]
-    job = task.plan(model, inputs, analysis, targets, FameParams(iterations=iterations, epsilon=0), options)
+    job = request_run(task, FameMethod(), model, inputs, analysis, targets, FameParams(iterations=iterations, epsilon=0), options)
     t0 = time.perf_counter()
-    result = job.run()
+    result = job.execute()
     seconds = time.perf_counter() - t0
     print(f"\n{model_key} on {image_path.name}: {analysis.headline}; T = {iterations}, {len(targets)} cells, "
-          f"chunks of {job.chunk or len(targets)}; FAME {seconds:.0f} s "
+          f"chunks of {job.method.chunk_rows(job.job) or len(targets)}; FAME {seconds:.0f} s "
           f"({1000 * seconds / (iterations * len(targets)):.0f} ms per cell-iteration, device {model.device})")
     print(f"{'cell':>12} {'outside':>8} {'offset x,y (cells)':>19} {'90% extent w×h':>15} {'50% extent w×h':>15} {'peak in cell':>12}")
     for key, f in result.measurements["cells"].items():

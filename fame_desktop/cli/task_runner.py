@@ -64,14 +64,17 @@ def run_task(task, args, images: dict[str, str], options: dict, target_keys: lis
     analysis = task.analyse(model, inputs, options)
     targets = [task.target(analysis, k) for k in target_keys] if target_keys else analysis.defaults()
     timings["prepare_analyse"] = time.perf_counter() - t
-    job = task.plan(model, inputs, analysis, targets, params, options)
+    from ..methods import FameMethod
+    from ..tasks.runner import request_run
+
+    job = request_run(task, FameMethod(), model, inputs, analysis, targets, params, options, args.model, args.weights)
     if not args.quiet:
         print(analysis.headline, file=sys.stderr)
     bar = None
     if not args.quiet:
         from tqdm import tqdm
 
-        bar = tqdm(total=job.total_iterations, desc="FAME", unit="it", file=sys.stderr, disable=None,
+        bar = tqdm(total=job.total_steps, desc="FAME", unit="it", file=sys.stderr, disable=None,
                    dynamic_ncols=True)
 
     def progress(p):
@@ -80,7 +83,7 @@ def run_task(task, args, images: dict[str, str], options: dict, target_keys: lis
 
     t = time.perf_counter()
     try:
-        result = job.run(on_progress=progress)
+        result = job.execute(on_progress=progress)
     finally:
         if bar is not None:
             bar.close()

@@ -27,18 +27,18 @@ class FameMethod(Method):
     def default_params(self, task):
         return PRESETS[task.default_preset]
 
-    def _chunk(self, job: MethodJob) -> int | None:
+    def chunk_rows(self, job: MethodJob) -> int | None:
         chunk = job.task.chunk_size(job.model, job.targets, job.options)
         return chunk if chunk and chunk < len(job.targets) else None
 
     def total_steps(self, job: MethodJob) -> int:
-        chunk = self._chunk(job)
+        chunk = self.chunk_rows(job)
         return (1 if not chunk else math.ceil(len(job.targets) / chunk)) * job.params.iterations
 
     def run(self, job: MethodJob, on_progress=None, should_cancel=None) -> RunRecord:
         targets = list(job.targets)
         return run_fame_chunked(lambda rows: job.objective(targets[rows]), job.input_batch(), job.params,
-                                self._chunk(job), on_progress, should_cancel)
+                                self.chunk_rows(job), on_progress, should_cancel)
 
     def maps(self, run: RunRecord, settings: MapSettings) -> np.ndarray:
         return delta_to_maps(run.delta, settings)

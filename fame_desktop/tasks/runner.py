@@ -52,9 +52,11 @@ class RunRequest:
 
 
 def request_run(task: Task, method: Method, model, inputs: dict[str, PreparedInput], analysis: Analysis,
-                targets: Sequence[Target], params, options: dict, model_key: str,
+                targets: Sequence[Target], params, options: dict, model_key: str | None = None,
                 checkpoint: str | None = None) -> RunRequest:
-    """Check the request and take the snapshot of its inputs (now, before anything runs)."""
+    """Check the request and take the snapshot of its inputs (now, before anything runs).
+
+    model_key / checkpoint: the model as the caller names it (default: the key the model states)."""
     why = method.applies_to(task)
     if why:
         raise MethodNotApplicable(why)
@@ -65,7 +67,9 @@ def request_run(task: Task, method: Method, model, inputs: dict[str, PreparedInp
     if missing:
         raise FameError(f"inputs missing for {', '.join(missing)}")
     ordered = [inputs[s.role] for s in task.inputs if s.role in inputs]
-    snapshot = InputSnapshot.capture(task.key, ordered, model_key, checkpoint, describe_model(model), params,
+    info = describe_model(model)
+    model_key = model_key or str(info.get("key", info.get("class", "")))
+    snapshot = InputSnapshot.capture(task.key, ordered, model_key, checkpoint, info, params,
                                      options, method.key, task.choice_noun)
     job = MethodJob(task, model, dict(inputs), analysis, targets, params, dict(options))
     return RunRequest(method, job, snapshot)

@@ -9,6 +9,8 @@ import pypdfium2 as pdfium
 import pytest
 from skimage import data
 
+from fame_desktop.methods import FameMethod
+from fame_desktop.tasks.runner import request_run
 from fame_desktop.core.errors import ExportError
 from fame_desktop.core.fame import FameParams
 from fame_desktop.core.images import encode_png, load_image_bytes
@@ -43,8 +45,8 @@ def classified(lite0, chelsea):
     options = task.resolve_options({}, lite0)
     inputs = {"image": task.prepare(lite0, "image", chelsea, options)}
     analysis = task.analyse(lite0, inputs, options)
-    result = task.plan(lite0, inputs, analysis, analysis.defaults(), FameParams(iterations=3, epsilon=0),
-                       options).run()
+    result = request_run(task, FameMethod(), lite0, inputs, analysis, analysis.defaults(), FameParams(iterations=3, epsilon=0),
+                       options).execute()
     return task, result
 
 
@@ -78,7 +80,7 @@ def test_feature_map_report_lists_cell_figures(tmp_path, lite0, chelsea):
     inputs = {"image": task.prepare(lite0, "image", chelsea, options)}
     analysis = task.analyse(lite0, inputs, options)
     targets = [task.target(analysis, "0,3")]
-    result = task.plan(lite0, inputs, analysis, targets, FameParams(iterations=1, epsilon=0), options).run()
+    result = request_run(task, FameMethod(), lite0, inputs, analysis, targets, FameParams(iterations=1, epsilon=0), options).execute()
     out = write_task_report(task, result, task.default_map_settings(lite0), tmp_path / "cells.pdf")
     texts, images = _read(out.pdf)
     f = result.measurements["cells"]["cell_r0_c3"]

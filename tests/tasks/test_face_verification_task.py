@@ -7,6 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from fame_desktop.methods import FameMethod
+from fame_desktop.tasks.runner import request_run
 from fame_desktop.core.fame import FameParams
 from fame_desktop.core.verification import MAP_KEYS, explain_pair
 from fame_desktop.tasks import ModelChoice, discover
@@ -27,7 +29,7 @@ def test_task_matches_explain_pair(face_model, face_inputs):
     analysis = task.analyse(face_model, inputs, options)
     assert [t.key for t in analysis.defaults()] == list(MAP_KEYS)
     params = FameParams(iterations=3, epsilon=0, detach_norms=True)
-    result = task.plan(face_model, inputs, analysis, analysis.defaults(), params, options).run()
+    result = request_run(task, FameMethod(), face_model, inputs, analysis, analysis.defaults(), params, options).execute()
     ref = explain_pair(face_model, gallery.crop, probe.crop, params)
     assert analysis.summary["similarity"] == pytest.approx(ref.similarity, abs=1e-6)
     for key in MAP_KEYS:

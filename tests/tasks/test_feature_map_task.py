@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from skimage import data
 
+from fame_desktop.methods import FameMethod
+from fame_desktop.tasks.runner import request_run
 from fame_desktop.cli import main
 from fame_desktop.core.fame import FameParams
 from fame_desktop.core.images import load_image
@@ -61,10 +63,10 @@ def test_all_cells_of_a_face_model_in_chunks(data_dir):
     assert inputs["image"].model_input.shape == (112, 112, 3) and "alignment" in inputs["image"].details
     analysis = task.analyse(model, inputs, options)
     assert len(analysis.defaults()) == 49 and analysis.grid.cell_box(0, 3) == (48, 0, 64, 16)
-    job = task.plan(model, inputs, analysis, analysis.defaults(), FameParams(iterations=1, epsilon=0), options)
-    assert job.chunk == 25 and job.total_iterations == 2
+    job = request_run(task, FameMethod(), model, inputs, analysis, analysis.defaults(), FameParams(iterations=1, epsilon=0), options)
+    assert job.method.chunk_rows(job.job) == 25 and job.total_steps == 2
     events = []
-    result = job.run(on_progress=lambda p: events.append((p.iteration, p.total, int(p.active.sum()))))
+    result = job.execute(on_progress=lambda p: events.append((p.iteration, p.total, int(p.active.sum()))))
     assert events == [(1, 2, 25), (2, 2, 24)]
     assert result.run.iterations.tolist() == [1] * 49 and result.run.delta.shape == (49, 3, 112, 112)
     cells = result.measurements["cells"]
@@ -108,8 +110,8 @@ def test_cells_computed_one_click_at_a_time_merge_into_one_result(face_model, fa
     params = FameParams(iterations=1, epsilon=0)
 
     def run(keys):
-        return task.plan(face_model, inputs, analysis, [task.target(analysis, k) for k in keys], params,
-                         options).run()
+        return request_run(task, FameMethod(), face_model, inputs, analysis, [task.target(analysis, k) for k in keys], params,
+                         options).execute()
 
     a, b, both = run(["0,3"]), run(["6,6", "0,3"]), run(["0,3", "6,6"])
     merged = merge_results(task, [a, b])
@@ -117,5 +119,5 @@ def test_cells_computed_one_click_at_a_time_merge_into_one_result(face_model, fa
     assert np.allclose(merged.run.delta, both.run.delta, atol=1e-6)
     assert set(merged.measurements["cells"]) == {"cell_r0_c3", "cell_r6_c6"}
     with pytest.raises(ValueError, match="same parameters"):
-        merge_results(task, [a, task.plan(face_model, inputs, analysis, [task.target(analysis, "1,1")],
-                                          FameParams(iterations=2, epsilon=0), options).run()])
+        merge_results(task, [a, request_run(task, FameMethod(), face_model, inputs, analysis, [task.target(analysis, "1,1")],
+                                          FameParams(iterations=2, epsilon=0), options).execute()])

@@ -11,6 +11,8 @@ import pytest
 import torch
 from skimage import data
 
+from fame_desktop.methods import FameMethod
+from fame_desktop.tasks.runner import request_run
 from fame_desktop.cli import main
 from fame_desktop.core.fame import FameParams
 from fame_desktop.core.images import encode_png, load_image_bytes
@@ -49,9 +51,9 @@ def test_chelsea_map_puts_more_mass_on_the_cat_than_on_the_background(task, lite
     top1 = analysis.defaults()
     assert len(top1) == 1 and 281 <= top1[0].data["class_index"] <= 285
     assert len(analysis.targets) == 5
-    job = task.plan(lite0, inputs, analysis, top1, FameParams(iterations=10, epsilon=0, snapshot_every=5), options)
+    job = request_run(task, FameMethod(), lite0, inputs, analysis, top1, FameParams(iterations=10, epsilon=0, snapshot_every=5), options)
     snapshots = []
-    result = job.run(on_progress=lambda p: p.delta is not None and snapshots.append(p.delta))
+    result = job.execute(on_progress=lambda p: p.delta is not None and snapshots.append(p.delta))
     assert [s.shape for s in snapshots] == [(1, 3, 224, 224)] * 2  # live preview rows ↔ job.targets
     per = result.per_target()[top1[0].key]
     assert per["final_score"] < per["initial_score"] and per["final_loss"] < per["initial_loss"]

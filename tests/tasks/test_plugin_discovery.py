@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 import torch
 
+from fame_desktop.methods import FameMethod
+from fame_desktop.tasks.runner import request_run
 from fame_desktop.cli import main
 from fame_desktop.core.fame import FameParams
 from fame_desktop.core.images import encode_png, load_image_bytes
@@ -112,13 +114,16 @@ def fake_plugins(tmp_path, monkeypatch):
     sys.modules.pop("fake_fame_plugin", None)
 
 
-def test_builtin_tasks_are_registered_through_entry_points():
+def test_builtin_tasks_and_methods_are_registered_through_entry_points():
     registry = discover()
     assert list(registry.tasks)[:3] == ["face-verification", "imagenet-classification", "feature-map"]
     builtin = {p.name: p for p in registry.plugins if p.distribution.startswith("fame-desktop")}
-    assert set(builtin) == {"face-verification", "imagenet-classification", "feature-map"}
+    assert set(builtin) == {"face-verification", "imagenet-classification", "feature-map", "fame"}
     assert all(p.status == "ok" for p in builtin.values())
     assert builtin["face-verification"].value == "fame_desktop.tasks.face_verification:setup"
+    assert builtin["fame"].methods == ["fame"] and builtin["fame"].tasks == []
+    for task in registry.tasks.values():  # FAME explains every built-in task
+        assert list(registry.methods_for(task)) == ["fame"]
 
 
 def test_good_plugin_found_and_broken_ones_reported(fake_plugins, caplog):
@@ -131,8 +136,8 @@ def test_good_plugin_found_and_broken_ones_reported(fake_plugins, caplog):
     expected = {
         "missing-module": "import failed: ModuleNotFoundError: No module named 'fake_fame_plugin_that_does_not_exist'",
         "raises": "setup failed: RuntimeError: needs a licence server",
-        "junk": "invalid task: TypeError: str is not a fame_desktop.tasks.Task",
-        "future": "invalid task: ValueError: task 'future' needs plugin API 99; this fame-desktop provides API 1",
+        "junk": "invalid addition: TypeError: str is neither a fame_desktop.tasks.Task nor a fame_desktop.methods.Method",
+        "future": "invalid addition: ValueError: task 'future' needs plugin API 99; this fame-desktop provides API 1",
     }
     for name, error in expected.items():
         assert plugins[name].status == "broken" and plugins[name].error == error
@@ -155,9 +160,9 @@ def test_third_party_task_runs_through_the_interface(fake_plugins):
     image = load_image_bytes(encode_png(rgb), "half_red.png")
     inputs = {"image": task.prepare(model, "image", image, options)}
     analysis = task.analyse(model, inputs, options)
-    job = task.plan(model, inputs, analysis, analysis.defaults(), FameParams(iterations=3, epsilon=0), options)
+    job = request_run(task, FameMethod(), model, inputs, analysis, analysis.defaults(), FameParams(iterations=3, epsilon=0), options)
     seen = []
-    result = job.run(on_progress=lambda p: seen.append(p.iteration))
+    result = job.execute(on_progress=lambda p: seen.append(p.iteration))
     assert seen == [1, 2, 3] and result.run.iterations.tolist() == [3]
     delta = result.delta("red")
     assert delta[0].min() < 0 and np.abs(delta[1:]).max() == 0  # only the red channel changes

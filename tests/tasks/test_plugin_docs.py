@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from skimage import data
 
+from fame_desktop.methods import FameMethod
+from fame_desktop.tasks.runner import request_run
 from fame_desktop.core.fame import FameParams
 from fame_desktop.core.images import encode_png, load_image_bytes
 from fame_desktop.tasks import GROUP, discover
@@ -48,7 +50,7 @@ def test_docs_example_plugin_runs(docs_plugin):
     inputs = {"image": task.prepare(model, "image", image, options)}
     analysis = task.analyse(model, inputs, options)
     assert analysis.summary["probability"] > 0.9  # chelsea is some kind of cat
-    result = task.plan(model, inputs, analysis, analysis.defaults(), FameParams(iterations=2, epsilon=0),
-                       options).run()
+    result = request_run(task, FameMethod(), model, inputs, analysis, analysis.defaults(), FameParams(iterations=2, epsilon=0),
+                       options).execute()
     per = result.per_target()["group_cat"]
     assert per["final_score"] < per["initial_score"] and result.run.delta.shape == (1, 3, 224, 224)

@@ -74,16 +74,20 @@ def run_job(task, model, lock, prepared: Prepared, targets: list, params, previo
         from ...tasks.result_rows import accumulate
 
         throttle = ReportThrottle(min_preview_interval, min_progress_interval, final_preview=False)
-        plan = task.plan(model, prepared.inputs, prepared.analysis, targets, params, prepared.options)
+        from ...methods import FameMethod
+        from ...tasks.runner import request_run
+
+        plan = request_run(task, FameMethod(), model, prepared.inputs, prepared.analysis, targets, params,
+                           prepared.options)
 
         def on_progress(p) -> None:
             if (report := throttle.progress(p)) is not None:
                 job.report(report)
             if throttle.preview_due(p):
-                job.report(TaskPreview(p.iteration, p.total, preview(p.delta, plan.targets)))
+                job.report(TaskPreview(p.iteration, p.total, preview(p.delta, plan.job.targets)))
 
         with lock:
-            result = plan.run(on_progress, lambda: job.cancelled)
+            result = plan.execute(on_progress, lambda: job.cancelled)
         return RunOutcome(result, accumulate(task, previous, result))
 
     return fn
