@@ -91,8 +91,8 @@ class InputController(QObject):
             self._use(role, self._build(role, 0))
             return
         image = st.image
-        reason = (f"Faces smaller than about {self.w.engine.detector.smallest_detectable(image.width, image.height)}"
-                  " px are not detected.")
+        note = self.w.engine.detector.limit_note(image.width, image.height)
+        reason = f"{note[0].upper()}{note[1:]}."
         self.w.slots[role].show_no_face(image, reason)
         details = {"file": image.source, "sha256": image.sha256}
         if role in self.w.model.session.inputs:
