@@ -47,7 +47,7 @@ def report_outputs(pdf: str | None, exports: bool, option: str = "--report") -> 
     """The report PDF and, unless `exports` is off, the <stem>-exports folder beside it."""
     if not pdf:
         return []
-    from ..report.exports import exports_dir_for
+    from ..report.exports import exports_dir_for  # only when a report is asked for: it imports reportlab
 
     pdf_out = Output(option, Path(pdf))
     return [pdf_out, Output("the report's exports folder", exports_dir_for(pdf), folder=True)] if exports \
