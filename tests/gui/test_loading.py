@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from gui_helpers import click_image, drop_files, wait_for_pair
 from PIL import Image
@@ -170,3 +172,14 @@ def test_a_photo_too_narrow_for_the_detector_says_why(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: slot.no_face or bool(window.messages.shown), timeout=60_000)
     assert window.messages.shown == []
     assert "No face can be detected in a 100000×32 image: its sides are too unequal." in slot.status.text()
+
+
+def test_a_named_pipe_dropped_on_a_slot_is_refused_at_once(qtbot, window, tmp_path):
+    """Reading a named pipe blocked the worker for ever; now it is refused before it is opened for reading."""
+    pipe = tmp_path / "photo.jpg"
+    os.mkfifo(pipe)
+    drop_files(window.slots["gallery"], [pipe])
+    qtbot.waitUntil(lambda: len(window.messages.shown) == 1, timeout=10_000)
+    msg = window.messages.shown[0]
+    assert msg.level == "warning" and msg.text == f"{pipe}: not a regular file (a named pipe)"
+    assert window.inputs.state["gallery"].image is None
