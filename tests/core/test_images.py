@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -144,6 +147,53 @@ def test_tiny_missing_folder_and_unsupported(tmp_path, obama2):
         load_image(tmp_path)
     with pytest.raises(ImageLoadError, match="GIF images are not supported"):
         load_image(_save(obama2, tmp_path / "x.gif"))
+
+
+def _load_within(path, seconds: float = 10.0):
+    """load_image(path) in a thread: (exception or image); a read that hangs fails the test."""
+    out = []
+    t = threading.Thread(target=lambda: out.append(_outcome(path)), daemon=True)
+    t.start()
+    t.join(seconds)
+    return out[0] if out else None
+
+
+def _outcome(path):
+    try:
+        return load_image(path)
+    except Exception as e:  # noqa: BLE001 — the test looks at what it was
+        return e
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)
+    try:
+        got = _load_within(fifo)
+    finally:  # a reader still blocked on the pipe (today's hang) is released by a writer
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK) if got is None else None
+        if fd is not None:
+            os.close(fd)
+    assert got is not None, "load_image hung on a named pipe"
+    assert isinstance(got, ImageLoadError) and "not a regular file (a named pipe)" in str(got)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux device files")
+def test_devices_and_symlinks_to_them_are_refused_unread(tmp_path):
+    link = tmp_path / "zero.jpg"
+    link.symlink_to("/dev/zero")
+    for path in ("/dev/zero", link):
+        with pytest.raises(ImageLoadError, match=r"not a regular file \(a device\)"):
+            load_image(path)
+
+
+def test_a_symlink_loop_is_named(tmp_path):
+    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(ImageLoadError, match="loop of symbolic links"):
+        load_image(a)
 
 
 def test_clipboard_bytes_and_png_round_trip(data_dir):
