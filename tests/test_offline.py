@@ -109,3 +109,17 @@ def test_the_audit_hook_sees_a_look_up_and_a_connection(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "socket.getaddrinfo" in proc.stdout and "192.0.2.1" in proc.stdout
     assert "127.0.0.1" not in proc.stdout  # loopback is allowed
+
+
+def test_the_strace_reading_finds_off_machine_destinations_only(tmp_path):
+    trace = tmp_path / "strace.log"
+    trace.write_text(
+        '8810  connect(12, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.255.255.53")}, 16'
+        ' <unfinished ...>\n'
+        '8811  connect(7, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(0), '
+        'inet_pton(AF_INET6, "2001:db8::1", &sin6_addr), sin6_scope_id=0}, 28) = -1 ENETUNREACH\n'
+        '8812  connect(5, {sa_family=AF_INET, sin_port=htons(631), sin_addr=inet_addr("127.0.0.1")}, 16) = 0\n'
+        '8813  connect(4, {sa_family=AF_UNIX, sun_path="/run/dbus/system_bus_socket"}, 110) = 0\n'
+        '8814  sendto(8, "\\335\\362\\1\\0", 50, MSG_NOSIGNAL, NULL, 0) = 50\n')
+    found = _native_attempts(trace)
+    assert len(found) == 2 and "10.255.255.53" in found[0] and "2001:db8::1" in found[1]
