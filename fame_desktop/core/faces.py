@@ -63,7 +63,8 @@ class DetectedFace:
 
 
 class FaceDetector:
-    """MTCNN from facenet-pytorch, created on first use, run on a downscaled copy.
+    """MTCNN (vendored from facenet-pytorch: fame_desktop/third_party/mtcnn), created on first use,
+    run on a downscaled copy.
 
     Photographs whose longer side exceeds `max_side` are detected at that size and the
     results scaled back: MTCNN's landmark network works on 48×48 face crops, so this
@@ -86,13 +87,13 @@ class FaceDetector:
     def _net(self):
         with self._lock:
             if self._mtcnn is None:
-                from facenet_pytorch import MTCNN  # heavy import, deferred
+                from ..third_party.mtcnn import MTCNN  # imports torch: deferred
 
-                self._mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=self.min_face_size)
+                self._mtcnn = MTCNN(min_face_size=self.min_face_size, device=self.device)
             return self._mtcnn
 
     def warm_up(self) -> None:
-        """Import facenet-pytorch, build MTCNN and run it once on a small synthetic image.
+        """Import torch, build MTCNN and run it once on a small synthetic image.
 
         The first detection of a process otherwise pays all of it (~2–4 s on a laptop CPU,
         docs/performance.md); an app calls this in a worker thread at start-up.
@@ -131,13 +132,10 @@ class FaceDetector:
         small = rgb if s == 1.0 else cv2.resize(
             rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
         with self._lock:  # MTCNN keeps no state, but torch modules are not re-entrant-safe
-            boxes, probs, points = self._net().detect(np.ascontiguousarray(small), landmarks=True)
-        if boxes is None:
-            return []
-        # numpy 2 can hand these back as object arrays
-        boxes = np.asarray(np.asarray(boxes).tolist(), dtype=np.float64) / s
-        probs = np.asarray(np.asarray(probs).tolist(), dtype=np.float64)
-        points = np.asarray(np.asarray(points).tolist(), dtype=np.float64) / s
+            boxes, probs, points = self._net().detect(np.ascontiguousarray(small))
+        boxes = boxes.astype(np.float64) / s
+        probs = probs.astype(np.float64)
+        points = points.astype(np.float64) / s
         faces = [
             DetectedFace(box=tuple(float(v) for v in b), probability=float(p), landmarks=l)
             for b, p, l in zip(boxes, probs, points)

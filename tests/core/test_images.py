@@ -57,9 +57,22 @@ def test_rgba_is_composited_on_white(tmp_path, obama2):
     assert np.array_equal(img.rgb[200:], np.asarray(obama2)[200:])
 
 
-def test_the_shared_32bit_png_is_the_same_face_as_obama2(data_dir):
+def test_the_shared_32bit_png_keeps_its_pixels_and_is_the_same_face_as_obama2(data_dir, detector, face_inputs,
+                                                                              face_model):
+    """32bit.png: obama2 saved as an opaque RGBA PNG (its RGB differs from the JPEG by up to 32 levels)."""
+    from fame_desktop.core.pipeline import prepare_face
+    from fame_desktop.core.verification import pair_similarity
+
+    source = np.asarray(Image.open(data_dir / "32bit.png"))
+    assert source.shape == (1200, 626, 4) and (source[..., 3] == 255).all()
     img = load_image(data_dir / "32bit.png")
-    assert img.original_mode == "RGBA" and img.rgb.shape[2] == 3
+    assert img.original_mode == "RGBA"
+    assert np.array_equal(img.rgb, source[..., :3])  # fully opaque: compositing changes no pixel
+    png, jpg = prepare_face(data_dir / "32bit.png", detector, "probe"), face_inputs["obama2"]
+    assert np.abs(png.face.landmarks - jpg.face.landmarks).max() < 2.0
+    assert np.abs(np.subtract(png.face.box, jpg.face.box)).max() < 3.0
+    assert np.abs(png.aligned.matrix - jpg.aligned.matrix).max() < 1.0
+    assert pair_similarity(face_model, png.crop, jpg.crop) > 0.98
 
 
 def test_grayscale_la_and_palette(tmp_path, obama2):
