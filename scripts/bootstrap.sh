@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up of everything fame-desktop needs on a fresh Debian/Ubuntu machine:
 # Qt's shared libraries (when missing and installable), a virtual environment, torch,
-# the project with its test extras, and facenet-pytorch without its stale pins.
+# the project with its test extras (the face detector, MTCNN, is part of the project).
 # A stamp keyed on the dependency files makes a second run return at once.
 set -euo pipefail
 
@@ -77,7 +77,5 @@ log "installing torch ($(torch_pair))"
 "${PIP[@]}" install $(torch_pair)
 log "installing fame-desktop and its test tools"
 "${PIP[@]}" install -e "$ROOT[test]"
-# facenet-pytorch 2.6.0 pins torch<2.3 and numpy<2 yet runs fine on current releases.
-"${PIP[@]}" install --no-deps "facenet-pytorch==2.6.0"
 echo "$want" > "$STAMP"
 log "environment ready: $VENV"

@@ -100,7 +100,7 @@ def test_bad_inputs_exit_2_with_one_line(tmp_path, data_dir, capsys):
     ]
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
-    cases.append(([ok, ok, "--out", str(blocker / "sub")], "cannot write"))
+    cases.append(([ok, ok, "--out", str(blocker / "sub")], "a_file: is not a folder"))
     for argv, reason in cases:
         out = [] if "--out" in argv else ["--out", str(tmp_path / "o")]
         code, err = _run_cli(["explain", *argv, *out, "-T", "1", "-q"], capsys)

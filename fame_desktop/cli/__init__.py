@@ -1,8 +1,10 @@
 """`fame` command line: headless explanations, reports and batch jobs.
 
 Each sub-command lives in its own module exposing `register(subparsers)`, which adds a
-parser whose `func(args) -> int` runs it. Exit codes: 0 success, 2 bad input (with a
-one-line reason on stderr), 130 interrupted.
+parser whose `func(args) -> int` runs it; one that writes files also sets `io(args)`, its
+inputs and outputs, which are checked and locked before it runs (outputs.py). Exit codes:
+0 success, 2 bad input (with a one-line reason on stderr), 130 interrupted (SIGINT), 143
+terminated (SIGTERM); either signal first removes temporary files and locks.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import importlib
 import sys
 
 from .. import __version__
-from ..core.errors import FameError
+from ..core.errors import FameError, TargetExistsError
+from .interrupts import Terminated, signals_as_exceptions
+from .outputs import guarded
 
 SUBCOMMANDS = ("explain", "report", "classify", "featuremap", "plugins")
 
@@ -29,13 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with signals_as_exceptions(), guarded(args):
+            return int(args.func(args) or 0)
+    except TargetExistsError as e:
+        print(f"fame: error: {e}; --overwrite replaces it", file=sys.stderr)
+        return 2
     except FameError as e:
         print(f"fame: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("fame: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("fame: terminated", file=sys.stderr)
+        return 143
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from ..core.classification import VARIANTS
 from ..core.classifier_input import PREPARATIONS
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL, IMAGENET_MODELS
 from .options import add_device_option, add_fame_options
-from .task_runner import add_scaled_map_options, builtin_task, run_task
+from .task_runner import add_output_options, add_scaled_map_options, builtin_task, run_task
 
 
 def register(sub) -> None:
@@ -14,7 +14,7 @@ def register(sub) -> None:
                        description="Top-5 ImageNet classes of a photograph; FAME map of the top-1 class "
                                    "(or of the classes given with --class).")
     p.add_argument("image", help="photograph")
-    p.add_argument("--out", "-o", required=True, help="output folder (created if needed)")
+    add_output_options(p, required=True)
     p.add_argument("--model", default=DEFAULT_IMAGENET_MODEL, choices=list(IMAGENET_MODELS),
                    help="classifier (default %(default)s, embedded and offline; the others need their "
                         "weights in the torch hub cache or --weights)")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from ..core.models.registry import DEFAULT_FACE_MODEL, FACE_MODELS
 from .options import (add_case_options, add_device_option, add_display_options, add_fame_options, add_map_options,
                       case_details, fame_params, map_settings, threshold, usage_error)
+from .outputs import Output, add_overwrite_option, inputs_of, report_outputs
 
 
 def register(sub) -> None:
@@ -16,9 +18,10 @@ def register(sub) -> None:
                        description="Detect, align and compare two faces; write the FAME maps.")
     p.add_argument("gallery", help="gallery (reference) photograph")
     p.add_argument("probe", help="probe (questioned) photograph")
-    p.add_argument("--out", "-o", help="output folder (created if needed)")
+    p.add_argument("--out", "-o", help="output folder, created when the run has succeeded (its parent must exist)")
     p.add_argument("--report", metavar="PDF", help="also write the PDF report (and its -exports folder)")
     p.add_argument("--case", metavar="FILE", help="also save the session as a case file (.famecase)")
+    add_overwrite_option(p)
     p.add_argument("--model", default=DEFAULT_FACE_MODEL, choices=sorted(FACE_MODELS),
                    help="face model (default %(default)s, embedded and offline)")
     p.add_argument("--checkpoint", help="AdaFace checkpoint (.ckpt or state dict); implies --model adaface")
@@ -30,7 +33,17 @@ def register(sub) -> None:
     add_case_options(p)
     add_display_options(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, io=files)
+
+
+def files(args):
+    """What explain reads and writes (checked and locked by cli.outputs before it runs)."""
+    inputs = inputs_of(**{"the gallery photograph": args.gallery, "the probe photograph": args.probe,
+                          "the checkpoint": args.checkpoint})
+    outputs = [Output("--out", Path(args.out), folder=True)] if args.out else []
+    outputs += report_outputs(args.report, exports=not args.no_exports)
+    outputs += [Output("--case", Path(args.case))] if args.case else []
+    return inputs, outputs
 
 
 def run(args) -> int:
@@ -38,7 +51,6 @@ def run(args) -> int:
     from ..core.device import select_device
     from ..core.explain_output import write_explain_dir
     from ..core.faces import FaceDetector
-    from ..core.io_utils import check_target, ensure_dir
     from ..core.models import load_face_model
     from ..core.pipeline import prepare_face
     from ..core.session import ComparisonSession
@@ -50,14 +62,10 @@ def run(args) -> int:
     params = fame_params(args)
     settings = map_settings(args)
     limit = threshold(args)
-    # an unwritable path fails now, not after the run
+    # an unwritable or existing path fails now, not after the run (cli.outputs checked the rest)
     if args.report:
-        check_report_target(args.report, exports=not args.no_exports)
-    if args.case:
-        check_target(args.case)
+        check_report_target(args.report, exports=not args.no_exports, overwrite=args.overwrite)
     model_key = "adaface" if args.checkpoint and args.model == DEFAULT_FACE_MODEL else args.model
-    if args.out:
-        ensure_dir(args.out)
     # the session records each step as it happens, so the audit log's times are true
     session = ComparisonSession()
     session.set_case(**case_details(args))
@@ -105,7 +113,7 @@ def run(args) -> int:
     if args.out:
         t = time.perf_counter()
         write_explain_dir(args.out, gallery, probe, model, explanation, settings, timings,
-                          cmap=args.colour_map or "jet")
+                          cmap=args.colour_map or "jet", overwrite=args.overwrite)
         timings["write"] = time.perf_counter() - t
     iters = ", ".join(f"{k} {v['iterations']}" + ("" if v["stop_reason"] == "iterations" else f" ({v['stop_reason']})")
                       for k, v in explanation.per_map().items())
@@ -120,11 +128,11 @@ def _write_session_files(args, session) -> None:
     if args.case:  # first, so the report's audit log names the case file and its SHA-256
         from ..core.casefile import save_case
 
-        info = save_case(session, args.case)
+        info = save_case(session, args.case, overwrite=args.overwrite)
         print(f"case file → {info.path} (SHA-256 {info.sha256})")
     if args.report:
         from ..report import write_report
 
         out = write_report(session, args.report, exports=not args.no_exports, colour_map=args.colour_map,
-                           opacity=args.opacity)
+                           opacity=args.opacity, overwrite=args.overwrite)
         print(f"report {out.report_id} → {out.pdf}" + (f"; exports → {out.exports}" if out.exports else ""))

@@ -7,7 +7,7 @@ from ..core.errors import FameError
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL, IMAGENET_MODELS
 from ..core.models.registry import FACE_MODELS
 from .options import add_device_option, add_fame_options
-from .task_runner import add_scaled_map_options, builtin_task, run_task
+from .task_runner import add_output_options, add_scaled_map_options, builtin_task, run_task
 
 
 def register(sub) -> None:
@@ -16,7 +16,7 @@ def register(sub) -> None:
                                    "run FAME with L = Σ_c |a[c, k]| for every cell k (or those given with "
                                    "--cell) and compare each receptive field with the cell's nominal area.")
     p.add_argument("image", nargs="?", help="photograph (a face photograph for face models)")
-    p.add_argument("--out", "-o", help="output folder (created if needed)")
+    add_output_options(p)
     p.add_argument("--model", default=DEFAULT_IMAGENET_MODEL, choices=[*IMAGENET_MODELS, *FACE_MODELS],
                    help="ImageNet or face model (default %(default)s)")
     p.add_argument("--weights", help="weights / checkpoint file for the model (loaded weights-only)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .options import add_display_options
+from .outputs import add_overwrite_option, inputs_of, report_outputs
 
 
 def register(sub) -> None:
@@ -10,19 +11,25 @@ def register(sub) -> None:
                        description="Reopen a .famecase file (checking its integrity) and write its PDF "
                                    "report and the <name>-exports folder beside it.")
     p.add_argument("case", help="case file (.famecase) saved by fame-desktop or `fame explain --case`")
-    p.add_argument("--out", "-o", required=True, help="PDF file to write (replaced if it exists)")
+    p.add_argument("--out", "-o", required=True, help="PDF file to write (with its <name>-exports folder)")
+    add_overwrite_option(p)
     add_display_options(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, io=files)
+
+
+def files(args):
+    """What report reads and writes (checked and locked by cli.outputs before it runs)."""
+    return inputs_of(**{"the case file": args.case}), report_outputs(args.out, not args.no_exports, "--out")
 
 
 def run(args) -> int:
     from ..core.casefile import open_case
     from ..report import check_report_target, write_report
 
-    check_report_target(args.out, exports=not args.no_exports)  # fail before the work, with the reason
+    check_report_target(args.out, not args.no_exports, args.overwrite)  # fail before the work, with the reason
     session = open_case(args.case)
     out = write_report(session, args.out, exports=not args.no_exports, colour_map=args.colour_map,
-                       opacity=args.opacity)
+                       opacity=args.opacity, overwrite=args.overwrite)
     print(f"report {out.report_id} → {out.pdf} (SHA-256 {out.sha256})"
           + (f"; exports → {out.exports}" if out.exports else ""))
     return 0

@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from ..core.attribution import MapSettings
 from .options import fame_params
+from .outputs import Output, add_overwrite_option, inputs_of
 
 _MAP = MapSettings()
 
@@ -30,6 +32,19 @@ def add_scaled_map_options(p: argparse.ArgumentParser) -> None:
                    help="map normalisation (default %(default)s)")
 
 
+def add_output_options(p: argparse.ArgumentParser, required: bool = False) -> None:
+    """--out DIR and --overwrite, and the files the command reads and writes (see cli.outputs)."""
+    p.add_argument("--out", "-o", required=required,
+                   help="output folder, created when the run has succeeded (its parent must exist)")
+    add_overwrite_option(p)
+    p.set_defaults(io=files)
+
+
+def files(args):
+    inputs = inputs_of(**{"the photograph": args.image, "the weights file": args.weights})
+    return inputs, [Output("--out", Path(args.out), folder=True)] if args.out else []
+
+
 def resolved_map_settings(args, task, model) -> MapSettings:
     base = task.default_map_settings(model)
     try:
@@ -44,14 +59,12 @@ def run_task(task, args, images: dict[str, str], options: dict, target_keys: lis
              model=None) -> tuple[object, dict]:
     """Everything after argument parsing; returns (TaskResult, result.json content)."""
     from ..core.images import load_image
-    from ..core.io_utils import ensure_dir
     from ..tasks.output import write_task_dir
 
     params = fame_params(args)
     caveat = task.preset_caveats.get(getattr(args, "preset", None) or "")
     if caveat:  # said even with --quiet: it bears on what the map can be used for
         print(f"note: {caveat}", file=sys.stderr)
-    ensure_dir(args.out)  # an unwritable folder fails now, not after minutes of FAME
     timings: dict[str, float] = {}
     t = time.perf_counter()
     if model is None:
@@ -89,7 +102,7 @@ def run_task(task, args, images: dict[str, str], options: dict, target_keys: lis
             bar.close()
     timings["fame"] = time.perf_counter() - t
     t = time.perf_counter()
-    doc = write_task_dir(args.out, task, result, settings, timings, model.device)
+    doc = write_task_dir(args.out, task, result, settings, timings, model.device, overwrite=args.overwrite)
     timings["write"] = time.perf_counter() - t
     return result, doc
 

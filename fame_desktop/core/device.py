@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import torch
 
 from .errors import ModelError
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+_CUDA = re.compile(r"cuda(?::(\d+))?")
 
 
 def select_device(preference: str | None = "auto") -> torch.device:
-    """Resolve "auto" / "cpu" / "cuda[:N]" / "mps" to an available torch.device."""
+    """Resolve "auto" / "cpu" / "cuda[:N]" / "mps" to an available torch.device; ModelError otherwise."""
     pref = (preference or "auto").strip().lower()
     if pref == "auto":
         if torch.cuda.is_available():
@@ -18,17 +21,21 @@ def select_device(preference: str | None = "auto") -> torch.device:
         if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    if pref.startswith("cuda"):
+    if cuda := _CUDA.fullmatch(pref):
         if not torch.cuda.is_available():
             raise ModelError(f"device {preference!r} requested but CUDA is not available")
+        index, count = int(cuda.group(1) or 0), torch.cuda.device_count()
+        if index >= count:
+            present = ", ".join(f"cuda:{i}" for i in range(count))
+            raise ModelError(f"device {preference!r} requested but this machine has {count} CUDA device(s) ({present})")
         return torch.device(pref)
     if pref == "mps":
         if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-            raise ModelError("device 'mps' requested but Apple MPS is not available")
+            raise ModelError(f"device {preference!r} requested but Apple MPS is not available")
         return torch.device("mps")
     if pref == "cpu":
         return torch.device("cpu")
-    raise ModelError(f"unknown device {preference!r}; choose one of {', '.join(DEVICE_CHOICES)}")
+    raise ModelError(f"unknown device {preference!r}; choose one of auto, cpu, cuda, cuda:N, mps")
 
 
 def describe_device(device: torch.device) -> str:

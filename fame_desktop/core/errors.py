@@ -31,3 +31,7 @@ class ExportError(FameError):
 
 class CaseFileError(FameError):
     """A case file that is missing, corrupt, altered or of an unknown format version."""
+
+
+class TargetExistsError(ExportError):
+    """An output that exists already and is not to be replaced (the CLI's --overwrite replaces it)."""

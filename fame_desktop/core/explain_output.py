@@ -5,6 +5,9 @@
     DIR/maps/<side>_<kind>.npy            (112, 112) float32 maps in [0, 1]
     DIR/raw/<side>_<kind>.npy             (3, 112, 112) float32 raw Δx = x̄ − x (RGB, [0, 1] units)
     DIR/overlays/<side>_<kind>.png        the map over its crop
+
+The folder is assembled under a temporary name beside DIR and renamed into place when complete
+(io_utils.assembled_folder): it appears whole or not at all.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 from .attribution import MapSettings
 from .environment import versions  # noqa: F401  (part of this module's API)
 from .images import encode_png, sha256_bytes
-from .io_utils import atomic_write_bytes, atomic_write_json, ensure_dir, npy_bytes
+from .io_utils import assembled_folder, atomic_write_bytes, atomic_write_json, ensure_dir, npy_bytes
 from .models import FaceModel
 from .overlay import DEFAULT_COLOUR_MAP, overlay
 from .pipeline import FaceInput
@@ -85,10 +88,11 @@ def write_map_files(root: Path, gallery: FaceInput, probe: FaceInput, explanatio
 
 def write_explain_dir(out: str | Path, gallery: FaceInput, probe: FaceInput, model: FaceModel,
                       explanation: PairExplanation, settings: MapSettings, timings: dict,
-                      cmap: str = DEFAULT_COLOUR_MAP) -> dict:
-    """Write the whole contract into `out` (created if needed); return result.json's content."""
-    root = ensure_dir(out)
-    write_map_files(root, gallery, probe, explanation, settings, cmap)
-    result = build_result(gallery, probe, model, explanation, settings, timings)
-    atomic_write_json(root / "result.json", result)
+                      cmap: str = DEFAULT_COLOUR_MAP, overwrite: bool = False) -> dict:
+    """Write the whole contract as the folder `out` (its parent must exist; an existing folder with
+    files is replaced only with `overwrite`); return result.json's content."""
+    with assembled_folder(out, overwrite) as root:
+        write_map_files(root, gallery, probe, explanation, settings, cmap)
+        result = build_result(gallery, probe, model, explanation, settings, timings)
+        atomic_write_json(root / "result.json", result)
     return result

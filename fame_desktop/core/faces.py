@@ -63,30 +63,37 @@ class DetectedFace:
 
 
 class FaceDetector:
-    """MTCNN from facenet-pytorch, created on first use, run on a downscaled copy.
+    """MTCNN (vendored from facenet-pytorch: fame_desktop/third_party/mtcnn), created on first use,
+    run on a downscaled copy.
 
     Photographs whose longer side exceeds `max_side` are detected at that size and the
     results scaled back: MTCNN's landmark network works on 48×48 face crops, so this
     costs no landmark precision for faces that stay above `min_face_size` pixels there.
+    A photograph with very unequal sides (a strip, 20000×200) keeps at least
+    `min_short_side` pixels on its short side, within the pixel budget of a `max_side`²
+    square: scaled by the long side alone, its short side would fall below MTCNN's
+    smallest face and MTCNN's image pyramid would be empty.
     """
 
-    def __init__(self, device: str = "cpu", max_side: int = 1024, min_face_size: int = 20):
+    def __init__(self, device: str = "cpu", max_side: int = 1024, min_face_size: int = 20,
+                 min_short_side: int = 128):
         self.device = device
         self.max_side = max_side
         self.min_face_size = min_face_size
+        self.min_short_side = min_short_side
         self._mtcnn = None
         self._lock = threading.RLock()
 
     def _net(self):
         with self._lock:
             if self._mtcnn is None:
-                from facenet_pytorch import MTCNN  # heavy import, deferred
+                from ..third_party.mtcnn import MTCNN  # imports torch: deferred
 
-                self._mtcnn = MTCNN(keep_all=True, device=self.device, min_face_size=self.min_face_size)
+                self._mtcnn = MTCNN(min_face_size=self.min_face_size, device=self.device)
             return self._mtcnn
 
     def warm_up(self) -> None:
-        """Import facenet-pytorch, build MTCNN and run it once on a small synthetic image.
+        """Import torch, build MTCNN and run it once on a small synthetic image.
 
         The first detection of a process otherwise pays all of it (~2–4 s on a laptop CPU,
         docs/performance.md); an app calls this in a worker thread at start-up.
@@ -97,26 +104,38 @@ class FaceDetector:
 
     def scale_for(self, width: int, height: int) -> float:
         """Factor from photograph to detection pixels (≤ 1)."""
-        return min(1.0, self.max_side / max(width, height))
+        long, short = max(width, height), min(width, height)
+        by_long_side = min(1.0, self.max_side / long)
+        strip = min(1.0, self.min_short_side / short, self.max_side / np.sqrt(width * height))
+        return max(by_long_side, strip)
+
+    def can_detect(self, width: int, height: int) -> bool:
+        """Whether any face fits: the short side in detection pixels holds MTCNN's smallest face."""
+        return round(min(width, height) * self.scale_for(width, height)) >= self.min_face_size
 
     def smallest_detectable(self, width: int, height: int) -> int:
         """Smallest face (pixels in the photograph) this detector can find."""
         return int(np.ceil(self.min_face_size / self.scale_for(width, height)))
 
+    def limit_note(self, width: int, height: int) -> str:
+        """Which faces the detector can miss in a width × height photograph, as a phrase."""
+        if not self.can_detect(width, height):
+            return f"no face can be detected in a {width}×{height} image: its sides are too unequal"
+        return f"faces smaller than about {self.smallest_detectable(width, height)} px are not detected"
+
     def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
         """All faces in an (H, W, 3) uint8 RGB image, largest first."""
         h, w = rgb.shape[:2]
+        if not self.can_detect(w, h):
+            return []
         s = self.scale_for(w, h)
         small = rgb if s == 1.0 else cv2.resize(
             rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
         with self._lock:  # MTCNN keeps no state, but torch modules are not re-entrant-safe
-            boxes, probs, points = self._net().detect(np.ascontiguousarray(small), landmarks=True)
-        if boxes is None:
-            return []
-        # numpy 2 can hand these back as object arrays
-        boxes = np.asarray(np.asarray(boxes).tolist(), dtype=np.float64) / s
-        probs = np.asarray(np.asarray(probs).tolist(), dtype=np.float64)
-        points = np.asarray(np.asarray(points).tolist(), dtype=np.float64) / s
+            boxes, probs, points = self._net().detect(np.ascontiguousarray(small))
+        boxes = boxes.astype(np.float64) / s
+        probs = probs.astype(np.float64)
+        points = points.astype(np.float64) / s
         faces = [
             DetectedFace(box=tuple(float(v) for v in b), probability=float(p), landmarks=l)
             for b, p, l in zip(boxes, probs, points)

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageLoadError
+from .regular_files import read_regular_file
 
 # Pillow's format names; MPO is the multi-picture JPEG many cameras write.
 SUPPORTED_FORMATS = ("JPEG", "MPO", "PNG", "BMP", "TIFF", "WEBP")
@@ -96,24 +97,12 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 
 
 def load_image(path: str | Path) -> LoadedImage:
-    """Read, hash and decode a photograph file; raise ImageLoadError with the reason."""
-    p = Path(path)
-    if not p.exists():
-        raise ImageLoadError(f"{p}: file not found")
-    if p.is_dir():
-        raise ImageLoadError(f"{p}: is a folder, not an image file")
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ImageLoadError(
-                f"{p.name}: file is {size / 2**20:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB"
-            )
-        data = p.read_bytes()
-    except PermissionError:
-        raise ImageLoadError(f"{p}: permission denied") from None
-    except OSError as e:
-        raise ImageLoadError(f"{p}: cannot read the file ({e.strerror or e})") from None
-    return load_image_bytes(data, str(p))
+    """Read, hash and decode a photograph file; raise ImageLoadError with the reason.
+
+    Only regular files are read (a named pipe or a device is refused before reading), at most
+    MAX_FILE_BYTES of them.
+    """
+    return load_image_bytes(read_regular_file(path, MAX_FILE_BYTES, ImageLoadError), str(path))
 
 
 def load_image_bytes(data: bytes, source: str) -> LoadedImage:

@@ -1,7 +1,12 @@
-"""Atomic file writes: a temporary file beside the target, then a rename.
+"""Atomic writes of files and folders: a temporary name beside the target, then a rename.
 
-A crash, a full disk or an unwritable folder never leaves a half-written file under
-the target's name; errors become ExportError with the reason.
+    atomic_writer(path)        a file: written under a temporary name beside it, then renamed
+    assembled_folder(path)     a folder: filled under a temporary name beside it, then renamed,
+                               under the target's lock (file_lock); an old one with files is
+                               replaced only with `overwrite`, and put back if the swap fails
+
+A crash, a full disk, an unwritable folder or an interrupt never leaves a half-written file or
+folder under the target's name, nor temporary files; errors become ExportError with the reason.
 """
 
 from __future__ import annotations
@@ -10,13 +15,16 @@ import errno
 import io
 import json
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ExportError
+from .errors import ExportError, TargetExistsError
+from .file_lock import target_lock
+from .regular_files import special_file_kind
 
 
 def _current_umask() -> int:
@@ -48,23 +56,116 @@ def ensure_dir(path: str | Path) -> Path:
 
 
 def target_exists(path: str | Path) -> bool:
-    """Whether writing `path` would replace something (the GUI asks before it does)."""
-    return Path(path).exists()
+    """Whether writing `path` would replace something: a file, or a folder that is not empty
+    (the GUI asks before it does; the CLI needs --overwrite)."""
+    p = Path(path)
+    if not os.path.lexists(p):
+        return False
+    if p.is_dir():
+        with os.scandir(p) as entries:
+            return next(entries, None) is not None
+    return True
+
+
+def _check_parent(p: Path) -> Path:
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise ExportError(f"{parent}: {'is not a folder' if parent.exists() else 'folder does not exist'}")
+    if not os.access(parent, os.W_OK):
+        raise ExportError(f"{p}: not allowed to write here")
+    return parent
 
 
 def check_target(path: str | Path, overwrite: bool = True) -> Path:
-    """Raise ExportError unless a file can be written at `path` (its folder must exist)."""
+    """Raise ExportError unless a file can be written at `path` (its folder must exist).
+
+    An existing file is replaced only with `overwrite`; a folder, named pipe or device never.
+    """
     p = Path(path)
-    if p.is_dir():
-        raise ExportError(f"{p}: is a folder; give a file name")
-    if p.exists() and not overwrite:
-        raise ExportError(f"{p}: already exists (not replaced)")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise ExportError(f"{parent}: folder does not exist")
-    if not os.access(parent, os.W_OK):
-        raise ExportError(f"{p}: not allowed to write here")
+    if os.path.lexists(p):
+        kind = special_file_kind(os.stat(p).st_mode) if p.exists() else None
+        if kind == "a folder":
+            raise ExportError(f"{p}: is a folder; give a file name")
+        if kind is not None:
+            raise ExportError(f"{p}: is {kind}, not a regular file (not replaced)")
+        if not overwrite:
+            raise TargetExistsError(f"{p}: already exists (not replaced)")
+    _check_parent(p)
     return p
+
+
+def check_folder_target(path: str | Path, overwrite: bool = False) -> Path:
+    """Raise ExportError unless `assembled_folder(path, overwrite)` can work (its parent must exist);
+    return the target as an absolute path ("." has no name to put a temporary folder beside)."""
+    p = Path(os.path.abspath(path))
+    if p == p.parent or same_file(p, os.getcwd()) or is_inside(os.getcwd(), p):
+        raise ExportError(f"{path}: is or holds the current folder; an output folder is written as a whole")
+    if os.path.lexists(p) and not p.is_dir():
+        raise ExportError(f"{p}: exists and is not a folder")
+    if target_exists(p) and not overwrite:
+        raise TargetExistsError(f"{p}: already exists (not replaced)")
+    _check_parent(p)
+    return p
+
+
+@contextmanager
+def assembled_folder(path: str | Path, overwrite: bool = False):
+    """Yield an empty temporary folder beside `path`; when the block ends without error it becomes
+    `path` (an empty folder there is replaced, one with files only with `overwrite`).
+
+    Held under `path`'s lock. The temporary folder vanishes on any error or interrupt; the
+    previous folder is moved aside only for the swap and put back if the swap fails. OSError
+    becomes ExportError.
+    """
+    target = check_folder_target(path, overwrite)
+    with target_lock(target):
+        tmp = old = None
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+            os.chmod(tmp, 0o777 & ~_UMASK)  # mkdtemp makes it private; a plain mkdir would not
+            yield tmp
+            check_folder_target(target, overwrite)  # the lock keeps fame out, not other programs
+            if os.path.lexists(target):
+                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+                os.replace(target, old / target.name)
+            os.replace(tmp, target)
+            tmp = None
+        except OSError as e:
+            raise ExportError(describe_os_error(target, e)) from None
+        except ExportError as e:  # a file inside failed: name it by where it was going to be
+            if tmp is None or str(tmp) not in str(e):
+                raise
+            raise type(e)(str(e).replace(str(tmp), str(target))) from None
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+                if old is not None and os.path.lexists(old / target.name) and not os.path.lexists(target):
+                    os.replace(old / target.name, target)  # put the previous folder back
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def _resolved(path: str | Path) -> Path:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return Path(os.path.abspath(path))
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file: equal once symlinks are resolved, or the same inode (hard links)."""
+    if _resolved(a) == _resolved(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def is_inside(path: str | Path, folder: str | Path) -> bool:
+    """Whether `path` lies somewhere below `folder` (symlinks resolved)."""
+    p, f = _resolved(path), _resolved(folder)
+    return p != f and p.is_relative_to(f)
 
 
 @contextmanager

@@ -55,8 +55,7 @@ class FaceInput:
 
 
 def no_face_hint(detector: FaceDetector, image: LoadedImage) -> str:
-    return (f" (faces smaller than about {detector.smallest_detectable(image.width, image.height)} px "
-            "are not detected; place the landmarks by hand)")
+    return f" ({detector.limit_note(image.width, image.height)}; place the landmarks by hand)"
 
 
 def prepare_face(source: str | Path | LoadedImage, detector: FaceDetector, role: str,

@@ -1,6 +1,6 @@
 """The compute side of the app: heavy imports, the face detector and the face model.
 
-torch, facenet-pytorch and the model take seconds to import and load, so the window
+torch, the MTCNN detector and the model take seconds to import and load, so the window
 appears first and this object brings them up in worker threads, announcing `ready`
 (core imported, detector warm) and `model_ready` / `model_failed` (per model choice).
 The GUI thread never imports torch itself while this runs (Python's import lock would

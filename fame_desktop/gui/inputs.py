@@ -106,8 +106,8 @@ class InputController(QObject):
             self._use(role, self._build(role, 0))
             return
         image = st.image
-        reason = (f"Faces smaller than about {self.w.engine.detector.smallest_detectable(image.width, image.height)}"
-                  " px are not detected.")
+        note = self.w.engine.detector.limit_note(image.width, image.height)
+        reason = f"{note[0].upper()}{note[1:]}."
         self.w.slots[role].show_no_face(image, reason)
         self.w.model.record("no face found", role=role, file=image.source, sha256=image.sha256)
         self.input_changed.emit(role)

@@ -8,11 +8,13 @@ show ExportError's one-line message when a write fails; nothing partial is left 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.errors import ExportError
+from ..core.errors import ExportError, TargetExistsError
 from ..core.images import sha256_bytes
+from ..core.file_lock import target_lock
 from ..core.io_utils import atomic_writer, check_target, target_exists
 from ..core.session import ComparisonSession
 from .exports import exports_dir_for, write_exports
@@ -49,8 +51,8 @@ def check_report_target(pdf_path: str | Path, exports: bool = True, overwrite: b
         raise ExportError(f"{pdf}: a report file name must end in .pdf")
     check_target(pdf, overwrite)
     if not overwrite and (found := existing_targets(pdf, exports)):
-        raise ExportError(f"{found[0]}: already exists (not replaced)")
-    if exports and (folder := exports_dir_for(pdf)).exists() and not folder.is_dir():
+        raise TargetExistsError(f"{found[0]}: already exists (not replaced)")
+    if exports and os.path.lexists(folder := exports_dir_for(pdf)) and not folder.is_dir():
         raise ExportError(f"{folder}: exists and is not a folder")
     return pdf
 
@@ -70,8 +72,9 @@ def write_report(session: ComparisonSession, pdf_path: str | Path, exports: bool
     data = render_pdf(session, facts)
     digest = sha256_bytes(data)
     folder = None
-    # the exports are completed inside the PDF's atomic write: if they fail, no PDF appears either
-    with atomic_writer(pdf, overwrite) as f:
+    # the exports are completed inside the PDF's atomic write: if they fail, no PDF appears either;
+    # the PDF's lock keeps another writer from pairing its PDF with these exports
+    with target_lock(pdf), atomic_writer(pdf, overwrite) as f:
         f.write(data)
         if exports:
             folder = write_exports(session, facts, exports_dir_for(pdf), {"file": pdf.name, "sha256": digest},

@@ -6,21 +6,18 @@
     <stem>-exports/photo_overlays/<key>.png   each map on the original photograph, full resolution,
                                               cut to the region around the face
 
-The folder is built under a temporary name and renamed into place when complete, so a
-failure (full disk, unwritable folder) leaves neither a partial folder nor stray files.
+The folder is built under a temporary name and renamed into place when complete
+(io_utils.assembled_folder), so a failure (full disk, unwritable folder, interrupt) leaves
+neither a partial folder nor stray files.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from ..core.errors import ExportError
 from ..core.explain_output import write_map_files
 from ..core.images import encode_png, sha256_bytes
-from ..core.io_utils import _UMASK, atomic_write_bytes, atomic_write_json, describe_os_error
+from ..core.io_utils import assembled_folder, atomic_write_bytes, atomic_write_json
 from ..core.session import ComparisonSession
 from ..core.verification import split_key
 from . import figures
@@ -53,31 +50,7 @@ def _fill(root: Path, session: ComparisonSession, facts: dict, pdf: dict | None)
 
 def write_exports(session: ComparisonSession, facts: dict, folder: str | Path, pdf: dict | None = None,
                   overwrite: bool = True) -> Path:
-    """Write the exports folder atomically (replacing an old one only with `overwrite`)."""
-    target = Path(folder)
-    if target.exists() and not overwrite:
-        raise ExportError(f"{target}: already exists (not replaced)")
-    if target.exists() and not target.is_dir():
-        raise ExportError(f"{target}: exists and is not a folder")
-    if not target.parent.is_dir():
-        raise ExportError(f"{target.parent}: folder does not exist")
-    tmp = old = None
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
-        os.chmod(tmp, 0o777 & ~_UMASK)  # mkdtemp makes it private; a plain mkdir would not
+    """Write the exports folder atomically (replacing an old one with files only with `overwrite`)."""
+    with assembled_folder(folder, overwrite) as tmp:
         _fill(tmp, session, facts, pdf)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-            os.replace(target, old / target.name)
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as e:
-        raise ExportError(describe_os_error(target, e)) from None
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if old is not None and (old / target.name).exists() and not target.exists():
-                os.replace(old / target.name, target)  # put the previous exports back
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    return target
+    return Path(folder)

@@ -9,6 +9,9 @@
     DIR/raw/<key>.npy          (3, S, S) float32 raw Δx = x̄ − x (RGB, [0, 1] units)
     DIR/overlays/<key>.png     each map over its model input (nominal area outlined, if any)
     DIR/figures/NN_<name>.png  the figures of the task's report section
+
+The folder is assembled under a temporary name beside DIR and renamed into place when complete
+(io_utils.assembled_folder): it appears whole or not at all.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import numpy as np
 from ..core.attribution import MapSettings
 from ..core.explain_output import now_iso, versions
 from ..core.images import encode_png
-from ..core.io_utils import atomic_write_bytes, atomic_write_json, atomic_write_npy, ensure_dir
+from ..core.io_utils import assembled_folder, atomic_write_bytes, atomic_write_json, atomic_write_npy, ensure_dir
 from ..core.overlay import overlay
 from .base import Task
 from .figures import receptive_field_figure
@@ -36,9 +39,14 @@ def _slug(text: str) -> str:
 
 
 def write_task_dir(out: str | Path, task: Task, result: TaskResult, settings: MapSettings,
-                   timings: dict, device) -> dict:
-    """Write the whole contract into `out` (created if needed); return result.json's content."""
-    root = ensure_dir(out)
+                   timings: dict, device, overwrite: bool = False) -> dict:
+    """Write the whole contract as the folder `out` (its parent must exist; an existing folder with
+    files is replaced only with `overwrite`); return result.json's content."""
+    with assembled_folder(out, overwrite) as root:
+        return _fill(root, task, result, settings, timings, device)
+
+
+def _fill(root: Path, task: Task, result: TaskResult, settings: MapSettings, timings: dict, device) -> dict:
     for sub in ("inputs", "maps", "raw", "overlays", "figures"):
         ensure_dir(root / sub)
     for role, inp in result.inputs.items():

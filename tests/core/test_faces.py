@@ -122,6 +122,39 @@ def test_large_photo_is_detected_on_a_downscaled_copy(detector, data_dir):
     assert np.abs(f_big.landmarks / 4 - f_small.landmarks).max() < 4
 
 
+def _face_in_a_strip(data_dir, width: int, height: int) -> np.ndarray:
+    """obama2's face scaled to the strip's short side, pasted into a grey strip of width × height."""
+    face = Image.open(data_dir / "obama2.jpg").convert("RGB")
+    short = min(width, height)
+    face = face.resize((round(face.width * short / face.height), short) if width > height
+                       else (short, round(face.height * short / face.width)))
+    strip = Image.new("RGB", (width, height), (128, 128, 128))
+    strip.paste(face, ((width - face.width) // 2, (height - face.height) // 2))
+    return np.asarray(strip)
+
+
+@pytest.mark.parametrize("width,height", [(20000, 200), (200, 20000), (6000, 120)])
+def test_photographs_with_very_unequal_sides_are_searched(detector, data_dir, width, height):
+    """Scaled to 1024 px on the long side, their short side fell below MTCNN's smallest face and
+    its image pyramid was empty (torch.cat(): expected a non-empty list of Tensors)."""
+    rgb = _face_in_a_strip(data_dir, width, height)
+    faces = detector.detect(rgb)
+    assert len(faces) == 1 and faces[0].probability > 0.9
+    x1, y1, x2, y2 = faces[0].box
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    assert abs(cx - width / 2) < min(width, height) and abs(cy - height / 2) < min(width, height)
+    assert detector.smallest_detectable(width, height) < min(width, height) / 2
+
+
+def test_a_photograph_too_narrow_for_the_detector_says_why(detector, tmp_path):
+    p = tmp_path / "line.png"
+    Image.new("RGB", (100_000, 32), (128, 128, 128)).save(p)
+    assert detector.detect(load_image(p).rgb) == []
+    with pytest.raises(FaceNotFoundError, match=r"line.png: no face found \(no face can be detected in a "
+                                                r"100000×32 image: its sides are too unequal"):
+        prepare_face(p, detector, "probe")
+
+
 def test_manual_landmarks_align_like_detected_ones(face_inputs):
     fi = face_inputs["obama"]
     mf = manual_face(fi.face.landmarks)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -54,9 +57,22 @@ def test_rgba_is_composited_on_white(tmp_path, obama2):
     assert np.array_equal(img.rgb[200:], np.asarray(obama2)[200:])
 
 
-def test_the_shared_32bit_png_is_the_same_face_as_obama2(data_dir):
+def test_the_shared_32bit_png_keeps_its_pixels_and_is_the_same_face_as_obama2(data_dir, detector, face_inputs,
+                                                                              face_model):
+    """32bit.png: obama2 saved as an opaque RGBA PNG (its RGB differs from the JPEG by up to 32 levels)."""
+    from fame_desktop.core.pipeline import prepare_face
+    from fame_desktop.core.verification import pair_similarity
+
+    source = np.asarray(Image.open(data_dir / "32bit.png"))
+    assert source.shape == (1200, 626, 4) and (source[..., 3] == 255).all()
     img = load_image(data_dir / "32bit.png")
-    assert img.original_mode == "RGBA" and img.rgb.shape[2] == 3
+    assert img.original_mode == "RGBA"
+    assert np.array_equal(img.rgb, source[..., :3])  # fully opaque: compositing changes no pixel
+    png, jpg = prepare_face(data_dir / "32bit.png", detector, "probe"), face_inputs["obama2"]
+    assert np.abs(png.face.landmarks - jpg.face.landmarks).max() < 2.0
+    assert np.abs(np.subtract(png.face.box, jpg.face.box)).max() < 3.0
+    assert np.abs(png.aligned.matrix - jpg.aligned.matrix).max() < 1.0
+    assert pair_similarity(face_model, png.crop, jpg.crop) > 0.98
 
 
 def test_grayscale_la_and_palette(tmp_path, obama2):
@@ -144,6 +160,53 @@ def test_tiny_missing_folder_and_unsupported(tmp_path, obama2):
         load_image(tmp_path)
     with pytest.raises(ImageLoadError, match="GIF images are not supported"):
         load_image(_save(obama2, tmp_path / "x.gif"))
+
+
+def _load_within(path, seconds: float = 10.0):
+    """load_image(path) in a thread: (exception or image); a read that hangs fails the test."""
+    out = []
+    t = threading.Thread(target=lambda: out.append(_outcome(path)), daemon=True)
+    t.start()
+    t.join(seconds)
+    return out[0] if out else None
+
+
+def _outcome(path):
+    try:
+        return load_image(path)
+    except Exception as e:  # noqa: BLE001 — the test looks at what it was
+        return e
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)
+    try:
+        got = _load_within(fifo)
+    finally:  # a reader still blocked on the pipe (today's hang) is released by a writer
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK) if got is None else None
+        if fd is not None:
+            os.close(fd)
+    assert got is not None, "load_image hung on a named pipe"
+    assert isinstance(got, ImageLoadError) and "not a regular file (a named pipe)" in str(got)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux device files")
+def test_devices_and_symlinks_to_them_are_refused_unread(tmp_path):
+    link = tmp_path / "zero.jpg"
+    link.symlink_to("/dev/zero")
+    for path in ("/dev/zero", link):
+        with pytest.raises(ImageLoadError, match=r"not a regular file \(a device\)"):
+            load_image(path)
+
+
+def test_a_symlink_loop_is_named(tmp_path):
+    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(ImageLoadError, match="loop of symbolic links"):
+        load_image(a)
 
 
 def test_clipboard_bytes_and_png_round_trip(data_dir):

