@@ -63,10 +63,13 @@ class AuditLog:
 
     def __init__(self, entries: tuple[AuditEntry, ...] | list[AuditEntry] = ()):
         self._entries: list[AuditEntry] = list(entries)
+        self.listeners: list = []  # called with each new entry (the session's audit event)
 
     def record(self, action: str, **details) -> AuditEntry:
         entry = AuditEntry(time=now_iso(), action=action, details=details)
         self._entries.append(entry)
+        for listener in self.listeners:
+            listener(entry)
         return entry
 
     @property

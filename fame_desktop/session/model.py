@@ -19,7 +19,7 @@ current inputs and model; any change of an input or of the model drops them all.
 from __future__ import annotations
 
 from copy import deepcopy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from psygnal import Signal, SignalGroup
 
@@ -32,8 +32,7 @@ from ..tasks.result import TaskResult
 from ..tasks.result_rows import Accumulated, accumulate
 from ..tasks.runner import RunRequest, request_run
 from ..tasks.types import Analysis, PreparedInput
-from .audit import AuditLog, now_iso
-from .case_info import CaseInfo, Threshold
+from ..core.session import AuditLog, CaseInfo, Threshold, now_iso
 
 
 class SessionEvents(SignalGroup):
@@ -81,7 +80,7 @@ class Session(SessionState):
         super().__init__(task=task, **state)
         self.events = SessionEvents()
         self.model_key = self.model_key or task.default_model
-        self.audit.on_record = self.events.audit.emit
+        self.audit.listeners.append(self.events.audit.emit)
 
     # helpers ----------------------------------------------------------------------------
     @property
@@ -113,10 +112,11 @@ class Session(SessionState):
         Inputs, results and case details are replaced, never changed in place, so they are
         shared; the containers that grow or change are copied. The copy has no events.
         """
-        return SessionState(**{**self.__dict__, "events": None} | {
-            "case": replace(self.case, exhibits=dict(self.case.exhibits)), "audit": self.audit.copy(),
-            "params": dict(self.params), "options": dict(self.options), "view": deepcopy(self.view),
-            "photos": dict(self.photos), "inputs": dict(self.inputs), "results": dict(self.results)})
+        state = {f.name: getattr(self, f.name) for f in fields(SessionState)}
+        return SessionState(**state | {
+            "case": replace(self.case), "audit": AuditLog(self.audit.entries), "params": dict(self.params),
+            "options": dict(self.options), "view": deepcopy(self.view), "photos": dict(self.photos),
+            "inputs": dict(self.inputs), "results": dict(self.results)})
 
     # inputs -----------------------------------------------------------------------------
     def set_photo(self, role: str, image: LoadedImage) -> None:

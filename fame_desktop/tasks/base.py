@@ -103,6 +103,21 @@ class Task(ABC):
         """Most samples per optimisation batch (memory); None = all at once."""
         return None
 
+    def describe_choice(self, prepared: PreparedInput) -> tuple[str, dict]:
+        """The audit-log entry (action, details) of using `prepared` in its slot."""
+        return "prepare input", {k: v for k, v in prepared.details.items() if not isinstance(v, (list, dict))}
+
+    def input_notes(self, inputs: dict[str, PreparedInput]) -> list[str]:
+        """What the user should hear about the prepared inputs (e.g. which of several faces was used)."""
+        return [f"{role}: {note}" for role, inp in inputs.items() for note in inp.image.conversions]
+
+    def write_output(self, out, result: TaskResult, settings: MapSettings, timings: dict,
+                     colour_map: str = "jet", overwrite: bool = False) -> dict:
+        """Write the `--out` folder of a run (tasks/output.py's layout); returns its result.json."""
+        from .output import write_task_dir
+
+        return write_task_dir(out, self, result, settings, timings, result.model.get("device", "cpu"), overwrite)
+
     def measure(self, result: TaskResult) -> dict:
         """JSON-ready figures derived from the maps (e.g. receptive-field sizes); {} by default."""
         return {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import torch
 
 from ..core.attribution import MapSettings
@@ -15,12 +16,12 @@ from ..core.faces import FaceDetector
 from ..core.images import LoadedImage
 from ..core.models.registry import DEFAULT_FACE_MODEL
 from ..core.pipeline import FaceInput, prepare_face
-from ..core.verification import MAP_KEYS, PairExplanation, VerificationObjective, cosine, split_key
+from ..core.verification import MAP_KEYS, VerificationObjective, cosine, split_key
 from .base import Task
 from .models import face_model_choices, load_model_by_key
 from .report_section import ReportSection
 from .result import TaskResult, input_tensor
-from .types import Analysis, InputSlot, OptionSpec, PreparedInput, Target
+from .types import Analysis, InputSlot, OptionSpec, PreparedInput, Target, TaskOptionError
 
 KIND_TEXT = {"similar": "similar (e+)", "dissimilar": "dissimilar (e−)"}
 
@@ -63,12 +64,44 @@ class FaceVerificationTask(Task):
         return load_model_by_key(key, weights, device)
 
     def options(self, model=None) -> list[OptionSpec]:
-        return [OptionSpec(f"{r}_face", f"{r.title()} face", "int", 0,
-                           help="which face when the photograph holds several (0 = largest)", minimum=0)
-                for r in ("gallery", "probe")]
+        faces = [OptionSpec(f"{r}_face", f"{r.title()} face", "int", 0,
+                            help="which face when the photograph holds several (0 = largest)", minimum=0)
+                 for r in ("gallery", "probe")]
+        hands = [OptionSpec(f"{r}_landmarks", f"{r.title()} landmarks", "text", "",
+                            help="5 points placed by hand instead of a detected face: x1,y1,…,x5,y5 in photograph "
+                                 "pixels (left eye, right eye, nose tip, left and right mouth corner as seen)")
+                 for r in ("gallery", "probe")]
+        return faces + hands
 
     def prepare(self, model, role: str, image: LoadedImage, options: dict) -> PreparedInput:
-        return face_prepared_input(prepare_face(image, self.detector(model), role, options[f"{role}_face"]))
+        points = parse_landmarks(options.get(f"{role}_landmarks", ""), f"{role} landmarks")
+        return face_prepared_input(prepare_face(image, self.detector(model), role, options[f"{role}_face"], points))
+
+    def describe_choice(self, prepared: PreparedInput):
+        face: FaceInput = prepared.payload
+        if face.face.manual:
+            return "place landmarks by hand", {"landmarks": face.face.describe()["landmarks"]}
+        f = face.face.describe()
+        return "use face", {"face": face.face_index + 1, "faces_found": len(face.faces), "box": f["box"],
+                            "probability": f["probability"]}
+
+    def input_notes(self, inputs: dict[str, PreparedInput]) -> list[str]:
+        notes = super().input_notes(inputs)
+        for role, inp in inputs.items():
+            face: FaceInput = inp.payload
+            if face.face.manual:
+                notes.append(f"{role}: landmarks placed by hand ({len(face.faces)} face(s) detected, none used)")
+            elif len(face.faces) > 1:
+                notes.append(f"{role}: {len(face.faces)} faces found; face {face.face_index + 1} used "
+                             "(1 = largest; --" + role + "-face chooses another)")
+        return notes
+
+    def write_output(self, out, result: TaskResult, settings: MapSettings, timings: dict,
+                     colour_map: str = "jet", overwrite: bool = False) -> dict:
+        """The `fame explain` folder (tasks/face_output.py: a stable contract)."""
+        from .face_output import write_explain_dir
+
+        return write_explain_dir(out, result, settings, timings, colour_map, overwrite)
 
     @torch.no_grad()
     def analyse(self, model, inputs: dict[str, PreparedInput], options: dict) -> Analysis:
@@ -95,9 +128,17 @@ class FaceVerificationTask(Task):
         return section
 
 
-def to_pair_explanation(result: TaskResult) -> PairExplanation:
-    """The result as core.verification's PairExplanation (for the session, `fame explain` output, report)."""
-    return PairExplanation(similarity=result.analysis.summary["similarity"], keys=result.keys, run=result.run)
+def parse_landmarks(text: str, what: str) -> np.ndarray | None:
+    """'x1,y1,…,x5,y5' → (5, 2) float64 (None for an empty text); TaskOptionError when malformed."""
+    if not text.strip():
+        return None
+    try:
+        values = [float(v) for v in text.replace(";", ",").split(",")]
+    except ValueError:
+        raise TaskOptionError(f"{what}: give ten numbers x1,y1,…,x5,y5, got {text!r}") from None
+    if len(values) != 10 or not all(np.isfinite(values)):
+        raise TaskOptionError(f"{what}: give ten finite numbers x1,y1,…,x5,y5 (got {len(values)})")
+    return np.asarray(values, np.float64).reshape(5, 2)
 
 
 def setup(registry) -> None:

@@ -44,6 +44,7 @@ class TaskResult:
     measurements: dict = field(default_factory=dict)
     method: Method = field(default_factory=FameMethod)
     snapshot: InputSnapshot | None = None
+    environment: dict | None = None  # software and device that made it (core.environment.versions)
 
     @property
     def keys(self) -> tuple[str, ...]:
