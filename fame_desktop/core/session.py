@@ -30,11 +30,12 @@ def now_iso() -> str:
 
 @dataclass
 class CaseInfo:
+    """Case details stated in reports and case files; exhibits: {input role: exhibit ID}."""
+
     case_id: str = ""
-    exhibit_gallery: str = ""
-    exhibit_probe: str = ""
     examiner: str = ""
     notes: str = ""
+    exhibits: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

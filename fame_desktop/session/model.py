@@ -114,7 +114,7 @@ class Session(SessionState):
         """
         state = {f.name: getattr(self, f.name) for f in fields(SessionState)}
         return SessionState(**state | {
-            "case": replace(self.case), "audit": AuditLog(self.audit.entries), "params": dict(self.params),
+            "case": replace(self.case, exhibits=dict(self.case.exhibits)), "audit": AuditLog(self.audit.entries), "params": dict(self.params),
             "options": dict(self.options), "view": deepcopy(self.view), "photos": dict(self.photos),
             "inputs": dict(self.inputs), "results": dict(self.results)})
 
