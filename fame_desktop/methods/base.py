@@ -7,7 +7,7 @@ maps. It is driven the same way by the CLI, the window's worker thread and batch
 
     job  = MethodJob(task, model, inputs, analysis, targets, params, options)
     run  = method.run(job, on_progress, should_cancel)    # a RunRecord; row i ↔ targets[i]
-    maps = method.maps(run, settings)                     # (B, S, S) in [0, 1], cheap
+    maps = method.maps(run.delta, settings)               # (B, S, S) in [0, 1], cheap
 
 Kinds, so the app can say what a run costs: "iterative" (an optimisation, e.g. FAME's
 hundreds of steps), "gradient" (one or a few backward passes, e.g. the Grad-CAM family),
@@ -102,8 +102,10 @@ class Method(ABC):
         """Explain every target of `job`; row i of the record belongs to job.targets[i]."""
 
     @abstractmethod
-    def maps(self, run: RunRecord, settings: MapSettings) -> np.ndarray:
-        """(B, S, S) float32 maps in [0, 1] from the run's raw output; cheap (re-run when settings change)."""
+    def maps(self, raw: np.ndarray, settings: MapSettings) -> np.ndarray:
+        """(B, S, S) float32 maps in [0, 1] from raw output (a run's `delta`, or a preview's snapshot of it).
+
+        Cheap: re-run whenever the settings change."""
 
     def describe(self) -> dict:
         return {"key": self.key, "title": self.title, "description": self.description, "kind": self.kind,

@@ -40,8 +40,9 @@ class FameMethod(Method):
         return run_fame_chunked(lambda rows: job.objective(targets[rows]), job.input_batch(), job.params,
                                 self.chunk_rows(job), on_progress, should_cancel)
 
-    def maps(self, run: RunRecord, settings: MapSettings) -> np.ndarray:
-        return delta_to_maps(run.delta, settings)
+    def maps(self, raw: np.ndarray, settings: MapSettings) -> np.ndarray:
+        """raw: Δx (B, 3, S, S)."""
+        return delta_to_maps(raw, settings)
 
 
 def setup(registry) -> None:

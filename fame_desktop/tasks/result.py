@@ -58,7 +58,7 @@ class TaskResult:
 
     def maps(self, settings: MapSettings = MapSettings()) -> dict[str, np.ndarray]:
         """{key: (S, S) float32 map in [0, 1]} — cheap, re-run when the settings change."""
-        return dict(zip(self.keys, self.method.maps(self.run, settings)))
+        return dict(zip(self.keys, self.method.maps(self.run.delta, settings)))
 
     def per_target(self) -> dict[str, dict]:
         r = self.run

@@ -1,7 +1,8 @@
 """Loading a task's model in a worker: one request at a time, the latest choice wins.
 
-Keeps the last loaded model per choice (key, weights, device) for when the user comes
-back to it, and a lock: a model is used by one thread at a time (analysis or FAME).
+Keeps the last loaded models per choice (key, weights, device) for when the user comes
+back to one, and a lock: a model is used by one thread at a time (analysis or a run).
+`preloaded` seeds that cache (tests and benchmarks share one model between windows).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from .alive import start
+from .jobs import start_owned
 
 
 class ModelLoader(QObject):
@@ -18,13 +19,13 @@ class ModelLoader(QObject):
     ready = Signal(object)  # the model
     failed = Signal(object)  # the exception
 
-    def __init__(self, task, runner, parent=None, keep: int = 2):
+    def __init__(self, task, runner, parent=None, keep: int = 2, preloaded: dict | None = None):
         super().__init__(parent)
         self.task, self.runner, self.keep = task, runner, keep
         self.model = None
         self.choice: tuple | None = None
         self.lock = threading.Lock()
-        self._cache: dict[tuple, object] = {}
+        self._cache: dict[tuple, object] = dict(preloaded or {})
         self._wanted: tuple | None = None
         self._job = None
 
@@ -42,7 +43,7 @@ class ModelLoader(QObject):
             return  # the running load checks _wanted when it ends
         self.loading.emit(key)
         task = self.task
-        self._job = start(self, self.runner, f"load {key}", lambda job: (wanted, task.load_model(*wanted)),
+        self._job = start_owned(self, self.runner, f"load {key}", lambda job: (wanted, task.load_model(*wanted)),
                           on_success=self._loaded, on_failure=self._error)
         self._job.wanted = wanted
 
@@ -50,7 +51,7 @@ class ModelLoader(QObject):
         wanted, model = result
         self._job = None
         self._cache[wanted] = model
-        while len(self._cache) > self.keep:
+        while len(self._cache) > self.keep:  # the oldest goes
             self._cache.pop(next(iter(self._cache)))
         if wanted != self._wanted:
             self.request(*self._wanted)
