@@ -144,8 +144,7 @@ def write_outputs(session, result, args, timings: dict) -> list[str]:
     session.set_view(**display)
     if args.out:
         t = time.perf_counter()
-        session.task.write_output(args.out, result, session.map_settings, timings, display["colour_map"],
-                                  overwrite=args.overwrite)
+        session.task.write_output(args.out, result, session.map_settings, timings, display, overwrite=args.overwrite)
         timings["write"] = time.perf_counter() - t
         lines.append(f"→ {args.out}")
     if args.case:  # before the report, so the report's audit log names the case file and its SHA-256

@@ -9,7 +9,7 @@ the photographs are made in the worker, never in the GUI thread.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,6 +31,7 @@ class Preview:
     maps: dict  # {target key: (S, S) float32 in [0, 1]}
     layers: dict  # {target key: core.photo_overlay.PhotoLayer on its photograph} (may be empty)
     cmap: str  # the colour map of the layers
+    extra: dict = field(default_factory=dict)  # what a page adds (e.g. the feature-map mosaic)
 
 
 class ReportThrottle:

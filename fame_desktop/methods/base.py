@@ -86,6 +86,14 @@ class Method(ABC):
     def default_params(self, task: "Task"):
         """The parameters a new user starts with on `task` (an immutable object with `describe()`)."""
 
+    def param_specs(self, task: "Task") -> list:
+        """The parameters a user may set (`tasks.OptionSpec`s; FAME has its own form with presets)."""
+        return []
+
+    def params_from(self, task: "Task", values: dict):
+        """Parameters from form or command-line values (ValueError with a readable reason)."""
+        return self.default_params(task)
+
     def select_targets(self, targets) -> tuple:
         """The targets this method explains among those asked for, in their order (default: all).
 

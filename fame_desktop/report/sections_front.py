@@ -5,7 +5,6 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 
-from ..core.session import ComparisonSession
 from . import figures, text
 from .layout import FRAME_WIDTH, grid_table, kv_table, layout_table, markup, mono, mono_block, para, picture
 
@@ -48,9 +47,9 @@ def summary(facts: dict) -> list:
     return out
 
 
-def _input_block(session: ComparisonSession, facts: dict, role: str) -> list:
+def _input_block(session, facts: dict, role: str) -> list:
     d = facts["inputs"][role]
-    fi = session.inputs[role]
+    fi = session.inputs[role].payload
     exhibit = facts["case"][f"exhibit_{role}"]
     face = d["face"]
     chosen = "placed by hand (manual landmarks)" if face["manual"] else \
@@ -72,7 +71,7 @@ def _input_block(session: ComparisonSession, facts: dict, role: str) -> list:
     ])]
 
 
-def inputs(session: ComparisonSession, facts: dict) -> list:
+def inputs(session, facts: dict) -> list:
     out = [PageBreak(), para("Inputs", "h1"),
            para("The original files as loaded; the analysis never altered them. Green box and red dots: the "
                 "face used and its five landmarks (eyes, nose, mouth corners); orange boxes: other faces "
@@ -98,9 +97,10 @@ def _model_rows(facts: dict) -> list:
             ("Embedding size", m.get("embedding_size", "–")), ("Licence", m.get("licence", "–"))]
 
 
-def processing(session: ComparisonSession, facts: dict) -> list:
+def processing(session, facts: dict) -> list:
     g, p = facts["inputs"]["gallery"], facts["inputs"]["probe"]
-    crops = [[picture(figures.enlarge(session.inputs[r].crop, 4), width=40 * mm) for r in ("gallery", "probe")],
+    crops = [[picture(figures.enlarge(session.inputs[r].model_input, 4), width=40 * mm)
+              for r in ("gallery", "probe")],
              [para("Gallery crop", "centre"), para("Probe crop", "centre")]]
     col = (FRAME_WIDTH - 40 * mm) / 2
 

@@ -25,6 +25,7 @@ from psygnal import Signal, SignalGroup
 
 from ..core.attribution import MapSettings
 from ..core.environment import versions
+from ..core.errors import ExportError
 from ..core.images import LoadedImage
 from ..core.snapshot import InputRecord, StaleResultError
 from ..tasks.base import Task
@@ -197,7 +198,9 @@ class Session(SessionState):
         """The task's options (already resolved by the task); another options set shows its own results."""
         if options != self.options:
             self.options = dict(options)
+            self.analysis = None  # the model's answer may depend on them (e.g. a layer's cells)
             self.audit.record("set task options", **{k: str(v) for k, v in options.items()})
+            self.events.analysis.emit()
             self.events.parameters.emit()
             self.events.results.emit()
 
@@ -249,8 +252,8 @@ class Session(SessionState):
                           parameters=params.describe(), snapshot=req.snapshot.digest(), **files)
         return req
 
-    def stale_reasons(self, result: TaskResult) -> list[str]:
-        """Why `result` does not belong to the current inputs and model ([] if it does)."""
+    def stale_reasons(self, result) -> list[str]:
+        """Why `result` (or a RunRequest) does not belong to the current inputs and model ([] if it does)."""
         if result.snapshot is None:
             return ["the result does not record the inputs it was computed from"]
         return result.snapshot.differences(self.input_records(), self.model_key, self.weights)
@@ -281,6 +284,20 @@ class Session(SessionState):
                           **({"replaced_earlier": True} if acc.replaced else {}))
         self.events.results.emit()
         return acc
+
+    def report_result(self) -> TaskResult:
+        """The result a report or export states; ExportError saying what is missing when there is none."""
+        if not self.ready:
+            raise ExportError(f"nothing to report: the session needs every input "
+                              f"({', '.join(s.label.lower() for s in self.task.inputs)})")
+        result = self.result()
+        if result is None:
+            raise ExportError("nothing to report: no explanation has been run on these inputs with this method")
+        try:
+            self.check_result_current(result)
+        except StaleResultError as e:
+            raise ExportError(f"cannot report: {e}") from None
+        return result
 
     def check_result_current(self, result: TaskResult) -> None:
         """StaleResultError unless `result` was computed from the current inputs and model."""

@@ -17,7 +17,7 @@ from ..core.images import LoadedImage
 from ..core.models.registry import DEFAULT_FACE_MODEL
 from ..core.pipeline import FaceInput, prepare_face
 from ..core.verification import MAP_KEYS, VerificationObjective, cosine, split_key
-from .base import Task
+from .base import DISPLAY, Task
 from .models import face_model_choices, load_model_by_key
 from .report_section import ReportSection
 from .result import TaskResult, input_tensor
@@ -42,14 +42,21 @@ class FaceVerificationTask(Task):
     score_label = "cosine similarity"
     order = 0
     choice_noun = "the face chosen"
+    fame_detach_norms = True
 
     def __init__(self):
         self._detector: FaceDetector | None = None
 
+    def use_detector(self, detector: FaceDetector) -> None:
+        """Share a detector already made (tests and benchmarks keep one per process)."""
+        self._detector = detector
+
     def detector(self, model=None) -> FaceDetector:
         """One MTCNN per task; on CUDA when the model is (MPS lacks ops MTCNN needs)."""
         if self._detector is None:
-            dev = getattr(model, "device", torch.device("cpu"))
+            from ..core.device import select_device
+
+            dev = getattr(model, "device", None) or select_device("auto")
             self._detector = FaceDetector(device="cuda" if dev.type == "cuda" else "cpu")
         return self._detector
 
@@ -97,11 +104,11 @@ class FaceVerificationTask(Task):
         return notes
 
     def write_output(self, out, result: TaskResult, settings: MapSettings, timings: dict,
-                     colour_map: str = "jet", overwrite: bool = False) -> dict:
+                     display: dict = DISPLAY, overwrite: bool = False) -> dict:
         """The `fame explain` folder (tasks/face_output.py: a stable contract)."""
         from .face_output import write_explain_dir
 
-        return write_explain_dir(out, result, settings, timings, colour_map, overwrite)
+        return write_explain_dir(out, result, settings, timings, display["colour_map"], overwrite)
 
     @torch.no_grad()
     def analyse(self, model, inputs: dict[str, PreparedInput], options: dict) -> Analysis:
@@ -121,8 +128,8 @@ class FaceVerificationTask(Task):
         similar = torch.tensor([t.data["kind"] == "similar" for t in targets], device=references.device)
         return VerificationObjective(model, references, similar, params.detach_norms)
 
-    def report_section(self, result: TaskResult, settings: MapSettings) -> ReportSection:
-        section = super().report_section(result, settings)
+    def report_section(self, result: TaskResult, settings: MapSettings, display: dict = DISPLAY) -> ReportSection:
+        section = super().report_section(result, settings, display)
         section.caveats.insert(0, "A raw cosine score is not a measure of evidence strength; any decision "
                                   "threshold must state where it comes from.")
         return section
@@ -142,5 +149,6 @@ def parse_landmarks(text: str, what: str) -> np.ndarray | None:
 
 
 def setup(registry) -> None:
-    """Entry point of the built-in plugin (group fame_desktop.plugins)."""
+    """Entry point of the built-in plugin (group fame_desktop.plugins): the task and its window page."""
     registry.add(FaceVerificationTask())
+    registry.add_page("face-verification", "fame_desktop.gui.pages.face:FacePage")

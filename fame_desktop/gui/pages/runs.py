@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from ...core.errors import FameError
 from ...core.fame import STOP_TEXT
 from ..jobs import start_owned
-from ..previews import Preview, ProgressReport, ReportThrottle, preview_layers
+from ..previews import Preview, ProgressReport, ReportThrottle
 from ..run_bar import format_seconds
 
 
@@ -110,9 +110,7 @@ class RunController(QObject):
 
     def _work(self, request):
         """The job function: execute the request in the worker with throttled progress and previews."""
-        page, method = self.page, request.method
-        inputs, roles = dict(request.job.inputs), {t.key: t.role for t in request.job.targets}
-        keys = [t.key for t in request.job.targets]
+        page, make_preview = self.page, self.page.make_preview(request)
 
         def fn(job):
             throttle = ReportThrottle()
@@ -121,10 +119,7 @@ class RunController(QObject):
                 if (report := throttle.progress(pr)) is not None:
                     job.report(report)
                 if throttle.preview_due(pr) and not job.cancelled:
-                    maps = dict(zip(keys, method.maps(pr.delta, page.preview_settings())))
-                    cmap = page.colour_map()
-                    layers = preview_layers(maps, inputs, roles, cmap) if page.previews_on_photos() else {}
-                    job.report(Preview(pr.iteration, pr.total, maps, layers, cmap))
+                    job.report(make_preview(pr))
 
             with page.loader.lock:
                 return request.execute(on_progress, lambda: job.cancelled)
@@ -148,7 +143,7 @@ class RunController(QObject):
         if isinstance(report, ProgressReport):
             self.last_progress = report
             p.run_bar.show_progress(report.iteration, report.total, report.elapsed, report.active, report.rows)
-        elif isinstance(report, Preview) and not self.job.cancelled and not p.session.stale_reasons_of(self.request):
+        elif isinstance(report, Preview) and not self.job.cancelled and not p.session.stale_reasons(self.request):
             self.preview = report
             self.previews += 1
             p.show_preview(report)

@@ -1,7 +1,7 @@
 """The page of any other task (e.g. a third-party plugin): its inputs, its targets, their maps.
 
-The task's analysis lists what it can explain; the ticked targets (its defaults at
-first) run together; the selected one is drawn over its input and its photograph.
+The task's analysis lists what it can explain; the ticked targets (its defaults at first)
+run together; the selected one is drawn over its input and its photograph.
 """
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from .base import TaskPage
 from .input_view import InputMapView
-from .task_page import TaskPage
 
 
-class GenericTaskPage(TaskPage):
+class GenericPage(TaskPage):
+    _analysis_shown = None
+
     def build_centre(self) -> QWidget:
         box = QWidget()
         row = QHBoxLayout(box)
@@ -27,11 +29,8 @@ class GenericTaskPage(TaskPage):
             col.addWidget(title)
             col.addWidget(self.input_views[slot.role], 1)
             row.addLayout(col, 1)
-        return box
-
-    def build_side(self) -> QWidget:
-        box = QWidget()
-        lay = QVBoxLayout(box)
+        side = QWidget()
+        lay = QVBoxLayout(side)
         lay.setContentsMargins(0, 0, 0, 0)
         description = QLabel(self.task.description)
         description.setWordWrap(True)
@@ -39,14 +38,17 @@ class GenericTaskPage(TaskPage):
         self.targets = QListWidget()
         self.targets.setToolTip("Ticked: explained by the next run; selected: shown")
         self.targets.currentItemChanged.connect(lambda *_: self.render())
+        self.targets.itemChanged.connect(lambda *_: self.refresh())
         lay.addWidget(description)
         lay.addWidget(QLabel("<b>What to explain</b>"))
         lay.addWidget(self.targets, 1)
-        return box
+        return self.columns(box, side)
 
-    def on_analysis(self, prepared) -> None:
+    def _show_analysis(self, analysis) -> None:
+        self._analysis_shown = analysis
+        self.targets.blockSignals(True)
         self.targets.clear()
-        for t in prepared.analysis.targets:
+        for t in (analysis.targets if analysis is not None else ()):
             item = QListWidgetItem(t.label)
             item.setData(Qt.ItemDataRole.UserRole, t.key)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -54,36 +56,45 @@ class GenericTaskPage(TaskPage):
             self.targets.addItem(item)
         if self.targets.count():
             self.targets.setCurrentRow(0)
+        self.targets.blockSignals(False)
 
     def run_targets(self) -> list:
-        if self.prepared is None:
+        a = self.session.analysis
+        if a is None:
             return []
         keys = [self.targets.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.targets.count())
                 if self.targets.item(i).checkState() == Qt.CheckState.Checked]
-        return [self.prepared.analysis.target(k) for k in keys]
+        return [a.target(k) for k in keys]
+
+    def target_blocker(self) -> str:
+        return "" if self.run_targets() else "Tick what to explain"
 
     def render(self) -> None:
-        p = self.prepared
+        s = self.session
+        if s.analysis is not self._analysis_shown:
+            self._show_analysis(s.analysis)
         current = self.targets.currentItem()
-        key = current.data(Qt.ItemDataRole.UserRole) if current is not None and p is not None else None
-        target = p.analysis.target(key) if key is not None else None
-        self.headline.setText(f"<span style='font-size:13pt'>{p.analysis.headline}</span>" if p else "")
+        key = current.data(Qt.ItemDataRole.UserRole) if current is not None and s.analysis is not None else None
+        target = s.analysis.target(key) if key is not None else None
+        self.headline.setText(f"<span style='font-size:13pt'>{s.analysis.headline}</span>" if s.analysis else "")
         for role, view in self.input_views.items():
-            if p is None:
+            inp = s.inputs.get(role)
+            if inp is None:
                 view.show_input(None)
-                self.show_on_photo(role, None)
+                self.show_on_photo(role, None, None)
                 continue
-            m, caption = None, ""
+            m, layer, caption = None, None, ""
             if target is not None and target.role == role:
-                preview = self.preview
-                if preview is not None and key in preview.payload:
-                    m, caption = preview.payload[key], f"live preview · iteration {preview.iteration}"
+                preview = self.run.preview
+                if preview is not None and key in preview.maps:
+                    m, layer = preview.maps[key], preview.layers.get(key)
+                    caption = f"live preview · iteration {preview.iteration}"
                 elif (m := self.map_of(key)) is not None:
-                    caption = "result"
+                    caption = f"{s.result().method.title} result"
                 else:
                     caption = "not explained yet"
                 caption = f"{target.label} · {caption}"
-            view.show_input(p.inputs[role].model_input, None if self.show_original else m,
-                            self.controls.alpha(), self.cmap)
+            view.show_input(inp.model_input, None if self.show_original else m, self.controls.alpha(),
+                            self.colour_map())
             view.set_badge(caption)
-            self.show_on_photo(role, m)
+            self.show_on_photo(role, key if m is not None else None, m, layer)

@@ -1,8 +1,8 @@
-"""ImageNet classification mode: the top-5 classes, the class to explain, its map on the input and photo.
+"""ImageNet classification page: the top-5 classes, the class to explain, its map on the input and photograph.
 
-The class to explain is top-1 by default; a click in the top-5 table or the searchable
-chooser picks any of the 1000 classes. Maps of every class explained so far stay (for
-this photograph, model and options), so going back to a class shows its map at once.
+The class to explain is the top-1 of each new photograph; a click in the top-5 table or the
+searchable chooser picks any of the 1000 classes. Maps of every class explained so far stay
+(for this photograph, model, method and options), so going back to a class shows its map at once.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from ..run_controller import STOP_CAPTIONS
+from .base import TaskPage
 from .class_chooser import ClassChooser
 from .input_view import InputMapView
-from .task_page import TaskPage
 
 COLUMNS = ("class", "index", "probability", "map")
+CAPTIONS = {"epsilon": "ε reached", "converged": "settled", "cancelled": "cancelled"}
 
 
 class ClassificationPage(TaskPage):
     class_index: int | None = None  # the class to explain (top-1 of each new photograph by default)
+    _analysis_shown = None  # the analysis the top-5 table shows
 
-    # layout -----------------------------------------------------------------------------
     def build_centre(self) -> QWidget:
         box = QWidget()
         lay = QVBoxLayout(box)
@@ -34,9 +34,9 @@ class ClassificationPage(TaskPage):
         self.input_view = InputMapView("The model input (224×224)\nappears here")
         lay.addWidget(self.input_title)
         lay.addWidget(self.input_view, 1)
-        return box
+        return self.columns(box, self._build_side())
 
-    def build_side(self) -> QWidget:
+    def _build_side(self) -> QWidget:
         from ...core.models.imagenet import imagenet_categories
 
         box = QWidget()
@@ -61,7 +61,7 @@ class ClassificationPage(TaskPage):
         self.chooser = ClassChooser(imagenet_categories())
         self.chooser.class_chosen.connect(self.choose_class)
         self.explained = QListWidget()
-        self.explained.setToolTip("Classes with a FAME map for this photograph; click one to show it")
+        self.explained.setToolTip("Classes with a map for this photograph; click one to show it")
         self.explained.itemClicked.connect(lambda item: self.choose_class(item.data(Qt.ItemDataRole.UserRole)))
         self.class_note = QLabel("")
         self.class_note.setWordWrap(True)
@@ -75,42 +75,40 @@ class ClassificationPage(TaskPage):
         lay.addWidget(self.explained, 2)
         return box
 
-    # choosing the class -----------------------------------------------------------------
+    # the class --------------------------------------------------------------------------
     def _top5_class(self, row: int) -> int:
         return self.top5.item(row, 1).data(Qt.ItemDataRole.UserRole)
 
     def choose_class(self, index: int) -> None:
         self.class_index = int(index)
         self.chooser.set_class(self.class_index)
-        self.render()
-        self.state_changed.emit()
+        self.session.set_view(class_index=self.class_index)
+        self.refresh()
 
     def target_key(self) -> str | None:
         return None if self.class_index is None else f"class_{self.class_index}"
 
     def run_targets(self) -> list:
-        if self.prepared is None or self.class_index is None:
+        a = self.session.analysis
+        if a is None or self.class_index is None:
             return []
-        return [self.task.target(self.prepared.analysis, self.target_key())]
+        return [self.task.target(a, self.target_key())]
 
     def target_blocker(self) -> str:
         return "" if self.class_index is not None else "Choose a class to explain"
-
-    def idle_hint(self) -> str:
-        key = self.target_key()
-        done = self.current_result() is not None and key in self.current_result().keys
-        return (f"Ready: press “Explain with FAME” (F5) to explain {self.chooser.currentText()}"
-                + (" again (its map is shown)." if done else "."))
 
     def describe_targets(self, targets) -> str:
         if len(targets) > 1:
             return super().describe_targets(targets)
         return f"{targets[0].data['class_name']} ({targets[0].data['class_index']})"
 
-    def on_analysis(self, prepared) -> None:
-        top = prepared.analysis.summary["top5"]
-        if self.class_index is None:
-            self.class_index = top[0]["index"]
+    def _show_analysis(self, analysis) -> None:
+        """A new answer of the model: fill the top-5 table; a new photograph explains its own top-1."""
+        self._analysis_shown = analysis
+        top = analysis.summary["top5"] if analysis is not None else []
+        if analysis is not None and self.class_index is None:
+            stored = self.session.view.get("class_index")  # a reopened case shows the class it showed
+            self.class_index = int(stored) if stored is not None else top[0]["index"]
             self.chooser.set_class(self.class_index)
         self.top5.setRowCount(len(top))
         for row, c in enumerate(top):
@@ -127,62 +125,53 @@ class ClassificationPage(TaskPage):
         h = self.top5.horizontalHeader().height() + 2 * self.top5.frameWidth()
         self.top5.setFixedHeight(h + sum(self.top5.rowHeight(r) for r in range(self.top5.rowCount())))
 
-    def reset_selection(self) -> None:
-        self.class_index = None  # a new photograph or model: explain its own top-1
+    def _session_inputs(self, role: str) -> None:
+        self.class_index = None  # a new photograph: explain its own top-1
+        self.session.set_view(class_index=None)
+        super()._session_inputs(role)
 
     # drawing ----------------------------------------------------------------------------
-    def make_preview(self):
-        from ...core.attribution import delta_to_maps
-        from ...core.photo_overlay import photo_heat_layer
-
-        inp = self.prepared.inputs["image"]
-        settings, cmap = (lambda: self.map_settings), (lambda: self.cmap)  # read when a snapshot arrives
-
-        def preview(delta, targets):
-            maps = dict(zip([t.key for t in targets], delta_to_maps(delta, settings())))
-            c = cmap()
-            layers = {k: photo_heat_layer(m, inp.matrix, inp.image.width, inp.image.height, c) for k, m in maps.items()}
-            return {"maps": maps, "layers": layers, "cmap": c}
-
-        return preview
-
     def render(self) -> None:
-        p = self.prepared
+        s = self.session
+        if s.analysis is not self._analysis_shown:
+            self._show_analysis(s.analysis)
         self._render_lists()
-        if p is None:
+        inp = s.inputs.get("image")
+        if inp is None or self.inputs.busy():
             self.input_view.show_input(None)
             self.input_view.set_badge("")
-            self.show_on_photo("image", None)
+            self.show_on_photo("image", None, None)
             self.headline.setText("")
             return
-        self.headline.setText(f"<span style='font-size:13pt'>{p.analysis.headline}</span>"
+        self.headline.setText(f"<span style='font-size:13pt'>{s.analysis.headline if s.analysis else ''}</span>"
                               f"<span style='color:#8a8f98'> · {self.model_name()}</span>")
-        inp = p.inputs["image"]
         self.input_title.setText(f"<b>Model input</b> {inp.size}×{inp.size}")
         key, layer, m = self.target_key(), None, None
-        preview = self.preview
-        if preview is not None and key in preview.payload["maps"]:
-            m = preview.payload["maps"][key]
-            layer = preview.payload["layers"][key] if preview.payload["cmap"] == self.cmap else None
+        preview = self.run.preview
+        if preview is not None and key in preview.maps:
+            m = preview.maps[key]
+            layer = preview.layers.get(key) if preview.cmap == self.colour_map() else None
             caption = f"live preview · iteration {preview.iteration} / {preview.total}"
         elif (m := self.map_of(key)) is not None:
-            t = self.current_result().per_target()[key]
-            why = STOP_CAPTIONS.get(t["stop_reason"], "")
-            caption = f"result · {t['iterations']} it." + (f" ({why})" if why else "")
+            t = s.result().per_target()[key]
+            why = CAPTIONS.get(t["stop_reason"], "")
+            caption = f"{s.result().method.title} · {t['iterations']} it." + (f" ({why})" if why else "")
         else:
-            caption = "running…" if key in self.running_keys else "no map yet: press Explain with FAME (F5)"
+            method = self.method()
+            caption = ("running…" if key in self.running_keys()
+                       else f"no map yet: press Explain with {method.title if method else 'FAME'} (F5)")
         name = self.chooser.currentText()
         shown = None if self.show_original else m
-        self.input_view.show_input(inp.model_input, shown, self.controls.alpha(), self.cmap)
+        self.input_view.show_input(inp.model_input, shown, self.controls.alpha(), self.colour_map())
         self.input_view.set_badge("original input (no map)" if self.show_original and m is not None
                                   else f"{name}\n{caption}")
-        self.show_on_photo("image", m, layer)
-        loss = "|z_o|" if p.options.get("variant") == "abs-logit" else "z_o"
+        self.show_on_photo("image", key, m, layer)
+        loss = "|z_o|" if s.options.get("variant") == "abs-logit" else "z_o"
         self.class_note.setText(f"Explaining <b>{name}</b>: L = {loss} (its raw logit); "
                                 "change it above or in the top-5 table.")
 
     def _render_lists(self) -> None:
-        r = self.current_result()
+        r = self.session.result()
         done = set(r.keys) if r is not None else set()
         for row in range(self.top5.rowCount()):
             index = self._top5_class(row)

@@ -1,11 +1,14 @@
-"""One side of the comparison (gallery or probe): the photograph, its faces and its state.
+"""A photograph slot of a page: the photograph as loaded (untouched), a status line, Open… and drops.
 
-Accepts dropped files; offers Open (with recent files and paste), hand-placed landmarks
-when no face is found, and a status line saying what was found.
+Accepts dropped files; offers Open (with recent files and paste). With `faces` (face
+verification) it also draws the detected faces, lets the user click one to use it, and
+offers hand-placed landmarks, e.g. when no face is found. A map is drawn on the photograph
+as a layer where the model input covers it.
 """
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -17,10 +20,7 @@ from PySide6.QtWidgets import (
 from .drops import local_files
 from .photo_view import LANDMARK_PROMPTS, PhotoView
 
-ROLE_TITLES = {"gallery": ("Gallery", "reference"), "probe": ("Probe", "questioned")}
-
-
-class InputSlot(QFrame):
+class PhotoSlot(QFrame):
     files_dropped = Signal(list)
     open_requested = Signal()
     paste_requested = Signal()
@@ -29,23 +29,22 @@ class InputSlot(QFrame):
     landmarks_placed = Signal(object)
     landmarks_started = Signal()
 
-    def __init__(self, role: str, parent=None):
+    def __init__(self, role: str, label: str, hint: str = "", faces: bool = False, parent=None):
         super().__init__(parent)
-        self.role = role
+        self.role, self.label = role, label
         self.setObjectName(f"slot_{role}")
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._set_drop_highlight(False)
-        title, subtitle = ROLE_TITLES.get(role, (role.title(), ""))  # task modes: any role
-
-        self.title = QLabel(f"<b>{title}</b> <span style='color:#8a8f98'>({subtitle})</span>")
-        self.title.setToolTip(f"The {subtitle} photograph")
+        self.title = QLabel(f"<b>{label}</b>" + (f" <span style='color:#8a8f98'>({hint})</span>" if faces and hint
+                                                  else ""))
+        self.title.setToolTip(hint or label)  # a long hint would widen the window
         self.file_label = QLabel("")
         self.file_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.file_label.setStyleSheet("color: #b9bec7;")
         self.open_button = QToolButton()
         self.open_button.setText("Open…")
-        self.open_button.setToolTip(f"Open the {role} photograph (a file, a recent file, or the clipboard)")
+        self.open_button.setToolTip(f"Open the {label.lower()} (a file, a recent file, or the clipboard)")
         self.open_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.open_button.clicked.connect(self.open_requested)
         self.recent_menu = QMenu(self)
@@ -55,6 +54,7 @@ class InputSlot(QFrame):
         self.landmark_button.setToolTip("Mark the 5 points (eyes, nose tip, mouth corners) by hand")
         self.landmark_button.setEnabled(False)
         self.landmark_button.clicked.connect(self.start_landmarks)
+        self.landmark_button.setVisible(faces)
 
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
@@ -63,7 +63,7 @@ class InputSlot(QFrame):
         header.addWidget(self.landmark_button)
         header.addWidget(self.open_button)
 
-        self.view = PhotoView(f"Drop the {role} photograph here\nor click Open…")
+        self.view = PhotoView(self.empty_text())
         self.view.face_chosen.connect(self.face_chosen)
         self.view.landmarks_placed.connect(self._landmarks_done)
         self.view.landmark_step.connect(self._landmark_prompt)
@@ -83,6 +83,9 @@ class InputSlot(QFrame):
         undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.image = None
         self.no_face = False
+
+    def empty_text(self) -> str:
+        return f"Drop the {self.label.lower()} here\nor click Open…"
 
     # recent files -----------------------------------------------------------------------
     def set_recent(self, paths: list[str]) -> None:
@@ -119,7 +122,6 @@ class InputSlot(QFrame):
         self.file_label.setText(image.name)
         self.file_label.setToolTip(image.source)
         self.landmark_button.setEnabled(True)
-        self.show_busy("Finding faces…")
 
     def show_input(self, face_input) -> None:
         fi = face_input
@@ -140,6 +142,19 @@ class InputSlot(QFrame):
                             f"SHA-256 {img.sha256[:16]}…</span>")
         self.status.setToolTip(f"SHA-256 {img.sha256}\n{img.source}")
 
+    def show_ready(self, image, detail: str = "") -> None:
+        """The photograph is prepared for the model; `detail` says how (e.g. the region used)."""
+        self.view.set_badge("")
+        self.view.set_placeholder("")
+        self.status.setText(f"{detail}<br><span style='color:#8a8f98'>{image.width}×{image.height} "
+                            f"{image.format} · SHA-256 {image.sha256[:16]}…</span>")
+        self.status.setToolTip(f"SHA-256 {image.sha256}\n{image.source}")
+
+    def show_error(self, text: str) -> None:
+        """A problem with this input (e.g. no face for a face model): said in the slot, nothing lost."""
+        self.view.set_badge("")
+        self.status.setText(f"<span style='color:#ffb547'><b>{escape(text)}</b></span>")
+
     def show_no_face(self, image, reason: str) -> None:
         self.no_face = True
         self.view.set_faces((), None)
@@ -155,7 +170,7 @@ class InputSlot(QFrame):
         self.view.set_faces((), None)
         self.view.set_overlay(None)
         self.view.set_badge("")
-        self.view.set_placeholder(f"Drop the {self.role} photograph here\nor click Open…")
+        self.view.set_placeholder(self.empty_text())
         self.file_label.setText("")
         self.status.setText("")
         self.landmark_button.setEnabled(False)
@@ -195,7 +210,7 @@ class InputSlot(QFrame):
     # drag and drop ----------------------------------------------------------------------
     def _set_drop_highlight(self, on: bool) -> None:
         colour = "#3d8bfd" if on else "#3a3d42"
-        self.setStyleSheet(f"InputSlot {{ border: 2px {'dashed' if on else 'solid'} {colour}; border-radius: 6px; }}")
+        self.setStyleSheet(f"PhotoSlot {{ border: 2px {'dashed' if on else 'solid'} {colour}; border-radius: 6px; }}")
 
     def dragEnterEvent(self, ev):  # noqa: N802 - Qt API
         if local_files(ev.mimeData()):
