@@ -46,7 +46,7 @@ def run(args) -> int:
     maps = ", ".join(f"{k} ({v['final_score']:.3g} after {v['iterations']} it.)"
                      for k, v in result.per_target().items())
     print(f"top-1 {top['name']} ({top['index']}) {top['probability']:.1%}; explained with {result.method.title}: "
-          f"{maps}; {timings['method']:.1f} s")
+          f"{maps}; {timings[result.method.key]:.1f} s")
     for line in lines:
         print(line)
     return 0

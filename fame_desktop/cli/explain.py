@@ -51,7 +51,7 @@ def run(args) -> int:
     params = result.run.params
     preset = f"preset {params.preset}; " if getattr(params, "preset", "") else ""
     print(f"similarity {result.analysis.summary['similarity']:.4f} ({result.model.get('name', model_key)}); "
-          f"{result.method.title} {preset}iterations: {iters}; {timings['method']:.1f} s")
+          f"{result.method.title} {preset}iterations: {iters}; {timings[result.method.key]:.1f} s")
     for line in lines:
         print(line)
     return 0

@@ -57,7 +57,7 @@ def run(args) -> int:
     first = rows.get("0")
     figures = (f"; first row: {first['mean_mass_outside']:.0%} of the mass outside the nominal cell, "
                f"centre {first['mean_offset_cells'][1]:+.2f} cells down" if first else "")
-    print(f"{result.analysis.headline}; {len(result.targets)} cell(s){figures}; {timings['method']:.1f} s")
+    print(f"{result.analysis.headline}; {len(result.targets)} cell(s){figures}; {timings[result.method.key]:.1f} s")
     for line in lines:
         print(line)
     return 0

@@ -53,7 +53,7 @@ def run(args) -> int:
                                         args.model or task.default_model, args.weights)
     lines = write_outputs(session, result, args, timings)
     stops = ", ".join(f"{k} {v['iterations']} ({v['stop_reason']})" for k, v in result.per_target().items())
-    print(f"{result.analysis.headline}; {result.method.title}: {stops}; {timings['method']:.1f} s")
+    print(f"{result.analysis.headline}; {result.method.title}: {stops}; {timings[result.method.key]:.1f} s")
     for line in lines:
         print(line)
     return 0

@@ -117,7 +117,7 @@ def run_task(task, args, images: dict[str, str], option_values: dict, target_key
         print(analysis.headline, file=sys.stderr)
     t = time.perf_counter()
     result = request.execute(on_progress=_progress_bar(args, request.total_steps, method.title))
-    timings["method"] = time.perf_counter() - t
+    timings[method.key] = time.perf_counter() - t
     session.accept_result(result)
     return session, session.result(), timings
 
