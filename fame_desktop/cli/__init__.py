@@ -14,7 +14,7 @@ import sys
 from .. import __version__
 from ..core.errors import FameError
 
-SUBCOMMANDS = ("explain", "report", "classify", "featuremap", "plugins")
+SUBCOMMANDS = ("explain", "report", "verify", "sign", "keygen", "classify", "featuremap", "plugins")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,7 +23,7 @@ from .fame import FameParams, FameRun
 from .images import LoadedImage, decode_png, encode_png, load_image_bytes, sha256_bytes
 from .io_utils import npy_bytes
 from .pipeline import FaceInput
-from .session import ROLES, AuditLog, CaseInfo, ComparisonSession, Threshold
+from .session import ROLES, AuditChainError, AuditLog, CaseInfo, ComparisonSession, Threshold
 from .verification import PairExplanation
 
 DELTA_MEMBER = "raw/delta.npy"
@@ -159,19 +159,40 @@ def _decode_explanation(d: dict, members: dict[str, bytes]) -> PairExplanation:
     return PairExplanation(similarity=float(d["similarity"]), keys=keys, run=run)
 
 
-def decode_session(doc: dict, members: dict[str, bytes]) -> tuple[ComparisonSession, list[str]]:
-    """Rebuild the session; returns it with notes on anything that needed a remark."""
+# the display settings a case file stores, by type; an unknown value of the right type (a colour map of a
+# newer version) is only noted (view_state), a value of another type means the file is damaged
+_VIEW_TYPES = {"colour_map": str, "opacity": (int, float), "on_photo": bool, "maps": dict, "show_original": bool,
+               "compare_mode": str, "compare_mix": (int, float)}
+
+
+def _check_view(view) -> dict:
+    if view is None:
+        return {}
+    if not isinstance(view, dict):
+        raise CaseFileError("the view settings are not a record")
+    for name, kind in _VIEW_TYPES.items():
+        if name in view and (not isinstance(view[name], kind) or (kind != bool and isinstance(view[name], bool))):
+            what = "a number" if kind == (int, float) else "a record" if kind is dict else \
+                "true or false" if kind is bool else "text"
+            raise CaseFileError(f"view setting {name}={view[name]!r} is not {what}")
+    return dict(view)
+
+
+def decode_session(doc: dict, members: dict[str, bytes], chained: bool = True) -> tuple[ComparisonSession, list[str]]:
+    """Rebuild the session; returns it with notes on anything that needed a remark.
+
+    chained: the audit log must be an intact hash chain (format 2 and later)."""
     notes: list[str] = []
     try:
         t = doc["threshold"]
         s = ComparisonSession(
             case=CaseInfo(**_known(CaseInfo, doc["case"])),
-            audit=AuditLog.from_list(doc["audit"]),
+            audit=AuditLog.from_list(doc["audit"], chained=chained),
             model_key=doc["model_key"], checkpoint=doc["checkpoint"], device=doc["device"],
             params=FameParams(**_known(FameParams, doc["params"])),
             map_settings=MapSettings(**_known(MapSettings, doc["map_settings"])),
             threshold=None if t is None else Threshold(float(t["value"]), t["source"]),
-            model_info=doc["model_info"], environment=doc["environment"], view=dict(doc.get("view") or {}),
+            model_info=doc["model_info"], environment=doc["environment"], view=_check_view(doc.get("view")),
             created=doc["created"],
         )
         for role, d in doc["inputs"].items():
@@ -182,8 +203,8 @@ def decode_session(doc: dict, members: dict[str, bytes]) -> tuple[ComparisonSess
             if not s.ready:
                 raise CaseFileError("holds a FAME result without both photographs")
             s.explanation = _decode_explanation(doc["explanation"], members)
-    except CaseFileError:
-        raise
+    except (CaseFileError, AuditChainError) as e:
+        raise CaseFileError(str(e)) from None
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
         raise CaseFileError(f"the session record is incomplete or malformed ({type(e).__name__}: {e})") from None
     return s, notes
