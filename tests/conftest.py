@@ -93,3 +93,4 @@ def pair_session(_pair_session_master):
     import copy
 
     return copy.deepcopy(_pair_session_master)
+

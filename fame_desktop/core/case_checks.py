@@ -62,8 +62,9 @@ def checking_model(key: str, checkpoint: str | None) -> FaceModel:
         return model
 
 
-def _model_for(session: ComparisonSession, checkpoint: str | None) -> FaceModel:
-    """The model that produced the session's result, with its recorded weights; CaseFileError otherwise."""
+def _model_for(session: ComparisonSession, checkpoint: str | None) -> tuple[FaceModel, str | None]:
+    """(the model that produced the session's result, with its recorded weights; its checkpoint file or None);
+    CaseFileError otherwise."""
     info = session.model_info if isinstance(session.model_info, dict) else {}
     recorded_key, provenance = info.get("key"), info.get("provenance")
     recorded_sha = provenance.get("sha256") if isinstance(provenance, dict) else None
@@ -92,7 +93,7 @@ def _model_for(session: ComparisonSession, checkpoint: str | None) -> FaceModel:
     if here != recorded_sha:
         raise CaseFileError(f"the weights of {spec.display_name} here (SHA-256 {str(here)[:12]}…) and those that "
                             f"computed the result (SHA-256 {recorded_sha[:12]}…) differ")
-    return model
+    return model, path
 
 
 @torch.no_grad()
@@ -162,14 +163,15 @@ def check_result(session: ComparisonSession, checkpoint: str | None = None) -> d
     """Recompute the stored result from the stored evidence; CaseFileError with the first mismatch.
 
     Returns what was checked, for the audit log (None without a result): the recomputed
-    similarity, the largest score difference, the tolerance used, the model's weights SHA-256.
+    similarity, the largest score difference, the tolerance used, the model's weights SHA-256
+    (and the checkpoint file that held them).
     """
     e = session.explanation
     if e is None:
         _check_audit(session)
         return None
     _check_bookkeeping(e)
-    model = _model_for(session, checkpoint)
+    model, path = _model_for(session, checkpoint)
     run = e.run
     size = model.spec.convention.size
     if run.delta.shape[2:] != (size, size):
@@ -200,4 +202,4 @@ def check_result(session: ComparisonSession, checkpoint: str | None = None) -> d
     _check_audit(session)
     return {"similarity": round(similarity, 7), "largest_score_difference": float(f"{max(diffs):.3g}"),
             "tolerance": tolerance, "model": model.spec.key, "weights_sha256": model.provenance.get("sha256"),
-            "device": "cpu"}
+            "device": "cpu", **({"checkpoint": str(path)} if path else {})}

@@ -92,7 +92,7 @@ def signature_text(record) -> str:
     if not isinstance(record, dict) or record.get("status") != "signed":
         return "unsigned (no examiner signature: the file's integrity rests on its SHA-256 alone)"
     who = record.get("signer") or "signer not stated"
-    return (f"signed ({record.get('algorithm', ALGORITHM)}) by {who}, {record.get('signed')}; "
+    return (f"signed ({record.get('algorithm', ALGORITHM)}) by {who}, {str(record.get('signed')).replace('T', ' ')}; "
             f"key fingerprint {grouped(str(record.get('fingerprint')))}")
 
 

@@ -28,7 +28,7 @@ import hashlib
 import json
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -37,12 +37,12 @@ from .. import __version__
 from .case_archive import (CROPS, DELTA, MANIFEST, MAX_CASE_BYTES, SESSION, SIGNATURE, CaseArchive, member_kind,
                            looks_like_a_photograph, npy_header, open_regular, parse_json, png_size)
 from .case_checks import check_result
-from .case_signing import Signature, SigningKey, check_signature, signature_member
+from .case_signing import Signature, SigningKey, check_signature, grouped, signature_member
 from .errors import CaseFileError, CaseModelUnavailable
 from .faces import CROP_SIZE
 from .images import sha256_bytes, sha256_file
 from .io_utils import atomic_writer, json_default
-from .session import ComparisonSession, now_iso
+from .session import AuditEntry, AuditLog, ComparisonSession, now_iso
 from .session_codec import crop_member, decode_session, encode_session, image_member
 from .verification import MAP_KEYS
 
@@ -63,9 +63,20 @@ class CaseFileInfo:
 
 def save_case(session: ComparisonSession, path: str | Path, overwrite: bool = True,
               signing_key: SigningKey | None = None, signer: str | None = None) -> CaseFileInfo:
-    """Write the session atomically, signed with `signing_key` when given (`signer`: the name stated,
-    default the case's examiner); record the signing and the save (path, file SHA-256) in its audit log."""
-    doc, members = encode_session(session)
+    """Write the session atomically; record the save (path, file SHA-256) in its audit log.
+
+    With `signing_key` the file is signed (`signer`: the name stated, default the case's
+    examiner) and its audit log ends with the "sign case file" entry, which the session's
+    log gets too once the file is written."""
+    signature = sign_entry = None
+    written = session
+    if signing_key is not None:
+        signer = session.case.examiner if signer is None else signer
+        signature = Signature(fingerprint=signing_key.fingerprint, signer=signer, signed=now_iso())
+        sign_entry = AuditEntry(time=signature.signed, action="sign case file",
+                                details={"fingerprint": signature.fingerprint, "signer": signer})
+        written = replace(session, audit=AuditLog([*session.audit.entries, sign_entry]))
+    doc, members = encode_session(written)
     try:
         text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False, default=json_default)
     except (TypeError, ValueError) as e:  # e.g. an audit detail that is not plain data: a bug, said plainly
@@ -76,11 +87,8 @@ def save_case(session: ComparisonSession, path: str | Path, overwrite: bool = Tr
         "members": {name: {"sha256": sha256_bytes(data), "size": len(data)} for name, data in sorted(members.items())},
     }
     manifest_bytes = (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
-    signature = None
-    if signing_key is not None:
-        signer = session.case.examiner if signer is None else signer
-        signature = Signature(fingerprint=signing_key.fingerprint, signer=signer, signed=now_iso())
-        members[SIGNATURE] = signature_member(manifest_bytes, signing_key, signer, signature.signed)
+    if signature is not None:
+        members[SIGNATURE] = signature_member(manifest_bytes, signing_key, signature.signer, signature.signed)
     p = Path(path)
     with atomic_writer(p, overwrite) as f:
         with zipfile.ZipFile(f, "w") as z:
@@ -90,12 +98,25 @@ def save_case(session: ComparisonSession, path: str | Path, overwrite: bool = Tr
                 kind = zipfile.ZIP_STORED if name.startswith("images/") else zipfile.ZIP_DEFLATED
                 z.writestr(name, data, compress_type=kind)
     info = CaseFileInfo(path=p, sha256=sha256_file(p), size=p.stat().st_size, signature=signature)
-    if signature is not None:
-        session.audit.record("sign case file", fingerprint=signature.fingerprint, signer=signature.signer,
-                             manifest_sha256=sha256_bytes(manifest_bytes))
+    if sign_entry is not None:
+        session.audit.append(sign_entry)
     session.audit.record("save case file", path=str(p), sha256=info.sha256, format_version=FORMAT_VERSION,
                          signature=signature.describe() if signature else "unsigned")
     return info
+
+
+def _check_signing_record(session: ComparisonSession, signature: Signature | None) -> None:
+    """A file whose audit log ends with its signing must carry that signature (not removed, not replaced)."""
+    entries = session.audit.entries
+    if not entries or entries[-1].action != "sign case file":
+        return
+    recorded = str(entries[-1].details.get("fingerprint"))
+    if signature is None:
+        raise CaseFileError(f"its audit log ends with its signing (key {grouped(recorded)[:19]} …), but the "
+                            "signature is missing: it was removed")
+    if signature.fingerprint != recorded:
+        raise CaseFileError(f"signed with key {grouped(signature.fingerprint)[:19]} …, but its audit log records "
+                            f"the signing with key {grouped(recorded)[:19]} …")
 
 
 # --- reading -----------------------------------------------------------------------------------------------
@@ -268,6 +289,7 @@ def open_case(path: str | Path, checkpoint: str | Path | None = None) -> Compari
     version = manifest["format_version"]
     try:
         session, notes = decode_session(doc, members, chained=version >= 2)
+        _check_signing_record(session, signature)
         checks = check_result(session, None if checkpoint is None else str(checkpoint))
     except CaseModelUnavailable as e:
         raise CaseModelUnavailable(f"{label}: {e}", e.model_key, e.checkpoint) from None
@@ -275,6 +297,9 @@ def open_case(path: str | Path, checkpoint: str | Path | None = None) -> Compari
         raise CaseFileError(f"{label}: {e}") from None
     if version < 2:
         notes.insert(0, UNCHAINED_NOTE)
+    if checks and checks.get("checkpoint") and checks["checkpoint"] != session.checkpoint:
+        notes.append(f"the checkpoint {checks['checkpoint']} (same SHA-256 as recorded) is used from now on")
+        session.checkpoint = checks["checkpoint"]
     session.audit.record("open case file", path=str(p), sha256=file_sha, saved=manifest.get("saved"),
                          format_version=version, **({"notes": notes} if notes else {}),
                          signature=signature.describe() if signature else "unsigned",

@@ -93,6 +93,10 @@ class AuditLog:
         self._entries.append(entry)
         return entry
 
+    def append(self, entry: AuditEntry) -> None:
+        """Add an entry recorded in a copy of this log (e.g. the snapshot a case file was written from)."""
+        self._entries.append(entry)
+
     @property
     def entries(self) -> tuple[AuditEntry, ...]:
         return tuple(self._entries)

@@ -315,3 +315,23 @@ def test_a_format_1_case_still_opens_labelled_not_chained(saved, tmp_path):
     assert opening.details["format_version"] == 1
     assert "audit log not chained (format 1)" in opening.details["notes"]
     assert opening.details["signature"] == "unsigned"
+
+
+def test_an_adaface_case_needs_its_checkpoint_to_open(tmp_path, pair_session):
+    from adaface_case import make_adaface_case
+
+    from fame_desktop.core.errors import CaseModelUnavailable
+
+    case, checkpoint = make_adaface_case(tmp_path, pair_session)
+    assert open_case(case).audit.entries[-1].details["checks"]["model"] == "adaface-ir18"
+    moved = checkpoint.rename(tmp_path / "elsewhere.pt")
+    with pytest.raises(CaseModelUnavailable, match=r"AdaFace IResNet-18 \(ir18-seed0\.pt, SHA-256 [0-9a-f]{12}…\), "
+                                                   "which is not available here") as info:
+        open_case(case)
+    assert info.value.checkpoint == str(checkpoint)
+    s = open_case(case, moved)  # the same weights elsewhere: checked by their SHA-256, used from now on
+    assert s.checkpoint == str(moved) and "used from now on" in s.audit.entries[-1].details["notes"][-1]
+    (tmp_path / "other").mkdir()
+    _, other = make_adaface_case(tmp_path / "other", pair_session, seed=1)  # other weights of the same shape
+    with pytest.raises(CaseFileError, match=r"the weights of AdaFace IResNet-18 here .* differ"):
+        open_case(case, other)
