@@ -166,12 +166,24 @@ class CaseArchive:
             raise CaseFileError(f"{self.label}: {name} holds more than {_size_text(limit)} (refused)")
         return b"".join(chunks)
 
-    def close(self) -> None:
-        self.zip.close()
+
+MAX_JSON_DEPTH = 32  # the format nests ~5 deep (audit details); deeper values would strain later copies
+
+
+def _depth(value) -> int:
+    """How deeply lists and dicts nest in a parsed JSON value (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, (dict, list)):
+            deepest = max(deepest, d)
+            stack.extend((c, d + 1) for c in (v.values() if isinstance(v, dict) else v))
+    return deepest
 
 
 def parse_json(data: bytes, label: str, name: str):
-    """JSON as the format writes it: UTF-8, no NaN or Infinity; CaseFileError for anything else."""
+    """JSON as the format writes it: UTF-8, no NaN or Infinity, at most MAX_JSON_DEPTH levels deep;
+    CaseFileError for anything else."""
     def no_constant(word):
         raise ValueError(f"{word} is not a JSON number")
 
@@ -182,7 +194,10 @@ def parse_json(data: bytes, label: str, name: str):
         return value
 
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=no_constant, parse_float=finite)
+        value = json.loads(data.decode("utf-8"), parse_constant=no_constant, parse_float=finite)
+        if _depth(value) > MAX_JSON_DEPTH:
+            raise RecursionError
+        return value
     except RecursionError:
         raise CaseFileError(f"{label}: {name}: damaged (nested too deeply)") from None
     except UnicodeDecodeError:

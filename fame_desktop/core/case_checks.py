@@ -150,7 +150,11 @@ def _check_audit(session: ComparisonSession) -> None:
     if e is None or not runs:
         return
     d = runs[-1].details
-    checks = {"similarity": abs(float(d["similarity"]) - e.similarity) <= 2e-6,
+    try:
+        recorded = float(d["similarity"])
+    except (TypeError, ValueError):
+        raise CaseFileError("the audit log's record of the FAME run is malformed") from None
+    checks = {"similarity": abs(recorded - e.similarity) <= 2e-6,
               "iterations": d.get("iterations", list(e.run.iterations)) == [int(i) for i in e.run.iterations],
               "gallery_sha256": d.get("gallery_sha256", session.gallery.image.sha256) == session.gallery.image.sha256,
               "probe_sha256": d.get("probe_sha256", session.probe.image.sha256) == session.probe.image.sha256}

@@ -105,20 +105,6 @@ def save_case(session: ComparisonSession, path: str | Path, overwrite: bool = Tr
     return info
 
 
-def _check_signing_record(session: ComparisonSession, signature: Signature | None) -> None:
-    """A file whose audit log ends with its signing must carry that signature (not removed, not replaced)."""
-    entries = session.audit.entries
-    if not entries or entries[-1].action != "sign case file":
-        return
-    recorded = str(entries[-1].details.get("fingerprint"))
-    if signature is None:
-        raise CaseFileError(f"its audit log ends with its signing (key {grouped(recorded)[:19]} …), but the "
-                            "signature is missing: it was removed")
-    if signature.fingerprint != recorded:
-        raise CaseFileError(f"signed with key {grouped(signature.fingerprint)[:19]} …, but its audit log records "
-                            f"the signing with key {grouped(recorded)[:19]} …")
-
-
 # --- reading -----------------------------------------------------------------------------------------------
 
 def _read_manifest(archive: CaseArchive) -> tuple[bytes, dict]:
@@ -237,6 +223,20 @@ def _read_evidence(archive: CaseArchive, manifest: dict, doc: dict) -> dict[str,
             raise CaseFileError(f"{label}: altered — {name} does not match the hash in its name")
         members[name] = data
     return members
+
+
+def _check_signing_record(session: ComparisonSession, signature: Signature | None) -> None:
+    """A file whose audit log ends with its signing must carry that signature (not removed, not replaced)."""
+    entries = session.audit.entries
+    if not entries or entries[-1].action != "sign case file":
+        return
+    recorded = str(entries[-1].details.get("fingerprint"))
+    if signature is None:
+        raise CaseFileError(f"its audit log ends with its signing (key {grouped(recorded)[:19]} …), but the "
+                            "signature is missing: it was removed")
+    if signature.fingerprint != recorded:
+        raise CaseFileError(f"signed with key {grouped(signature.fingerprint)[:19]} …, but its audit log records "
+                            f"the signing with key {grouped(recorded)[:19]} …")
 
 
 def case_file_status(session: ComparisonSession) -> dict | None:

@@ -94,6 +94,17 @@ def deep_session_json(src, dst):
     return forge(src, dst, lambda m: m.__setitem__("session.json", b"[" * 200_000 + b"]" * 200_000))
 
 
+@hostile(r"session\.json: damaged \(nested too deeply\)")
+def view_nested_100_deep(src, dst):
+    """Parses (below the parser's recursion limit), but would strain every later copy of the session."""
+    def deep(doc):
+        value = 1
+        for _ in range(100):
+            value = [value]
+        doc["view"]["extra"] = value
+    return forge(src, dst, edit_session(deep))
+
+
 @hostile(r"manifest\.json: damaged \(nested too deeply\)")
 def deep_manifest_json(src, dst):
     members = members_of(src)
@@ -320,3 +331,30 @@ def _central_entry(path: Path, member: str, offset: int, fmt: str, value: int | 
             return struct.unpack(fmt, data[i + offset:i + offset + width])[0]
         start = i + 4
     raise AssertionError(f"{member} not found")
+
+
+# values of the wrong type anywhere in session.json (manifest re-hashed): each named, none a traceback
+WRONG_TYPES = [
+    (("case", "notes"), 7, "the case detail notes is not text"),
+    (("case", "examiner"), ["A"], "the case detail examiner is not text"),
+    (("model_key",), None, "the model is not text"),
+    (("environment",), "x", "the environment record is not a record"),
+    (("created",), 7, "the session's start time is not text"),
+    (("explanation", "final_score"), [], "the FAME bookkeeping does not list every one of the 4 maps"),
+    (("inputs", "probe", "faces", 0, "box"), [], "a face record is malformed"),
+    (("inputs", "gallery", "faces", 0, "probability"), None, "a face record is malformed"),
+]
+
+
+@pytest.mark.parametrize("path, value, reason", WRONG_TYPES, ids=[".".join(map(str, w[0])) for w in WRONG_TYPES])
+def test_a_value_of_the_wrong_type_is_refused(path, value, reason, honest, tmp_path, capsys):
+    def change(doc):
+        target = doc
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    case = forge(honest, tmp_path / "typed.famecase", edit_session(change))
+    capsys.readouterr()
+    code = main(["report", str(case), "--out", str(tmp_path / "r.pdf")])
+    _one_line_refusal(code, capsys.readouterr().err, re.escape(reason), tmp_path, case)
