@@ -281,7 +281,7 @@ class CaseActions(QObject):
         signed = isinstance(opening.get("signature"), dict)
         w.statusBar().showMessage(f"Opened {self.path.name}" + (f" (saved {saved.replace('T', ' ')})" if saved else "")
                                   + (" — signed" if signed else " — unsigned")
-                                  + " — result checked, restored without re-running FAME", 10000)
+                                  + " — checked, restored without re-running FAME", 10000)
         if notes:
             w.messages.info("Case opened with remarks", "\n".join(notes))
         self.opened.emit(str(path))
