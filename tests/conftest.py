@@ -82,7 +82,8 @@ def _pair_session_master(face_inputs, face_model):
     params = FameParams(iterations=PAIR_ITERATIONS, epsilon=0.0)
     s.set_parameters(params)
     s.set_threshold(Threshold(0.3, "demonstration value, not validated"))
-    s.set_explanation(explain_pair(face_model, s.gallery.crop, s.probe.crop, params), face_model.describe())
+    snapshot = s.run_snapshot(face_model.describe(), params)
+    s.set_explanation(explain_pair(face_model, s.gallery.crop, s.probe.crop, params), face_model.describe(), snapshot)
     s.set_case(notes="Frontal portraits.\nNo visible manipulation.")
     return s
 
@@ -93,4 +94,3 @@ def pair_session(_pair_session_master):
     import copy
 
     return copy.deepcopy(_pair_session_master)
-
