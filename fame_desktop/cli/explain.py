@@ -22,6 +22,7 @@ def register(sub) -> None:
     p.add_argument("--report", metavar="PDF", help="also write the PDF report (and its -exports folder)")
     p.add_argument("--case", metavar="FILE", help="also save the session as a case file (.famecase)")
     add_overwrite_option(p)
+    p.add_argument("--sign-key", metavar="KEY", help="sign the case file with this private key (`fame keygen`)")
     p.add_argument("--model", default=DEFAULT_FACE_MODEL, choices=sorted(FACE_MODELS),
                    help="face model (default %(default)s, embedded and offline)")
     p.add_argument("--checkpoint", help="AdaFace checkpoint (.ckpt or state dict); implies --model adaface")
@@ -65,6 +66,13 @@ def run(args) -> int:
     # an unwritable or existing path fails now, not after the run (cli.outputs checked the rest)
     if args.report:
         check_report_target(args.report, exports=not args.no_exports, overwrite=args.overwrite)
+    if args.sign_key and not args.case:
+        usage_error("--sign-key signs the case file: give --case too")
+    key = None
+    if args.sign_key:  # unlocked now: a wrong passphrase must not cost a FAME run
+        from .keys import signing_key
+
+        key = signing_key(args.sign_key)
     model_key = "adaface" if args.checkpoint and args.model == DEFAULT_FACE_MODEL else args.model
     # the session records each step as it happens, so the audit log's times are true
     session = ComparisonSession()
@@ -120,16 +128,17 @@ def run(args) -> int:
     preset = f"preset {params.preset}; " if params.preset else ""
     print(f"similarity {explanation.similarity:.4f} ({model.spec.display_name}); {preset}"
           f"iterations: {iters}; FAME {timings['fame']:.1f} s" + (f" → {args.out}" if args.out else ""))
-    _write_session_files(args, session)
+    _write_session_files(args, session, key)
     return 0
 
 
-def _write_session_files(args, session) -> None:
+def _write_session_files(args, session, key=None) -> None:
     if args.case:  # first, so the report's audit log names the case file and its SHA-256
         from ..core.casefile import save_case
 
-        info = save_case(session, args.case, overwrite=args.overwrite)
-        print(f"case file → {info.path} (SHA-256 {info.sha256})")
+        info = save_case(session, args.case, overwrite=args.overwrite, signing_key=key)
+        print(f"case file → {info.path} (SHA-256 {info.sha256})"
+              + (f", signed with key {info.signature.fingerprint[:16]}…" if info.signature else ""))
     if args.report:
         from ..report import write_report
 

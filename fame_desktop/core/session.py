@@ -6,6 +6,8 @@ methods, so every step that matters lands in the append-only audit log.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -15,6 +17,7 @@ from .attribution import MapSettings
 from .environment import versions
 from .fame import FameParams
 from .images import LoadedImage
+from .io_utils import json_default
 from .models.registry import DEFAULT_FACE_MODEL
 from .pipeline import FaceInput
 from .snapshot import InputRecord, InputSnapshot, StaleResultError
@@ -58,8 +61,31 @@ class AuditEntry:
     details: dict = field(default_factory=dict)
 
 
+GENESIS = "0" * 64  # the `prev` of the first entry
+
+
+def entry_hash(item: dict) -> str:
+    """SHA-256 of an audit entry's canonical JSON (keys sorted, no spaces, UTF-8), `prev` included.
+
+    The entry is first brought to plain JSON values, so the hash is the same before saving
+    (numpy numbers, tuples, paths) and after reading the case file back.
+    """
+    plain = json.loads(json.dumps(item, default=json_default))
+    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class AuditChainError(ValueError):
+    """A chained audit log whose entry does not carry the hash of the one before it."""
+
+
 class AuditLog:
-    """Append-only record of what was done, when, with which files and parameters."""
+    """Append-only record of what was done, when, with which files and parameters.
+
+    Written out (`to_list`) as a hash chain: each entry holds `prev`, the SHA-256 of the
+    previous entry (`entry_hash`), so an entry edited, removed or inserted later breaks
+    the chain at the next one (`from_list(..., chained=True)` says where).
+    """
 
     def __init__(self, entries: tuple[AuditEntry, ...] | list[AuditEntry] = ()):
         self._entries: list[AuditEntry] = list(entries)
@@ -69,6 +95,10 @@ class AuditLog:
         self._entries.append(entry)
         return entry
 
+    def append(self, entry: AuditEntry) -> None:
+        """Add an entry recorded in a copy of this log (e.g. the snapshot a case file was written from)."""
+        self._entries.append(entry)
+
     @property
     def entries(self) -> tuple[AuditEntry, ...]:
         return tuple(self._entries)
@@ -77,10 +107,25 @@ class AuditLog:
         return len(self._entries)
 
     def to_list(self) -> list[dict]:
-        return [asdict(e) for e in self._entries]
+        """[{time, action, details, prev}]: the entries as plain data, chained."""
+        out, prev = [], GENESIS
+        for e in self._entries:
+            item = {**asdict(e), "prev": prev}
+            prev = entry_hash(item)
+            out.append(item)
+        return out
 
     @classmethod
-    def from_list(cls, items: list[dict]) -> "AuditLog":
+    def from_list(cls, items: list[dict], chained: bool = False) -> "AuditLog":
+        """The log of `to_list`; with `chained`, AuditChainError names the first entry (from 1) that does not
+        hold the hash of the one before it."""
+        if chained:
+            prev = GENESIS
+            for n, item in enumerate(items, 1):
+                if item.get("prev") != prev:
+                    where = f"entry {n} does not follow entry {n - 1}" if n > 1 else "entry 1 is not the first"
+                    raise AuditChainError(f"audit log {where} (the chain of hashes is broken: the log was altered)")
+                prev = entry_hash(item)
         return cls([AuditEntry(time=i["time"], action=i["action"], details=dict(i.get("details", {})))
                     for i in items])
 

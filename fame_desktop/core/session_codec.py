@@ -23,7 +23,7 @@ from .fame import FameParams, FameRun
 from .images import LoadedImage, decode_png, encode_png, load_image_bytes, sha256_bytes
 from .io_utils import npy_bytes
 from .pipeline import FaceInput
-from .session import ROLES, AuditLog, CaseInfo, ComparisonSession, Threshold
+from .session import ROLES, AuditChainError, AuditLog, CaseInfo, ComparisonSession, Threshold
 from .snapshot import InputSnapshot, StaleResultError
 from .verification import PairExplanation
 
@@ -50,9 +50,12 @@ def _face_to_dict(f: DetectedFace) -> dict:
 
 
 def _face_from_dict(d: dict) -> DetectedFace:
-    p = d.get("probability")
-    return DetectedFace(box=tuple(float(v) for v in d["box"]), probability=float("nan") if p is None else float(p),
-                        landmarks=np.asarray(d["landmarks"], np.float64).reshape(5, 2), manual=bool(d["manual"]))
+    p, manual = d.get("probability"), d["manual"]
+    box = tuple(float(v) for v in d["box"])
+    if len(box) != 4 or not isinstance(manual, bool) or (p is None) != manual:
+        raise CaseFileError("a face record is malformed (box, probability or manual flag)")
+    return DetectedFace(box=box, probability=float("nan") if p is None else float(p),
+                        landmarks=np.asarray(d["landmarks"], np.float64).reshape(5, 2), manual=manual)
 
 
 def original_bytes(image: LoadedImage) -> bytes:
@@ -158,6 +161,9 @@ def _decode_explanation(d: dict, members: dict[str, bytes], s: ComparisonSession
     keys = tuple(d["keys"])
     if delta.dtype != np.float32 or delta.ndim != 4 or delta.shape[:2] != (len(keys), 3):
         raise CaseFileError(f"the raw Δx has shape {delta.shape} {delta.dtype}, expected ({len(keys)}, 3, H, W) float32")
+    per_map = ("iterations", "stop_reasons", "initial_loss", "final_loss", "initial_score", "final_score")
+    if any(not isinstance(d[k], list) or len(d[k]) != len(keys) for k in per_map):
+        raise CaseFileError(f"the FAME bookkeeping does not list every one of the {len(keys)} maps")
     f32 = {k: np.asarray([np.nan if v is None else v for v in d[k]], np.float32)
            for k in ("initial_loss", "final_loss", "initial_score", "final_score")}
     run = FameRun(delta=delta, iterations=np.asarray(d["iterations"], np.int64), stop_reasons=list(d["stop_reasons"]),
@@ -175,20 +181,52 @@ def _decode_explanation(d: dict, members: dict[str, bytes], s: ComparisonSession
     return PairExplanation(similarity=float(d["similarity"]), keys=keys, run=run, snapshot=snapshot)
 
 
-def decode_session(doc: dict, members: dict[str, bytes]) -> tuple[ComparisonSession, list[str]]:
-    """Rebuild the session; returns it with notes on anything that needed a remark."""
+# the display settings a case file stores, by type; an unknown value of the right type (a colour map of a
+# newer version) is only noted (view_state), a value of another type means the file is damaged
+_VIEW_TYPES = {"colour_map": str, "opacity": (int, float), "on_photo": bool, "maps": dict, "show_original": bool,
+               "compare_mode": str, "compare_mix": (int, float)}
+
+
+def _check_view(view) -> dict:
+    if view is None:
+        return {}
+    if not isinstance(view, dict):
+        raise CaseFileError("the view settings are not a record")
+    for name, kind in _VIEW_TYPES.items():
+        if name in view and (not isinstance(view[name], kind) or (kind != bool and isinstance(view[name], bool))):
+            what = "a number" if kind == (int, float) else "a record" if kind is dict else \
+                "true or false" if kind is bool else "text"
+            raise CaseFileError(f"view setting {name}={view[name]!r} is not {what}")
+    return dict(view)
+
+
+def _typed(value, kind, what: str, optional: bool = False):
+    """`value` when it is of `kind` (str or dict here; None too when optional); CaseFileError otherwise."""
+    if (value is None and optional) or isinstance(value, kind):
+        return value
+    raise CaseFileError(f"{what} is not {'text' if kind is str else 'a record'}: {type(value).__name__}")
+
+
+def decode_session(doc: dict, members: dict[str, bytes], chained: bool = True) -> tuple[ComparisonSession, list[str]]:
+    """Rebuild the session; returns it with notes on anything that needed a remark.
+
+    chained: the audit log must be an intact hash chain (format 2 and later)."""
     notes: list[str] = []
     try:
         t = doc["threshold"]
+        case = {k: _typed(v, str, f"the case detail {k}") for k, v in _known(CaseInfo, doc["case"]).items()}
         s = ComparisonSession(
-            case=CaseInfo(**_known(CaseInfo, doc["case"])),
-            audit=AuditLog.from_list(doc["audit"]),
-            model_key=doc["model_key"], checkpoint=doc["checkpoint"], device=doc["device"],
+            case=CaseInfo(**case),
+            audit=AuditLog.from_list(doc["audit"], chained=chained),
+            model_key=_typed(doc["model_key"], str, "the model"),
+            checkpoint=_typed(doc["checkpoint"], str, "the checkpoint", optional=True),
+            device=_typed(doc["device"], str, "the device"),
             params=FameParams(**_known(FameParams, doc["params"])),
             map_settings=MapSettings(**_known(MapSettings, doc["map_settings"])),
-            threshold=None if t is None else Threshold(float(t["value"]), t["source"]),
-            model_info=doc["model_info"], environment=doc["environment"], view=dict(doc.get("view") or {}),
-            created=doc["created"],
+            threshold=None if t is None else Threshold(float(t["value"]), _typed(t["source"], str, "the threshold's source")),
+            model_info=_typed(doc["model_info"], dict, "the model record", optional=True),
+            environment=_typed(doc["environment"], dict, "the environment record", optional=True),
+            view=_check_view(doc.get("view")), created=_typed(doc["created"], str, "the session's start time"),
         )
         for role, d in doc["inputs"].items():
             if role not in ROLES:
@@ -203,8 +241,8 @@ def decode_session(doc: dict, members: dict[str, bytes]) -> tuple[ComparisonSess
             if why:
                 raise CaseFileError(f"the FAME result was computed for other inputs than the case holds "
                                     f"({', '.join(why)} differ)")
-    except CaseFileError:
-        raise
+    except (CaseFileError, AuditChainError) as e:
+        raise CaseFileError(str(e)) from None
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
         raise CaseFileError(f"the session record is incomplete or malformed ({type(e).__name__}: {e})") from None
     return s, notes

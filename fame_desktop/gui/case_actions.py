@@ -14,11 +14,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QToolBar
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolBar
 
 from . import unsaved_changes
 from .actions import make_action
 from .case_saving import CaseSaver
+from .case_signing import CaseSigning
 from .inputs import ROLES
 from .recent_cases import FOLDER_KEY, RecentCases
 from .session_restore import prepare_result_display, show_session, show_stored_score, start_new_session
@@ -63,6 +64,7 @@ class CaseActions(QObject):
         self.recent_cases = RecentCases(w.settings, self.open_path, w)
         self.recent_menu = self.recent_cases.menu
         self.saver = CaseSaver(self)
+        self.signing = CaseSigning(w)
         self._install_menus()
 
         w.engine.ready.connect(self._engine_ready)
@@ -80,7 +82,7 @@ class CaseActions(QObject):
         for act in (self.act_new, self.act_open):
             menu.insertAction(first, act)
         menu.insertMenu(first, self.recent_menu)
-        for act in (self.act_save, self.act_save_as):
+        for act in (self.act_save, self.act_save_as, self.signing.act_sign, self.signing.act_choose):
             menu.insertAction(first, act)
         menu.insertSeparator(first)
         toolbar = w.findChild(QToolBar, "main_toolbar")
@@ -177,9 +179,19 @@ class CaseActions(QObject):
         if self.w.model.ready:
             self.confirm_replace("starting a new case", self._start_new)
 
+    def show_file_status(self, session) -> None:
+        """The case panel's line on the case file: its name and signature status, or nothing."""
+        from ..core.case_signing import signature_text
+        from ..core.casefile import case_file_status
+
+        status = case_file_status(session) if session is not None else None
+        self.w.case.set_file_status(None if status is None else
+                                    f"{Path(str(status['path'])).name}: {signature_text(status['signature'])}")
+
     def _start_new(self) -> None:
         start_new_session(self.w)
         self.path = None
+        self.w.case.set_file_status(None)
         self.tracker.mark_clean(self.w.model.session, read_view_state(self.w))
         self.w.update_title()
         self.w.statusBar().showMessage("New case", 5000)
@@ -191,8 +203,10 @@ class CaseActions(QObject):
         if path:
             self.open_path(path)
 
-    def open_path(self, path: str) -> None:
-        """Read and check the case file in the background; show it once the user lets the session go."""
+    def open_path(self, path: str, checkpoint: str | None = None) -> None:
+        """Read and check the case file in the background; show it once the user lets the session go.
+
+        `checkpoint`: the AdaFace checkpoint to check the result with when it is not where the case says."""
         w = self.w
         path = str(path)
         if not (w.engine.is_ready and w.model.ready):
@@ -206,7 +220,7 @@ class CaseActions(QObject):
             from ..core.casefile import open_case
             from .display_levels import prepare_levels
 
-            session = open_case(path)
+            session = open_case(path, checkpoint)  # checks the result with its model: loaded here, off the GUI
             for fi in session.inputs.values():
                 prepare_levels(fi.image.rgb)  # the photographs' display pyramids, off the GUI thread
             return session, prepare_result_display(session)  # and the stored result's maps
@@ -222,13 +236,28 @@ class CaseActions(QObject):
         self.open_job = None
         if not Path(path).exists():
             self.recent_cases.remove(path)
-        from ..core.errors import FameError
+        from ..core.errors import CaseModelUnavailable, FameError
 
-        if isinstance(error, FameError):  # its one-line reason, and that nothing was lost
+        if isinstance(error, CaseModelUnavailable):
+            self._locate_checkpoint(path, error)
+        elif isinstance(error, FameError):  # its one-line reason, and that nothing was lost
             self.w.messages.warning("Cannot open the case file", f"{error}\n\nThe case shown is unchanged.")
         else:
             self.w.messages.error("Cannot open the case file", error, job.traceback)
         self.open_failed.emit(error)
+
+    def _locate_checkpoint(self, path: str, error) -> None:
+        """The case's model checkpoint is not here: offer to point to it, then open again with it."""
+        answer = QMessageBox.question(
+            self.w, "Checkpoint needed", f"{error}\n\nLocate the checkpoint file now? The case shown is unchanged.",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Open)
+        if answer != QMessageBox.StandardButton.Open:
+            return
+        start = str(Path(error.checkpoint).parent) if error.checkpoint else str(Path(path).parent)
+        found, _ = QFileDialog.getOpenFileName(self.w, "Locate the checkpoint", start,
+                                               "Checkpoints (*.ckpt *.pt *.pth);;All files (*)")
+        if found:
+            self.open_path(path, found)
 
     def _read(self, gen: int, path: str, read: tuple) -> None:
         self.w.busy.stop("open case")
@@ -248,8 +277,11 @@ class CaseActions(QObject):
         opening = next((e.details for e in reversed(session.audit.entries) if e.action == "open case file"), {})
         saved = opening.get("saved")
         notes = list(opening.get("notes") or []) + notes  # e.g. a crop re-warped with 1 grey level rounding
+        self.show_file_status(session)
+        signed = isinstance(opening.get("signature"), dict)
         w.statusBar().showMessage(f"Opened {self.path.name}" + (f" (saved {saved.replace('T', ' ')})" if saved else "")
-                                  + " — result restored without re-running FAME", 10000)
+                                  + (" — signed" if signed else " — unsigned")
+                                  + " — checked, restored without re-running FAME", 10000)
         if notes:
             w.messages.info("Case opened with remarks", "\n".join(notes))
         self.opened.emit(str(path))

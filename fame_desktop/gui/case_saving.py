@@ -58,6 +58,11 @@ class CaseSaver:
         w, cases = self.w, self.cases
         if self.job is not None:
             return
+        go_on, key = cases.signing.key_for_save()  # the passphrase is asked here, before anything is written
+        if not go_on:
+            w.statusBar().showMessage(f"Not saved: {path.name} needs the signing key unlocked "
+                                      "(or File ▸ Sign saved cases off)", 10000)
+            return
         cases.flush_edits()
         cases.sync_view()
         live = w.model.session
@@ -66,7 +71,7 @@ class CaseSaver:
         def write(job):
             from ..core.casefile import save_case
 
-            return save_case(snapshot, path)
+            return save_case(snapshot, path, signing_key=key)
 
         w.busy.start("save case", f"Saving {path.name}…")
         self.job = w.runner.start(
@@ -78,16 +83,19 @@ class CaseSaver:
         w, cases = self.w, self.cases
         self.job = None
         w.busy.stop("save case")
-        entry = snapshot.audit.entries[-1]  # "save case file": path, SHA-256 of the file
         untouched = len(live.audit) == audit_len
-        live.audit.record(entry.action, **entry.details)
+        for entry in snapshot.audit.entries[audit_len:]:  # "sign case file" and "save case file" (path, SHA-256)
+            live.audit.append(entry)
         # edits made while the file was written are not in it: they stay unsaved
         cases.tracker.mark_clean(live, view, len(live.audit) if untouched else audit_len)
         cases.path = Path(info.path)
         cases.recent_cases.add(cases.path)
         w.model.changed.emit()
+        cases.show_file_status(live)
+        signed = f"signed, key {info.signature.fingerprint[:4]} {info.signature.fingerprint[4:8]} …" \
+            if info.signature else "unsigned"
         w.statusBar().showMessage(f"Saved {cases.path.name} (SHA-256 {info.sha256[:16]}…, "
-                                  f"{info.size / 1e6:.1f} MB)", 10000)
+                                  f"{info.size / 1e6:.1f} MB, {signed})", 10000)
         cases.update_actions()
         cases.saved.emit(str(cases.path))
         if cases.close_after_save:

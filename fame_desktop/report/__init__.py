@@ -17,6 +17,7 @@ from ..core.images import sha256_bytes
 from ..core.file_lock import target_lock
 from ..core.io_utils import atomic_writer, check_target, target_exists
 from ..core.session import ComparisonSession
+from ..core.view_state import ViewState
 from .exports import exports_dir_for, write_exports
 from .facts import check_reportable, report_facts
 from .pdf import render_pdf
@@ -67,8 +68,9 @@ def write_report(session: ComparisonSession, pdf_path: str | Path, exports: bool
     exists and `overwrite` is False.
     """
     pdf = check_report_target(pdf_path, exports, overwrite)
-    facts = report_facts(session, colour_map=colour_map or session.view.get("colour_map", "jet"),
-                         opacity=float(opacity if opacity is not None else session.view.get("opacity", 0.5)))
+    view = ViewState.from_dict(session.view)[0]  # the session's display, unusable values replaced by defaults
+    facts = report_facts(session, colour_map=colour_map or view.colour_map,
+                         opacity=float(opacity if opacity is not None else view.opacity))
     data = render_pdf(session, facts)
     digest = sha256_bytes(data)
     folder = None

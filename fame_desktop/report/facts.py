@@ -13,6 +13,8 @@ from dataclasses import asdict
 import numpy as np
 
 from .. import __version__
+from ..core.case_signing import signature_text
+from ..core.casefile import case_file_status
 from ..core.environment import versions
 from ..core.errors import ExportError
 from ..core.images import sha256_bytes
@@ -73,6 +75,12 @@ def _maps(session: ComparisonSession) -> dict:
     }
 
 
+def _case_file(session: ComparisonSession) -> dict | None:
+    """The case file the session was last opened from or saved to, with its signature status in words."""
+    status = case_file_status(session)
+    return None if status is None else {**status, "signature_text": signature_text(status["signature"])}
+
+
 def check_reportable(session: ComparisonSession) -> None:
     """ExportError unless the session holds both photographs and a FAME result of all four maps."""
     if not session.ready:
@@ -106,6 +114,7 @@ def report_facts(session: ComparisonSession, report_id: str | None = None, colou
         "generated_by": {"app": __version__, **{k: v for k, v in versions("-").items() if k != "device"}},
         "case": asdict(session.case),
         "session_created": session.created,
+        "case_file": _case_file(session),
         "inputs": {role: session.inputs[role].describe() for role in ("gallery", "probe")},
         "model": model,
         "device": (session.environment or {}).get("device") or model.get("device") or session.device,
