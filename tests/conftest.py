@@ -71,7 +71,7 @@ def _pair_session_master(face_inputs, face_model):
     from dataclasses import replace
 
     from fame_desktop.core.fame import FameParams
-    from fame_desktop.core.session import ComparisonSession, Threshold
+    from fame_desktop.session.audit import ComparisonSession, Threshold
     from fame_desktop.core.verification import explain_pair
 
     s = ComparisonSession()

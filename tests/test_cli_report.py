@@ -8,7 +8,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from fame_desktop.cli import main
-from fame_desktop.core.casefile import open_case
+from fame_desktop.session.casefile import open_case
 
 
 def _text(pdf) -> str:

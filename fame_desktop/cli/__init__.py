@@ -18,7 +18,7 @@ from ..core.errors import FameError, TargetExistsError
 from .interrupts import Terminated, signals_as_exceptions
 from .outputs import guarded
 
-SUBCOMMANDS = ("explain", "classify", "featuremap", "run", "report", "plugins")
+SUBCOMMANDS = ("explain", "classify", "featuremap", "run", "report", "verify", "sign", "keygen", "plugins")
 
 
 def build_parser() -> argparse.ArgumentParser:

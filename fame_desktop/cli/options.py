@@ -117,7 +117,7 @@ def case_details(args, roles: tuple[str, ...]) -> dict:
 
 def threshold(args):
     """A Threshold from --threshold/--threshold-source, or None."""
-    from ..core.session import Threshold
+    from ..session.audit import Threshold
 
     if args.threshold is None:
         if args.threshold_source:

@@ -28,6 +28,7 @@ def add_run_options(p: argparse.ArgumentParser, out_help: str = "output folder")
     g.add_argument("--out", "-o", help=f"{out_help}, created when the run has succeeded (its parent must exist)")
     g.add_argument("--report", metavar="PDF", help="also write the PDF report (and its -exports folder)")
     g.add_argument("--case", metavar="FILE", help="also save the session as a case file (.famecase)")
+    g.add_argument("--sign-key", metavar="KEY", help="sign the case file with this private key (`fame keygen`)")
     add_overwrite_option(p)
     p.add_argument("--method", default="fame", help="explanation method (default fame; `fame plugins` lists them)")
     add_device_option(p)
@@ -44,6 +45,7 @@ def add_run_options(p: argparse.ArgumentParser, out_help: str = "output folder")
     add_case_options(p)
     add_display_options(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(signer=None)  # the unlocked --sign-key
 
 
 def output_files(args) -> list[Output]:
@@ -76,13 +78,19 @@ def run_task(task, args, images: dict[str, str], option_values: dict, target_key
 
     if not (args.out or args.report or args.case):
         usage_error("nothing to write: give --out, --report and/or --case")
+    if args.sign_key and not args.case:
+        usage_error("--sign-key signs the case file: give --case too")
+    if args.sign_key:  # unlocked now: a wrong passphrase must not cost a run
+        from .keys import signing_key
+
+        args.signer = signing_key(args.sign_key)
     registry = default_registry()
     method = registry.method(args.method)
     why = method.applies_to(task)
     if why:
         usage_error(f"--method {args.method}: {why}; for {task.title}: {', '.join(registry.methods_for(task))}")
     params = method_params(args, method, task)
-    caveat = task.preset_caveats.get(getattr(params, "preset", "").split(" ")[0])
+    caveat = task.preset_caveats.get(params.preset.split(" ")[0]) if method.key == "fame" else None
     if caveat:  # said even with --quiet: it bears on what the map can be used for
         print(f"note: {caveat}", file=sys.stderr)
     # the session records each step as it happens, so the audit log's times are true
@@ -150,8 +158,9 @@ def write_outputs(session, result, args, timings: dict) -> list[str]:
     if args.case:  # before the report, so the report's audit log names the case file and its SHA-256
         from ..session.casefile import save_case
 
-        info = save_case(session, args.case, overwrite=args.overwrite)
-        lines.append(f"case file → {info.path} (SHA-256 {info.sha256})")
+        info = save_case(session, args.case, overwrite=args.overwrite, signer=args.signer)
+        lines.append(f"case file → {info.path} (SHA-256 {info.sha256})"
+                     + (f", signed with key {info.signature.fingerprint[:16]}…" if info.signature else ""))
     if args.report:
         from ..report import write_report
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from html import escape
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
 
 
@@ -28,12 +30,23 @@ class CasePanel(QWidget):
         self.notes.textChanged.connect(self._notes_timer.start)
         hint = QLabel("Every change is recorded in the audit log.")
         hint.setStyleSheet("color: #8a8f98; font-size: 9pt;")
+        self.file_status = QLabel()  # the case file and its signature status (set_file_status)
+        self.file_status.setObjectName("case_file_status")
+        self.file_status.setWordWrap(True)
+        self.file_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.file_status.hide()
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(QLabel("Notes"))
         lay.addWidget(self.notes, 1)
+        lay.addWidget(self.file_status)
         lay.addWidget(hint)
         self._committed = self.values()
+
+    def set_file_status(self, text: str | None) -> None:
+        """'case.famecase: signed … / unsigned …', or None when the case is in no file."""
+        self.file_status.setText(f"<b>Case file</b> {escape(text)}" if text else "")
+        self.file_status.setVisible(bool(text))
 
     def values(self) -> dict:
         return {"case_id": self.case_id.text().strip(), "examiner": self.examiner.text().strip(),

@@ -22,13 +22,14 @@ Nothing here imports Qt.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Callable, Optional
 
 import numpy as np
 import torch
 
 from ..core.attribution import MapSettings
+from ..core.errors import FameError
 from ..core.fame import FameRun
 
 if TYPE_CHECKING:
@@ -93,6 +94,19 @@ class Method(ABC):
     def params_from(self, task: "Task", values: dict):
         """Parameters from form or command-line values (ValueError with a readable reason)."""
         return self.default_params(task)
+
+    def params_from_record(self, task: "Task", record: dict):
+        """Parameters saved as a plain record (a case file: `dataclasses.asdict`) back as the method's object."""
+        default = self.default_params(task)
+        names = {f.name for f in fields(default)}
+        return replace(default, **{k: v for k, v in record.items() if k in names})
+
+    def check_run(self, job: MethodJob, run: RunRecord, tolerance: float) -> float:
+        """A stored run (a reopened case) checked against its inputs: FameError at the first mismatch; returns
+        the largest difference found. The default checks only that the raw output is finite."""
+        if not np.isfinite(run.delta).all():
+            raise FameError(f"the raw output of {self.title} is not finite")
+        return 0.0
 
     def select_targets(self, targets) -> tuple:
         """The targets this method explains among those asked for, in their order (default: all).

@@ -22,6 +22,7 @@ from ..core.errors import ExportError, TargetExistsError
 from ..core.images import sha256_bytes
 from ..core.file_lock import target_lock
 from ..core.io_utils import atomic_writer, check_target, target_exists
+from ..core.view_state import ViewState
 from .exports import SUFFIX, exports_dir_for
 
 __all__ = ["ReportOutput", "write_report", "report_targets", "existing_targets", "check_report_target",
@@ -81,8 +82,9 @@ def write_report(session, pdf_path: str | Path, exports: bool = True, colour_map
     """
     pdf = check_report_target(pdf_path, exports, overwrite)
     report_facts, render_pdf, write_exports = _layout(session.task.key)
-    display = {"colour_map": colour_map or session.view.get("colour_map", "jet"),
-               "opacity": float(opacity if opacity is not None else session.view.get("opacity", 0.5))}
+    view = ViewState.from_dict(session.view)[0]  # the session's display, unusable values replaced by defaults
+    display = {"colour_map": colour_map or view.colour_map,
+               "opacity": float(opacity if opacity is not None else view.opacity)}
     facts = report_facts(session, display)
     data = render_pdf(session, facts)
     digest = sha256_bytes(data)

@@ -13,12 +13,14 @@ from dataclasses import asdict
 import numpy as np
 
 from .. import __version__
+from ..session.signing import signature_text
+from ..session.casefile import case_file_status
 from ..core.environment import versions
 from ..core.errors import ExportError
 from ..core.images import sha256_bytes
 from ..core.io_utils import npy_bytes
 from ..core.overlay import COLOUR_MAPS
-from ..core.session import now_iso
+from ..session.audit import now_iso
 from ..core.verification import split_key
 
 FORMAT = "fame-desktop/report"
@@ -71,6 +73,12 @@ def _maps(session, result) -> dict:
     }
 
 
+def _case_file(session) -> dict | None:
+    """The case file the session was last opened from or saved to, with its signature status in words."""
+    status = case_file_status(session)
+    return None if status is None else {**status, "signature_text": signature_text(status["signature"])}
+
+
 def check_display(display: dict) -> dict:
     """The overlays' colour map and opacity, checked."""
     cmap, opacity = display["colour_map"], float(display["opacity"])
@@ -94,6 +102,7 @@ def common_facts(session, result, display: dict, report_id: str | None = None, g
         "method": result.method.describe(),
         "case": asdict(session.case),
         "session_created": session.created,
+        "case_file": _case_file(session),
         "model": dict(result.model),
         "device": env.get("device") or result.model.get("device") or session.device,
         "environment": result.environment,

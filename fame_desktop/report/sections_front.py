@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from xml.sax.saxutils import escape
+
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 
 from . import figures, text
-from .layout import FRAME_WIDTH, grid_table, kv_table, layout_table, markup, mono, mono_block, para, picture
+from .layout import FRAME_WIDTH, MONO, grid_table, kv_table, layout_table, markup, mono, mono_block, para, picture
 
 
 def threshold_text(facts: dict) -> str:
@@ -15,6 +18,27 @@ def threshold_text(facts: dict) -> str:
         return "No threshold set. The score alone is not a decision."
     side = "at or above" if t["score_at_or_above"] else "below"
     return f"{t['value']:.4f} (source: {t['source']}). The score is {side} this threshold."
+
+
+def case_file_rows(facts: dict) -> list[tuple[str, object]]:
+    """The case file, its signature and what was checked when it was opened."""
+    f = facts.get("case_file")
+    if f is None:
+        return [("Case file", "none: this session was not saved in a case file"),
+                ("Signature", "none (only a case file can be signed)")]
+    opened = f["action"] == "open case file"
+    rows = [("Case file", markup(f"{escape(Path(str(f['path'])).name)}, {'opened' if opened else 'saved'} "
+                                 f"{text.when(f['time'])}<br/>SHA-256 <font name=\"{MONO}\">{f['sha256']}</font>",
+                                 "cell")),
+            ("Signature", f["signature_text"])]
+    if opened:
+        c = f.get("checks")
+        result = "" if c is None else (
+            f"; the similarity and the per-map scores recomputed with the recorded model agree with the stored "
+            f"ones (largest difference {c['largest_score_difference']:.1g})")
+        rows.append(("Checked on opening", "every member matches the manifest, each photograph its SHA-256, each "
+                                           f"crop the photograph and alignment; audit log {f['audit_chain']}{result}"))
+    return rows
 
 
 def summary(facts: dict) -> list:
@@ -29,6 +53,7 @@ def summary(facts: dict) -> list:
             ("Probe exhibit", c["exhibit_probe"]), ("Examiner", c["examiner"]),
             ("Report ID", mono(facts["report_id"])), ("Report generated", text.when(facts["generated"])),
             ("Session started", text.when(facts["session_created"])),
+            *case_file_rows(facts),
         ]),
         para("Result", "h1"),
     ]

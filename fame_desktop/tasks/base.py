@@ -127,6 +127,24 @@ class Task(ABC):
         return write_task_dir(out, self, result, settings, timings, result.model.get("device", "cpu"), overwrite,
                               display)
 
+    # -- case files -------------------------------------------------------------------------
+    def input_record(self, prepared: PreparedInput) -> dict:
+        """What a case file keeps of how `prepared` was made from its photograph (JSON-ready)."""
+        return dict(prepared.details)
+
+    def restore_input(self, model, role: str, image: LoadedImage, record: dict, stored, options: dict):
+        """The input a case file recorded, rebuilt from its photograph and checked against the stored model
+        input `stored` (S, S, 3) uint8: (PreparedInput, notes); FameError when they differ.
+
+        By default the photograph is prepared again (deterministic preparations: a resize, a crop)."""
+        from dataclasses import replace
+
+        from .types import stored_model_input
+
+        prepared = self.prepare(model, role, image, options)
+        pixels, notes = stored_model_input(role, prepared.model_input, stored)
+        return replace(prepared, model_input=pixels), notes
+
     def measure(self, result: TaskResult) -> dict:
         """JSON-ready figures derived from the maps (e.g. receptive-field sizes); {} by default."""
         return {}

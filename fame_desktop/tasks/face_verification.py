@@ -24,6 +24,7 @@ from .result import TaskResult, input_tensor
 from .types import Analysis, InputSlot, OptionSpec, PreparedInput, Target, TaskOptionError
 
 KIND_TEXT = {"similar": "similar (e+)", "dissimilar": "dissimilar (e−)"}
+FACE_OPTIONS = {"gallery_face": 0, "probe_face": 0, "gallery_landmarks": "", "probe_landmarks": ""}  # defaults
 
 
 def face_prepared_input(face: FaceInput) -> PreparedInput:
@@ -91,6 +92,33 @@ class FaceVerificationTask(Task):
         f = face.face.describe()
         return "use face", {"face": face.face_index + 1, "faces_found": len(face.faces), "box": f["box"],
                             "probability": f["probability"]}
+
+    def input_record(self, prepared: PreparedInput) -> dict:
+        """Every detected face, the one used (or the hand-placed landmarks) and the alignment, exactly."""
+        face: FaceInput = prepared.payload
+        return {"faces": [f.to_record() for f in face.faces], "face_index": face.face_index,
+                "face": face.face.to_record(),
+                "alignment": {"matrix": face.aligned.matrix.tolist(), "landmarks": face.aligned.landmarks.tolist()}}
+
+    def restore_input(self, model, role: str, image: LoadedImage, record: dict, stored, options: dict):
+        """No detection: the recorded face and alignment, the crop re-warped from the photograph and checked."""
+        from dataclasses import replace
+
+        from ..core.faces import DetectedFace, aligned_from_matrix
+        from .types import stored_model_input
+
+        faces = tuple(DetectedFace.from_record(f) for f in record["faces"])
+        index = int(record["face_index"])
+        if not -1 <= index < len(faces):
+            raise TaskOptionError(f"{role}: face {index + 1} is recorded, {len(faces)} were detected")
+        face = faces[index] if index >= 0 else DetectedFace.from_record(record["face"])
+        a = record["alignment"]
+        aligned = aligned_from_matrix(image.rgb, np.asarray(a["matrix"], np.float64),
+                                      np.asarray(a["landmarks"], np.float64))
+        crop, notes = stored_model_input(role, aligned.crop, stored)
+        fi = FaceInput(role=role, image=image, faces=faces, face=face, face_index=index,
+                       aligned=replace(aligned, crop=crop))
+        return face_prepared_input(fi), notes
 
     def input_notes(self, inputs: dict[str, PreparedInput]) -> list[str]:
         notes = super().input_notes(inputs)

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..core.attribution import MapSettings
 from ..core.environment import versions
-from ..core.session import now_iso
+from ..session.audit import now_iso
 from ..core.images import encode_png
 from ..core.io_utils import assembled_folder, atomic_write_bytes, atomic_write_json, atomic_write_npy, ensure_dir
 from ..core.overlay import overlay

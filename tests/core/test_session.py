@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from fame_desktop.core.fame import FameParams
-from fame_desktop.core.session import AuditLog, ComparisonSession, Threshold
+from fame_desktop.session.audit import AuditLog, ComparisonSession, Threshold
 
 
 def test_session_records_every_step(face_inputs):
@@ -111,7 +111,7 @@ def test_another_face_or_another_model_makes_a_result_stale(face_inputs, face_mo
 
 
 def test_reports_and_case_files_refuse_a_result_of_other_inputs(pair_session, face_inputs, tmp_path):
-    from fame_desktop.core.casefile import save_case
+    from fame_desktop.session.casefile import save_case
     from fame_desktop.core.errors import CaseFileError, ExportError
     from fame_desktop.report import write_report
 

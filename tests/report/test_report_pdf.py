@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from fame_desktop.core.errors import ExportError
-from fame_desktop.core.session import ComparisonSession
+from fame_desktop.session.audit import ComparisonSession
 from fame_desktop.report import exports_dir_for, write_report
 from fame_desktop.report import figures
 

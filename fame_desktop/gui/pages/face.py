@@ -178,7 +178,7 @@ class FacePage(TaskPage):
         self.threshold_dialog = dlg
 
     def apply_threshold(self, value_source: tuple[float, str] | None) -> None:
-        from ...core.session import Threshold
+        from ...session.audit import Threshold
 
         t = Threshold(*value_source) if value_source else None
         self.session.set_threshold(t)
