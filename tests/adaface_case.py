@@ -25,7 +25,7 @@ def make_adaface_case(folder: Path, pair_session, seed: int = 0) -> tuple[Path, 
     params = FameParams(iterations=2, epsilon=0.0)
     s.set_parameters(params)
     snapshot = s.run_snapshot(model.describe(), params)
-    s.set_explanation(explain_pair(model, s.gallery.crop, s.probe.crop, params), model.describe(), snapshot)
+    s.set_explanation(explain_pair(model, s.inputs["gallery"].model_input, s.inputs["probe"].model_input, params), model.describe(), snapshot)
     case = folder / "adaface.famecase"
     save_case(s, case)
     return case, checkpoint

@@ -141,7 +141,14 @@ class Session(SessionState):
         super().__init__(task=task, **state)
         self.events = SessionEvents()
         self.model_key = self.model_key or task.default_model
+        self.options = self.options or task.resolve_options({}, None)
         self.audit.listeners.append(self.events.audit.emit)
+
+    @classmethod
+    def from_state(cls, state: SessionState) -> "Session":
+        """A live session holding a copy of `state` (e.g. a frozen copy taken earlier)."""
+        copy = state.frozen_copy()
+        return cls(**{f.name: getattr(copy, f.name) for f in fields(SessionState)})
 
     def _drop_results(self) -> bool:
         had = bool(self.results) or self.analysis is not None

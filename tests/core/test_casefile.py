@@ -1,6 +1,7 @@
 """Case files: a saved session reopens identical (maps, Δx, parameters, notes, log); alterations are refused."""
 
 from __future__ import annotations
+from fame_desktop.tasks.face_output import per_map
 
 import hashlib
 import json
@@ -109,13 +110,13 @@ def test_altered_or_damaged_case_files_are_refused(saved, tmp_path):
 def test_a_forged_manifest_is_caught_by_the_content_checks(saved, tmp_path):
     session, path, _ = saved
     # a different crop, with the manifest updated: the crop no longer fits photograph + alignment
-    other = session.gallery.crop.copy()
+    other = session.inputs["gallery"].model_input.copy()
     other[40:60, 40:60] = 0
     forged = _resign(path, tmp_path / "f1.famecase", "crops/gallery.png", lambda d: encode_png(other))
     with pytest.raises(CaseFileError, match="gallery: the stored crop does not match"):
         open_case(forged)
     # a photograph swapped under the same name
-    name = f"images/{session.probe.image.sha256}"
+    name = f"images/{session.inputs["probe"].image.sha256}"
     forged = _resign(path, tmp_path / "f2.famecase", name, lambda d: d + b"appended")
     with pytest.raises(CaseFileError, match="does not match the hash in its name"):
         open_case(forged)
@@ -142,13 +143,13 @@ def test_hand_placed_landmarks_survive_the_round_trip_and_reach_the_report(tmp_p
     pair_session.set_input(manual)
     s, params = pair_session, pair_session.params
     snapshot = s.run_snapshot(face_model.describe(), params)
-    assert s.set_explanation(explain_pair(face_model, s.gallery.crop, s.probe.crop, params), face_model.describe(),
+    assert s.set_explanation(explain_pair(face_model, s.inputs["gallery"].model_input, s.inputs["probe"].model_input, params), face_model.describe(),
                              snapshot)
     save_case(pair_session, tmp_path / "m.famecase")
     back = open_case(tmp_path / "m.famecase")
     assert back.gallery.face.manual and back.gallery.face_index == -1
     assert np.array_equal(back.gallery.face.landmarks, manual.face.landmarks)
-    assert np.array_equal(back.gallery.crop, manual.crop)
+    assert np.array_equal(back.inputs["gallery"].model_input, manual.crop)
     write_report(back, tmp_path / "m.pdf", exports=False)
     text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(str(tmp_path / "m.pdf")))
     assert "placed by hand (manual landmarks)" in text
@@ -184,7 +185,7 @@ def test_a_forged_final_score_or_delta_is_refused(saved, tmp_path):
     with pytest.raises(CaseFileError, match="gallery_similar: the stored final score .* does not match"):
         open_case(forge(path, tmp_path / "a.famecase", edit_session(final)))
 
-    delta = session.explanation.run.delta.copy()
+    delta = session.result().run.delta.copy()
     delta[1] *= 0.5  # a smaller (weaker-looking) dissimilar map, still within the bound
 
     def weaker(members):
@@ -268,7 +269,7 @@ def test_honest_cases_reopen_and_reopen_again(saved, tmp_path):
     save_case(open_case(path), again)
     reopened = open_case(again)
     check = reopened.audit.entries[-1].details["checks"]
-    assert check["similarity"] == pytest.approx(session.explanation.similarity, abs=1e-6)
+    assert check["similarity"] == pytest.approx(session.result().analysis.summary["similarity"], abs=1e-6)
     assert check["largest_score_difference"] < 1e-5
     with torch.backends.mkldnn.flags(enabled=False):  # other convolution kernels, as on another CPU
         open_case(again)

@@ -49,8 +49,7 @@ def test_a_classification_session_runs_accepts_and_logs(lite0, data_dir):
     assert acc is not None and s.result() is not None and s.result().keys == tuple(t.key for t in top1)
     assert s.result().snapshot == req.snapshot and s.result().environment["device"]
     actions = [e.action for e in s.audit.entries]
-    assert actions == ["set task options", "load image", "prepare input", "set method parameters", "run started",
-                       "run finished"]
+    assert actions == ["load image", "prepare input", "set method parameters", "run started", "run finished"]
     assert {"inputs", "analysis", "results", "parameters", "audit"} <= set(seen)
 
 

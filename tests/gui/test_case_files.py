@@ -200,12 +200,12 @@ def test_opening_a_case_during_a_run_asks_to_stop_it(qtbot, window, pair_session
     w.cases.tracker.mark_clean(w.model.session, read_view_state(w))  # nothing unsaved: only the run to ask about
     w.cases.open_path(str(path))
     qtbot.waitUntil(lambda: len(answers) == 1, timeout=30_000)  # "No": the run goes on
-    assert w.run.running and w.model.session.gallery.image.name == "obama.jpg"
+    assert w.run.running and w.model.session.inputs["gallery"].image.name == "obama.jpg"
     with qtbot.waitSignal(w.cases.opened, timeout=60_000):
         w.cases.open_path(str(path))
-    assert not w.run.running and w.model.session.probe.image.name == "obama2.jpg"
+    assert not w.run.running and w.model.session.inputs["probe"].image.name == "obama2.jpg"
     assert "FAME run cancelled" not in [e.action for e in w.model.session.audit.entries]
-    assert w.model.session.explanation is not None
+    assert w.model.session.result() is not None
 
 
 def test_dropping_a_case_file_or_naming_it_on_the_command_line_opens_it(qtbot, window, pair_session, tmp_path,
@@ -225,7 +225,7 @@ def test_dropping_a_case_file_or_naming_it_on_the_command_line_opens_it(qtbot, w
         w.show()
         with qtbot.waitSignal(w.cases.opened, timeout=60_000):
             w.start(case=str(path))  # before the engine is ready: opens once it is
-        assert w.model.session.explanation is not None and "dropped.famecase" in w.windowTitle()
+        assert w.model.session.result() is not None and "dropped.famecase" in w.windowTitle()
     finally:
         w.messages.uninstall_hooks()
         w.close()
@@ -259,8 +259,8 @@ def test_a_case_whose_checkpoint_is_missing_is_opened_once_it_is_located(qtbot, 
     with qtbot.waitSignal(w.cases.opened, timeout=60_000):
         w.cases.open_path(str(path))  # "Open": the checkpoint is located, checked by its SHA-256, opened
     shown = w.model.session
-    assert shown.checkpoint == str(moved) and shown.explanation is not None
-    assert w.score.similarity == pytest.approx(s.explanation.similarity) and w.review.maps is not None
+    assert shown.checkpoint == str(moved) and shown.result() is not None
+    assert w.score.similarity == pytest.approx(s.result().analysis.summary["similarity"]) and w.review.maps is not None
     assert w.params.model.currentData() == "adaface-ir18" and w.params.checkpoint.text() == str(moved)
     assert w.review.controls.colour_map() == "jet" and w.review.controls.opacity.value() == 30
     qtbot.waitUntil(lambda: any(m.title == "Case opened with remarks" for m in w.messages.shown))
@@ -361,7 +361,7 @@ def test_an_opened_case_shows_its_stored_similarity_and_maps_without_recomputing
     assert "Similarity <b>" in w.score.score_label.text()
     assert in_gui_thread == [False]  # once, in the worker that read the file
     s = w.model.session
-    assert np.array_equal(w.review.maps["gallery_similar"], s.explanation.maps(s.map_settings)["gallery_similar"])
+    assert np.array_equal(w.review.maps["gallery_similar"], s.result().maps(s.map_settings)["gallery_similar"])
     key = f"gallery_{w.review.kind_for('gallery')}"
     assert w.slots["gallery"].view._layer is w._given_layers[1][key]  # the map on the photograph: from the worker
 
