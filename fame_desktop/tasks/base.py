@@ -171,10 +171,10 @@ class Task(ABC):
         return ReportSection(
             title=self.title, headline=result.analysis.headline,
             facts=[("Model", str(result.model.get("name", result.model.get("key", "")))),
-                   ("FAME", fame_summary(result.run.params)),
+                   method_summary(result),
                    ("Maps", settings.describe()["blur"] + f", {settings.normalisation} normalisation")],
             tables=[Table(("target", "label", "iterations", "stop", f"{self.score_label} before",
-                           f"{self.score_label} after"), rows, "FAME runs")],
+                           f"{self.score_label} after"), rows, f"{result.method.title} runs")],
             figures=figures,
             caveats=["The maps explain this model's behaviour on this input; they are not evidence "
                      "of what the image shows."])
@@ -182,6 +182,14 @@ class Task(ABC):
     def describe(self) -> dict:
         return {"key": self.key, "title": self.title, "description": self.description,
                 "inputs": [s.role for s in self.inputs], "api_version": self.api_version}
+
+
+def method_summary(result: TaskResult) -> tuple[str, str]:
+    """(method title, one line of its parameters) for reports, e.g. ("FAME", "T = 500, η = 1/255, ε = 0.01")."""
+    params = result.run.params
+    if result.method.key == "fame":
+        return "FAME", fame_summary(params)
+    return result.method.title, ", ".join(f"{k} = {v}" for k, v in params.describe().items()) or "defaults"
 
 
 def fame_summary(params: FameParams) -> str:
