@@ -106,9 +106,9 @@ def wait(cond, timeout: float) -> None:
 
 def app_run(w, iterations: int, preset: str) -> dict[str, float]:
     if preset in ("fast", "reference"):
-        w.params.fame.choose(preset)
+        w.params.form.choose(preset)
     else:  # a fixed number of iterations for every map
-        w.params.fame.choose("reference")
+        w.params.form.choose("reference")
         w.params.iterations.setValue(iterations)
     stamps: list[float] = []
     conn = w.run.preview_shown.connect(lambda _it: stamps.append(time.perf_counter()))

@@ -112,7 +112,7 @@ def main() -> int:
     w.show()
     w.start(None, str(DATA / "obama2.jpg"))
     wait(lambda: w.model.ready and w.engine.model is not None and "probe" in w.model.session.inputs, timeout=600)
-    w.params.fame.choose("reference")
+    w.params.form.choose("reference")
     w.params.iterations.setValue(2)
     w.params.epsilon.setValue(0.0)
     w.params.converge.setValue(0.0)

@@ -114,7 +114,7 @@ def main() -> int:
     w.inputs.load_path("gallery", str(DATA / "obama.jpg"))
     w.inputs.choose_face("probe", 0)
     wait(lambda: w.model.session.ready and w.score.similarity is not None, what="the pair again")
-    w.params.fame.choose("fast")  # the app's default preset: adaptive stopping
+    w.params.form.choose("fast")  # the app's default preset: adaptive stopping
     w.run.start()
     wait(lambda: not w.run.running, timeout=600, what="the fast run")
     shot("12_fast_preset_result")

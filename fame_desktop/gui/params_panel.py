@@ -1,9 +1,8 @@
 """A page's parameters: model (with where its weights are), device, explanation method and its
 parameters, and the task's options — remembered per task under `tasks/<key>/…` in the settings.
 
-Options are drawn from the task's `OptionSpec`s (choice → list, int → spin box, text → line);
-values are checked by the task (`resolve_options`). FAME's parameters have their own form
-(presets); another method's parameters are drawn from its `param_specs`.
+Options are drawn from the task's `OptionSpec`s and checked by the task (`resolve_options`);
+each method's parameters, with its presets, from its `param_specs` (spec_form.py).
 """
 
 from __future__ import annotations
@@ -13,90 +12,12 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QStackedWidget,
-    QVBoxLayout, QWidget,
+    QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QStackedWidget, QVBoxLayout,
+    QWidget,
 )
 
-from .fame_form import FameForm
-
-SNAPSHOT_EVERY = 1  # raw snapshots every step; the worker draws at most ~3 previews a second
+from .spec_form import MethodForm, SpecForm
 DEVICES = (("auto", "auto (CUDA → MPS → CPU)"), ("cpu", "CPU"), ("cuda", "CUDA GPU"), ("mps", "Apple MPS"))
-
-
-class OptionsForm(QFormLayout):
-    """Fields for a list of OptionSpecs; values remembered under `prefix/<key>`."""
-
-    def __init__(self, settings, prefix: str, changed):
-        super().__init__()
-        self.settings, self.prefix, self.changed = settings, prefix, changed
-        self.widgets: dict[str, QWidget] = {}
-
-    def build(self, specs, visible=lambda key: True) -> None:
-        while self.rowCount():
-            self.removeRow(0)
-        self.widgets.clear()
-        for spec in specs:
-            w = self._widget(spec)
-            label = QLabel(spec.label)
-            label.setToolTip(spec.help)
-            self.addRow(label, w)
-            self.widgets[spec.key] = w
-            label.setVisible(visible(spec.key))
-            w.setVisible(visible(spec.key))
-
-    def _widget(self, spec) -> QWidget:
-        stored = self.settings.get(f"{self.prefix}/{spec.key}", None, str)
-        if spec.kind == "choice":
-            w = QComboBox()
-            for c in spec.choices:
-                w.addItem(str(c), c)
-            w.setCurrentIndex(max(0, w.findText(stored if stored is not None else str(spec.default))))
-            w.currentIndexChanged.connect(lambda _i, k=spec.key: self._edited(k))
-        elif spec.kind == "int":
-            w = QSpinBox()
-            w.setRange(spec.minimum if spec.minimum is not None else -1_000_000, 1_000_000)
-            try:
-                w.setValue(int(stored) if stored is not None else int(spec.default))
-            except ValueError:
-                w.setValue(int(spec.default))
-            if spec.key == "chunk":
-                w.setSpecialValueText("automatic")
-            w.valueChanged.connect(lambda _v, k=spec.key: self._edited(k))
-        else:
-            w = QLineEdit(stored if stored is not None else str(spec.default or ""))
-            w.editingFinished.connect(lambda k=spec.key: self._edited(k))
-        w.setToolTip(spec.help)
-        return w
-
-    def _edited(self, key: str) -> None:
-        self.settings.set(f"{self.prefix}/{key}", str(raw_value(self.widgets[key])))
-        self.changed()
-
-    def values(self) -> dict:
-        """The values of the visible fields (the task or method fills in the rest)."""
-        return {k: raw_value(w) for k, w in self.widgets.items() if not w.isHidden()}
-
-    def show_values(self, values: dict) -> None:
-        for key, value in values.items():
-            w = self.widgets.get(key)
-            if w is None:
-                continue
-            w.blockSignals(True)
-            if isinstance(w, QComboBox):
-                w.setCurrentIndex(max(0, w.findText(str(value))))
-            elif isinstance(w, QSpinBox):
-                w.setValue(int(value))
-            else:
-                w.setText(str(value))
-            w.blockSignals(False)
-
-
-def raw_value(w: QWidget):
-    if isinstance(w, QComboBox):
-        return w.currentData()
-    if isinstance(w, QSpinBox):
-        return w.value()
-    return w.text().strip()
 
 
 class ParamsPanel(QWidget):
@@ -144,14 +65,8 @@ class ParamsPanel(QWidget):
         self.method_info = QLabel()
         self.method_info.setWordWrap(True)
         self.method_info.setStyleSheet("color: #b9bec7; font-size: 9pt;")
-        self.fame = FameForm(settings, f"{self.prefix}/fame", with_detach=task.fame_detach_norms,
-                             default_preset=task.default_preset, caveats=task.preset_caveats)
-        self.method_form = OptionsForm(settings, f"{self.prefix}/method", lambda: None)
-        method_box = QWidget()
-        method_box.setLayout(self.method_form)
+        self.forms: dict[str, MethodForm] = {}  # made when a method is first chosen
         self.method_stack = QStackedWidget()
-        self.method_stack.addWidget(self.fame)
-        self.method_stack.addWidget(method_box)
         self.defaults = QPushButton("Restore defaults")
         self.defaults.clicked.connect(self.restore_defaults)
 
@@ -161,7 +76,7 @@ class ParamsPanel(QWidget):
         form.addRow("", self.model_info)
         form.addRow("Device", self.device)
         form.addRow("", self.model_status)
-        self.options_form = OptionsForm(settings, f"{self.prefix}/options", self.options_changed.emit)
+        self.options_form = SpecForm(settings, f"{self.prefix}/options", lambda _key: self.options_changed.emit())
         methods = QFormLayout()
         methods.addRow("Method", self.method)
         methods.addRow("", self.method_info)
@@ -253,22 +168,26 @@ class ParamsPanel(QWidget):
         if m is None:
             return
         self.method_info.setText(m.description)
-        if m.key == "fame":
-            self.method_stack.setCurrentIndex(0)
-        else:
-            self.method_form.prefix = f"{self.prefix}/method/{m.key}"
-            self.method_form.build(m.param_specs(self.task))
-            self.method_stack.setCurrentIndex(1)
+        self.method_stack.setCurrentWidget(self.form_of(m.key))
+
+    def form_of(self, key: str) -> MethodForm:
+        """The parameter form of method `key` (each method keeps its own values)."""
+        if key not in self.forms:
+            self.forms[key] = MethodForm(self.methods[key], self.task, self.settings, f"{self.prefix}/{key}")
+            self.method_stack.addWidget(self.forms[key])
+        return self.forms[key]
+
+    @property
+    def form(self) -> MethodForm:
+        """The chosen method's parameter form."""
+        return self.form_of(self.method_key())
 
     def method_params(self):
-        """The chosen method's parameters from the form; ValueError with a readable reason."""
-        m = self.methods[self.method_key()]
-        if m.key == "fame":
-            return self.fame.params(snapshot_every=SNAPSHOT_EVERY)
-        return m.params_from(self.task, self.method_form.values())
+        """The chosen method's parameters from its form, set for live previews; ValueError with a readable reason."""
+        return self.methods[self.method_key()].with_live_previews(self.form.params())
 
     def restore_defaults(self) -> None:
-        self.fame.restore_defaults()
+        self.form.restore_defaults()
 
     # a session's choices (a reopened case) ----------------------------------------------
     def show_session(self, session) -> None:
@@ -285,8 +204,8 @@ class ParamsPanel(QWidget):
             w.blockSignals(False)
         self._show_method()
         params = session.params.get(session.method)
-        if params is not None and session.method == "fame":
-            self.fame.set_params(params)
+        if params is not None and session.method in self.methods:
+            self.form.set_params(params)
         self.options_form.show_values({k: v for k, v in session.options.items() if k not in self.hidden})
 
 

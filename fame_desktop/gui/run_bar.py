@@ -34,8 +34,7 @@ class ProgressBar(QProgressBar):
 class RunBar(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.run_button = QPushButton("▶  Explain with FAME")
-        self.run_button.setToolTip("Run FAME on the two aligned faces (F5)")
+        self.run_button = QPushButton("▶  Explain")  # the page names its method
         self.run_button.setMinimumWidth(170)
         self.cancel_button = QPushButton("■  Cancel")
         self.cancel_button.setToolTip("Stop the run; the last complete result stays (Esc)")
@@ -73,12 +72,13 @@ class RunBar(QWidget):
         self.status.setText("Cancelling…")
         self.cancel_button.setEnabled(False)
 
-    def show_progress(self, iteration: int, total: int, elapsed: float, active: int, maps: int) -> None:
+    def show_progress(self, iteration: int, total: int, elapsed: float, active: int, maps: int,
+                      method: str) -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(iteration)
         self.progress.setFormat(progress_text(iteration, total, elapsed))
-        self.status.setText(f"Running FAME: {active} of {maps} maps still changing." if active < maps else
-                            f"Running FAME on all {maps} maps.")
+        self.status.setText(f"Running {method}: {active} of {maps} maps still changing." if active < maps else
+                            f"Running {method} on all {maps} maps.")
 
     def reset_progress(self, text: str = "") -> None:
         self.progress.setRange(0, 1)

@@ -46,6 +46,15 @@ RunRecord = FameRun
 
 
 @dataclass(frozen=True)
+class Preset:
+    """A named parameter set the user picks instead of setting each value (FAME: fast, reference)."""
+
+    label: str  # "Fast — adaptive stopping"
+    help: str  # one line on what it does
+    params: object
+
+
+@dataclass(frozen=True)
 class MethodJob:
     """What a method explains: row i of the run belongs to targets[i] and starts from inputs[targets[i].role]."""
 
@@ -88,12 +97,34 @@ class Method(ABC):
         """The parameters a new user starts with on `task` (an immutable object with `describe()`)."""
 
     def param_specs(self, task: "Task") -> list:
-        """The parameters a user may set (`tasks.OptionSpec`s; FAME has its own form with presets)."""
+        """The parameters a user may set, as `tasks.OptionSpec`s: the window draws its form from them."""
         return []
 
+    def presets(self, task: "Task") -> dict[str, Preset]:
+        """Named parameter sets offered above the form (none by default)."""
+        return {}
+
+    def param_values(self, task: "Task", params) -> dict:
+        """{spec key: value} of `params`, to show them in the form (a reopened case's parameters)."""
+        return {s.key: getattr(params, s.key) for s in self.param_specs(task)}
+
     def params_from(self, task: "Task", values: dict):
-        """Parameters from form or command-line values (ValueError with a readable reason)."""
-        return self.default_params(task)
+        """Parameters from form or command-line values {spec key: value}; a key left out keeps its default.
+        FameError (TaskOptionError) or ValueError with a readable reason."""
+        default = self.default_params(task)
+        specs = {s.key: s for s in self.param_specs(task)}
+        return replace(default, **{k: specs[k].parse(v) for k, v in values.items() if k in specs})
+
+    def preset_of(self, task: "Task", params) -> str:
+        """The name of the preset whose values `params` holds ('' if none)."""
+        values = self.param_values(task, params)
+        return next((name for name, p in self.presets(task).items()
+                     if all(_same(v, w) for v, w in zip(values.values(), self.param_values(task, p.params).values()))),
+                    "")
+
+    def with_live_previews(self, params):
+        """`params` set so that progress events carry raw previews as often as the method can (the window)."""
+        return params
 
     def params_from_record(self, task: "Task", record: dict):
         """Parameters saved as a plain record (a case file: `dataclasses.asdict`) back as the method's object."""
@@ -132,3 +163,7 @@ class Method(ABC):
     def describe(self) -> dict:
         return {"key": self.key, "title": self.title, "description": self.description, "kind": self.kind,
                 "api_version": self.api_version}
+
+
+def _same(a, b) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(b)) if isinstance(b, float) else a == b

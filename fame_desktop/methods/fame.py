@@ -8,6 +8,7 @@ Each target is one sample of the batch; its loss is the task's objective. Large 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -16,8 +17,10 @@ from ..core.attribution import MapSettings, delta_to_maps
 from ..core.errors import FameError
 from ..core.fame import STOP_REASONS
 from ..core.fame_chunks import run_fame_chunked
-from ..core.presets import PRESETS
-from .base import Method, MethodJob, RunRecord
+from ..core.presets import PRESET_HELP, PRESETS
+from .base import Method, MethodJob, Preset, RunRecord
+
+PRESET_LABELS = {"fast": "Fast — adaptive stopping", "reference": "Reference — 500 iterations"}
 
 
 class FameMethod(Method):
@@ -29,6 +32,39 @@ class FameMethod(Method):
 
     def default_params(self, task):
         return PRESETS[task.default_preset]
+
+    def presets(self, task):
+        return {name: Preset(PRESET_LABELS[name], PRESET_HELP[name], p) for name, p in PRESETS.items()}
+
+    def param_specs(self, task):
+        from ..tasks.types import OptionSpec  # tasks import the methods
+
+        specs = [
+            OptionSpec("iterations", "Iterations T", "int", 500, minimum=1, maximum=100_000,
+                       help="T: the most iterations per map (paper: 500)"),
+            OptionSpec("step_size", "Step size η", "fraction", 1 / 255,
+                       help="η in [0, 1] pixel units, e.g. 1/255 (default) or 0.0039"),
+            OptionSpec("epsilon", "Early stop ε", "float", 0.01, minimum=0.0, maximum=1000.0, step=0.005, off="off",
+                       help="Stop a map once its loss is below ε (reference script: 0.01); off runs every map until "
+                            "T or convergence — impostor pairs' e+ maps otherwise stop at once"),
+            OptionSpec("converge_tolerance", "Adaptive stop δ", "float", 0.0, minimum=0.0, maximum=0.5, step=0.001,
+                       off="off", help="Adaptive stopping: a map stops once 1 − r between its map now and the map "
+                                       "'window' iterations earlier is below δ (fast preset: 0.003); off = never"),
+            OptionSpec("converge_window", "Compare every", "int", 10, minimum=1, maximum=1000, suffix=" iterations",
+                       help="Iterations between the two maps adaptive stopping compares"),
+            OptionSpec("clamp", "Clamp the perturbed image to [0, 1]", "bool", False),
+        ]
+        if task.fame_detach_norms:
+            specs.append(OptionSpec("detach_norms", "Detach the cosine's norms (paper footnote)", "bool", False))
+        return specs
+
+    def params_from(self, task, values):
+        """FameParams from the form's values, naming the preset exactly when every value is the preset's."""
+        p = replace(super().params_from(task, values), preset="")
+        return replace(p, preset=self.preset_of(task, p))
+
+    def with_live_previews(self, params):
+        return replace(params, snapshot_every=1)  # the worker throttles previews to a few a second
 
     def chunk_rows(self, job: MethodJob) -> int | None:
         chunk = job.task.chunk_size(job.model, job.targets, job.options)

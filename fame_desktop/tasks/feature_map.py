@@ -66,7 +66,7 @@ class FeatureMapTask(Task):
         return [
             OptionSpec("layer", "Target layer", "text", default_layer(model) if model is not None else "",
                        help="module name in the network; default: the last convolutional block"),
-            OptionSpec("chunk", "Cells per batch", "int", 0, help="0 = automatic (memory)", minimum=0),
+            OptionSpec("chunk", "Cells per batch", "int", 0, help="0 = automatic (memory)", minimum=0, off="automatic"),
             OptionSpec("preparation", "Image preparation (ImageNet models)", "choice", "full", PREPARATIONS),
             OptionSpec("image_face", "Face (face models)", "int", 0, help="0 = largest", minimum=0),
         ]

@@ -9,6 +9,7 @@ maps (`MapView`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -50,9 +51,12 @@ class ModelChoice:
 
 @dataclass(frozen=True)
 class OptionSpec:
-    """A task setting the GUI can render as a form field and the CLI as a flag.
+    """A setting (a task's option or a method's parameter) the GUI renders as a form field.
 
-    kind: "choice" (one of `choices`), "int" (≥ minimum) or "text".
+    kind: "choice" (one of `choices`), "int" or "float" (within minimum … maximum), "bool",
+    "fraction" (a positive number that may be written as a fraction, e.g. 1/255) or "text".
+    Number fields step by `step`, show `decimals` decimals and `off` at the minimum (e.g. "off"
+    where 0 turns a feature off), followed by `suffix`.
     """
 
     key: str
@@ -61,22 +65,39 @@ class OptionSpec:
     default: Any
     choices: tuple = ()
     help: str = ""
-    minimum: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    decimals: int = 4
+    off: str = ""
+    suffix: str = ""
 
     def parse(self, value: Any) -> Any:
         if self.kind == "choice":
             if value not in self.choices:
                 raise TaskOptionError(f"{self.label}: {value!r} is not one of {', '.join(map(str, self.choices))}")
             return value
-        if self.kind == "int":
-            try:
-                v = int(value)
-            except (TypeError, ValueError):
-                raise TaskOptionError(f"{self.label}: {value!r} is not a whole number") from None
-            if self.minimum is not None and v < self.minimum:
-                raise TaskOptionError(f"{self.label}: must be ≥ {self.minimum}, got {v}")
+        if self.kind == "bool":
+            return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
+        if self.kind in ("int", "float", "fraction"):
+            v = self._number(value)
+            if self.minimum is not None and v < self.minimum or self.kind == "fraction" and v <= 0:
+                raise TaskOptionError(f"{self.label}: must be {'> 0' if self.kind == 'fraction' else f'≥ {self.minimum:g}'}, "
+                                      f"got {v:g}")
+            if self.maximum is not None and v > self.maximum:
+                raise TaskOptionError(f"{self.label}: must be ≤ {self.maximum:g}, got {v:g}")
             return v
         return str(value)
+
+    def _number(self, value: Any) -> float:
+        try:
+            if self.kind == "int":
+                return int(value)
+            return float(Fraction(value.strip())) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError, ZeroDivisionError):
+            what = "a whole number" if self.kind == "int" else "a number" + (" (e.g. 1/255)" if self.kind == "fraction"
+                                                                                else "")
+            raise TaskOptionError(f"{self.label}: {value!r} is not {what}") from None
 
 
 @dataclass(frozen=True)

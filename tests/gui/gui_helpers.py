@@ -35,10 +35,10 @@ def wait_for_pair(qtbot, w, timeout: int = 60_000) -> None:
 
 def set_quick_run(page, iterations: int = 6, epsilon: float = 0.0) -> None:
     """A fixed FAME run of `iterations` (no adaptive stopping) on the page's next Run."""
-    f = page.params.fame
-    f.iterations.setValue(iterations)
-    f.epsilon.setValue(epsilon)
-    f.converge.setValue(0.0)
+    f = page.params.form
+    f.field("iterations").setValue(iterations)
+    f.field("epsilon").setValue(epsilon)
+    f.field("converge_tolerance").setValue(0.0)
 
 
 def open_mode(qtbot, w, key: str, timeout: int = 120_000):

@@ -78,9 +78,9 @@ def test_run_without_both_photos_is_a_usage_error():
 
 def test_settings_persist_between_sessions(qtbot, config_dir, detector, face_model):
     w = make_window(qtbot, config_dir, detector, face_model)
-    w.page.params.fame.iterations.setValue(123)
-    w.page.params.fame.step.setText("2/255")
-    w.page.params.fame.step.editingFinished.emit()
+    w.page.params.form.field("iterations").setValue(123)
+    w.page.params.form.field("step_size").setText("2/255")
+    w.page.params.form.field("step_size").editingFinished.emit()
     w.page.controls.opacity.setValue(70)
     w.page.controls.cmap.setCurrentText("inferno")
     w.page.controls.sigma.setValue(3.5)
@@ -90,8 +90,8 @@ def test_settings_persist_between_sessions(qtbot, config_dir, detector, face_mod
     w.close()
 
     w2 = make_window(qtbot, config_dir, detector, face_model)
-    assert w2.page.params.fame.iterations.value() == 123
-    assert abs(w2.page.params.fame.params().step_size - 2 / 255) < 1e-12
+    assert w2.page.params.form.field("iterations").value() == 123
+    assert abs(w2.page.params.form.params().step_size - 2 / 255) < 1e-12
     assert w2.page.controls.opacity.value() == 70 and w2.page.controls.colour_map() == "inferno"
     assert w2.page.controls.map_settings().blur_sigma == 3.5
     s = w2.page.session

@@ -24,7 +24,7 @@ def open_dialog(monkeypatch, path):
 def what_the_window_shows(w) -> dict:
     """Everything an examiner sees of a result, as plain values and pixel arrays."""
     c, r, s = w.page.controls, w.page.review, w.page.session
-    p = w.page.params.fame.params()
+    p = w.page.params.form.params()
     return {
         "score": w.page.score.similarity, "score_text": w.page.score.score_label.text(),
         "threshold": w.page.score.threshold_label.text(), "source": w.page.score.source_label.full_text(),
@@ -101,6 +101,8 @@ def test_saved_case_reopens_in_a_new_window_with_every_view(qtbot, tmp_path, det
     with qtbot.waitSignal(w2.case_opened, timeout=60_000):
         w2.act["open_case"].trigger()
     qtbot.waitUntil(lambda: w2.page.score.similarity is not None)
+    # the maps on the photographs are drawn by workers once the case is shown
+    qtbot.waitUntil(lambda: all(sl.view._layer is not None for sl in w2.page.slots.values()), timeout=30_000)
     qtbot.waitUntil(lambda: not w2.runner.running, timeout=30_000)
     after = what_the_window_shows(w2)
     same(before, after)

@@ -186,8 +186,8 @@ def test_plugins_dialog_lists_a_broken_plugin_and_the_app_still_works(qtbot, bro
     red.inputs.load_path("image", str(data_dir / "obama.jpg"))
     qtbot.waitUntil(lambda: red.session.analysis is not None, timeout=30_000)
     assert red.targets.count() == 1 and red.run_targets()[0].key == "red"
-    red.params.fame.iterations.setValue(2)
-    red.params.fame.converge.setValue(0.0)
+    red.params.form.field("iterations").setValue(2)
+    red.params.form.field("converge_tolerance").setValue(0.0)
     with qtbot.waitSignal(red.run.finished, timeout=60_000):
         w.act["run"].trigger()
     assert red.session.result().run.iterations.tolist() == [2]

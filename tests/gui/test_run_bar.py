@@ -40,8 +40,9 @@ def test_set_value_leaves_the_paint_to_the_event_loop(qtbot):
     inside, counter = _paints_inside_set_value(qtbot, run_bar.progress)
     assert inside == 0
     qtbot.waitUntil(lambda: counter.paints >= 1, timeout=2000)  # painted once the event loop runs
-    run_bar.show_progress(12, 40, 3.0, 4, 4)
+    run_bar.show_progress(12, 40, 3.0, 3, 4, "CorrRISE")
     assert run_bar.progress.value() == 12 and run_bar.progress.text().startswith("Iteration 12 / 40")
+    assert run_bar.status.text() == "Running CorrRISE: 3 of 4 maps still changing."
 
     plain = QProgressBar()  # what Qt's own bar does: one synchronous paint per new value
     qtbot.addWidget(plain)

@@ -102,7 +102,7 @@ class RunController(QObject):
         self.job.discard_reason = ""
         rows = len(request.job.targets)
         p.run_bar.set_running(True)
-        p.run_bar.show_progress(0, request.total_steps, 0.0, rows, rows)
+        p.run_bar.show_progress(0, request.total_steps, 0.0, rows, rows, method.title)
         p.run_bar.status.setText(f"Running {method.title} on {p.describe_targets(request.job.targets)}…")
         self.started.emit()
         p.refresh()
@@ -142,7 +142,8 @@ class RunController(QObject):
             return
         if isinstance(report, ProgressReport):
             self.last_progress = report
-            p.run_bar.show_progress(report.iteration, report.total, report.elapsed, report.active, report.rows)
+            p.run_bar.show_progress(report.iteration, report.total, report.elapsed, report.active, report.rows,
+                                    self.request.method.title)
         elif isinstance(report, Preview) and not self.job.cancelled and not p.session.stale_reasons(self.request):
             self.preview = report
             self.previews += 1
@@ -175,14 +176,25 @@ class RunController(QObject):
             self._stopped(f"Cancelled.{kept}{note}{earlier}", f"Cancelled at iteration {done}")
             self.cancelled.emit()
             return
+        self._show_outcome(result, f"Finished in {format_seconds(run.elapsed)} · {done} iterations", note)
+        p.refresh()
+        self.finished.emit(s.result())
+
+    def show_stored(self, origin: str) -> None:
+        """A reopened case: its result's iterations and stop reasons, marked as not re-run."""
+        p, result = self.page, self.page.session.result()
+        p.run_bar.unpin()
+        if result is not None:
+            p.run_bar.pinned = True
+            self._show_outcome(result, f"{origin} · {int(result.run.iterations.max())} it. · not re-run")
+
+    def _show_outcome(self, result, progress: str, note: str = "") -> None:
+        p = self.page
         summary, detail = iteration_summary(result.per_target(), p.short_labels())
-        p.run_bar.reset_progress(f"Finished in {format_seconds(run.elapsed)} · {done} iterations")
-        p.run_bar.progress.setRange(0, 1)
+        p.run_bar.reset_progress(progress)
         p.run_bar.progress.setValue(1)
         p.run_bar.status.setText(summary + note)
         p.run_bar.status.setToolTip(detail)
-        p.refresh()
-        self.finished.emit(s.result())
 
     def _stopped(self, status: str, progress: str) -> None:
         p = self.page
