@@ -240,7 +240,7 @@ def decode_session(doc: dict, members: dict[str, bytes], chained: bool = True) -
             why = s.stale_reasons(s.explanation.snapshot)
             if why:
                 raise CaseFileError(f"the FAME result was computed for other inputs than the case holds "
-                                    f"({', '.join(why)} differ)")
+                                    f"(differing: {', '.join(why)})")
     except (CaseFileError, AuditChainError) as e:
         raise CaseFileError(str(e)) from None
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:

@@ -228,6 +228,10 @@ def test_a_reforged_photograph_renamed_by_its_new_hash_is_refused(saved, tmp_pat
         doc = json.loads(members["session.json"])
         doc["inputs"]["probe"]["image"].update(sha256=new_sha, file_size=len(new), format="PNG",
                                                original_mode="RGB", conversions=[])
+        # a careful forger also re-binds the result to the new photograph (its snapshot, unsigned digest)
+        snap = doc["explanation"]["snapshot"]
+        next(r for r in snap["inputs"] if r["role"] == "probe")["file_sha256"] = new_sha
+        del snap["sha256"]
         members["session.json"] = json.dumps(doc).encode()
 
     with pytest.raises(CaseFileError, match="probe photograph: the audit log records .* loaded, the case holds"):
@@ -242,12 +246,16 @@ def test_a_changed_model_is_refused(saved, tmp_path):
     def adaface(doc):
         doc["model_key"] = "adaface-ir50"
 
-    with pytest.raises(CaseFileError, match="the result's model .*arcface-mbf.* is not the case's model adaface-ir50"):
+    # the result's own input record names the model it ran with, so the change is caught there first
+    with pytest.raises(CaseFileError, match="computed for other inputs than the case holds .*the face model"):
         open_case(forge(path, tmp_path / "a.famecase", edit_session(adaface)))
 
     def both(doc):
         doc["model_key"] = doc["model_info"]["key"] = "adaface-ir50"
         doc["checkpoint"] = str(tmp_path / "r50.ckpt")
+        snap = doc["explanation"]["snapshot"]  # re-bound consistently, as an honest case from another machine
+        snap.update(model_key="adaface-ir50", checkpoint=doc["checkpoint"])
+        del snap["sha256"]
 
     with pytest.raises(CaseFileError, match="r50.ckpt.*not available"):
         open_case(forge(path, tmp_path / "b.famecase", edit_session(both)))
