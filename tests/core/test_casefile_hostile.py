@@ -224,7 +224,7 @@ def delta_header_declares_56_gib(src, dst):
     return forge(src, dst, huge)
 
 
-@hostile(r"not a regular file \(a FIFO\)", heavy=True)
+@hostile(r"not a regular file \(a named pipe\)", heavy=True)
 def fifo_as_case(src, dst):
     os.mkfifo(dst)
     return dst

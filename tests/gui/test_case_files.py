@@ -278,7 +278,7 @@ def test_save_case_signs_with_the_chosen_key_and_the_case_panel_says_so(qtbot, w
 
     keys = generate_key_pair(tmp_path / "examiner", b"secret words")
     unsigned = tmp_path / "unsigned.famecase"
-    save_case(pair_session.snapshot(), unsigned)
+    save_case(pair_session.frozen_copy(), unsigned)
     w = window
     with qtbot.waitSignal(w.cases.opened, timeout=60_000):
         w.cases.open_path(str(unsigned))
