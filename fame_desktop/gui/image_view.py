@@ -2,7 +2,7 @@
 
 Images are (H, W, 3) uint8 RGB arrays shown pixel for pixel in image coordinates:
 x to the right, y down, pixel (0, 0) covering [0, 1) × [0, 1). A big photograph is drawn
-from its display pyramid (display_levels.py): the level that matches the zoom, cropped
+from its display pyramid (core/display_levels.py): the level that matches the zoom, cropped
 around the visible part, so zooming and panning never touch all of its pixels.
 """
 
@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
-from .display_levels import DisplayLevels, covers, levels_for
+from ..core.display_levels import DisplayLevels, covers, levels_for
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 

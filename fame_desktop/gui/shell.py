@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QStackedWidget, QToolBar,
+    QApplication, QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QStackedWidget, QToolBar,
 )
 
 from .actions import make_action
@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
 
         def read(job):
             from ..session.casefile import open_case
-            from .display_levels import prepare_levels
+            from ..core.display_levels import prepare_levels
 
             session, notes = open_case(path, registry, checkpoint)  # loads the case's model: off the GUI thread
             for img in session.photos.values():

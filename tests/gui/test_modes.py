@@ -192,7 +192,7 @@ def test_plugins_dialog_lists_a_broken_plugin_and_the_app_still_works(qtbot, bro
         w.act["run"].trigger()
     assert red.session.result().run.iterations.tolist() == [2]
     view = red.input_views["image"]
-    assert view.map.shape == (32, 32) and view.badge.text() == "red level · FAME result"
+    assert view.map.shape == (32, 32) and view.badge.text() == "red level · FAME · 2 it."
     w.switch("face-verification")
     drop_files(w, [data_dir / "obama.jpg", data_dir / "obama2.jpg"])
     wait_for_pair(qtbot, w)

@@ -200,3 +200,9 @@ def test_fame_run_runs_the_plugins_task_with_its_method(toy_plugin, tmp_path):
     assert session.task.key == "centre-brightness" and session.result("saliency").method.key == "saliency"
     assert np.array_equal(session.result("saliency").delta("brightness"), raw)
     assert session.audit.entries[-1].details["checks"]["analysis"]["headline"].startswith("centre brightness")
+
+    # and `fame verify` states what it recomputed through the plugin's task (no similarity in this task)
+    proc = subprocess.run([sys.executable, "-m", "fame_desktop.cli", "verify", str(case)], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "intact" in proc.stdout and "result recomputed with centre-brightness (centre brightness 0.4" in proc.stdout

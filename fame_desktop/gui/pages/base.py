@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+    QApplication, QFileDialog, QLabel, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from ...core.attribution import MapSettings
@@ -33,6 +33,7 @@ from ..colour_bar import ColourBar
 from ..display_controls import DisplayControls
 from ..drops import clipboard_png, local_files
 from ..jobs import start_owned
+from ..layouts import box
 from ..model_loader import ModelLoader
 from ..params_panel import ParamsPanel
 from ..run_bar import RunBar
@@ -49,6 +50,7 @@ class Shown:
     on_photo: bool
 
 
+STOP_CAPTIONS = {"epsilon": "ε reached", "converged": "settled", "cancelled": "cancelled"}
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.mpo);;All files (*)"
 
 
@@ -164,16 +166,8 @@ class TaskPage(QWidget):
 
     def columns(self, centre: QWidget, side: QWidget) -> QWidget:
         """The task pages' layout: a headline over photograph(s) | model input and colour bar | side panel."""
-        left = QWidget()
-        col = QVBoxLayout(left)
-        col.setContentsMargins(0, 0, 0, 0)
-        for slot in self.slots.values():
-            col.addWidget(slot, 1)
-        middle = QWidget()
-        row = QHBoxLayout(middle)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(centre, 1)
-        row.addWidget(self.colour_bar)
+        left = box(*((slot, 1) for slot in self.slots.values()))
+        middle = box((centre, 1), self.colour_bar, row=True)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         left.setMinimumWidth(260)  # the photograph stays readable whatever the side panel holds
         for i, (w, stretch) in enumerate(((left, 4), (middle, 4), (side, 3))):
@@ -183,12 +177,7 @@ class TaskPage(QWidget):
         self.headline = QLabel("")
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.headline.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.headline)
-        lay.addWidget(self.splitter, 1)
-        return box
+        return box(self.headline, (self.splitter, 1))
 
     def model_name(self) -> str:
         from ...tasks.result import describe_model
@@ -496,10 +485,24 @@ class TaskPage(QWidget):
             self._maps[ck] = (r, r.method.maps(r.delta(key)[None], settings)[0])
         return self._maps[ck][1]
 
+    def map_shown(self, key: str | None, idle: str = "not computed") -> tuple:
+        """(map, its layer on the photograph or None, caption) of target `key`: the running job's latest
+        preview, else the result's map, else no map and `idle` (or "running…")."""
+        preview = self.run.preview
+        if preview is not None and key in preview.maps:
+            layer = preview.layers.get(key) if preview.cmap == self.colour_map() else None
+            return preview.maps[key], layer, f"live preview · iteration {preview.iteration} / {preview.total}"
+        if key is not None and (m := self.map_of(key)) is not None:
+            r = self.session.result()
+            t = r.per_target()[key]
+            why = STOP_CAPTIONS.get(t["stop_reason"], "")
+            return m, None, f"{r.method.title} · {t['iterations']} it." + (f" ({why})" if why else "")
+        return None, None, "running…" if key in self.running_keys() else idle
+
     def make_preview(self, request):
         """A function, run in the worker, turning a progress event with a raw snapshot into a Preview:
         every row's map and, with the overlay on, its layer on the photograph."""
-        from ..previews import Preview, preview_layers
+        from ...tasks.previews import Preview, preview_layers
 
         method, inputs = request.method, dict(request.job.inputs)
         keys, roles = [t.key for t in request.job.targets], {t.key: t.role for t in request.job.targets}

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidget, QTableWidgetItem, QWidget,
 )
 
+from ..layouts import box
 from .base import TaskPage
 from .class_chooser import ClassChooser
 from .input_view import InputMapView
 
 COLUMNS = ("class", "index", "probability", "map")
-CAPTIONS = {"epsilon": "ε reached", "converged": "settled", "cancelled": "cancelled"}
 
 
 class ClassificationPage(TaskPage):
@@ -26,22 +25,14 @@ class ClassificationPage(TaskPage):
     _analysis_shown = None  # the analysis the top-5 table shows
 
     def build_centre(self) -> QWidget:
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
         self.input_title = QLabel("<b>Model input</b>")
         self.input_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.input_view = InputMapView("The model input (224×224)\nappears here")
-        lay.addWidget(self.input_title)
-        lay.addWidget(self.input_view, 1)
-        return self.columns(box, self._build_side())
+        return self.columns(box(self.input_title, (self.input_view, 1)), self._build_side())
 
     def _build_side(self) -> QWidget:
         from ...core.models.imagenet import imagenet_categories
 
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
         self.top5 = QTableWidget(0, len(COLUMNS))
         self.top5.setObjectName("top5")
         self.top5.setHorizontalHeaderLabels(list(COLUMNS))
@@ -66,14 +57,8 @@ class ClassificationPage(TaskPage):
         self.class_note = QLabel("")
         self.class_note.setWordWrap(True)
         self.class_note.setStyleSheet("color: #b9bec7;")
-        lay.addWidget(QLabel("<b>Top-5 predictions</b>"))
-        lay.addWidget(self.top5)
-        lay.addWidget(QLabel("<b>Explain class</b> (any of the 1000)"))
-        lay.addWidget(self.chooser)
-        lay.addWidget(self.class_note)
-        lay.addWidget(QLabel("<b>Maps computed</b>"))
-        lay.addWidget(self.explained, 2)
-        return box
+        return box(QLabel("<b>Top-5 predictions</b>"), self.top5, QLabel("<b>Explain class</b> (any of the 1000)"),
+                   self.chooser, self.class_note, QLabel("<b>Maps computed</b>"), (self.explained, 2))
 
     # the class --------------------------------------------------------------------------
     def _top5_class(self, row: int) -> int:
@@ -146,20 +131,10 @@ class ClassificationPage(TaskPage):
         self.headline.setText(f"<span style='font-size:13pt'>{s.analysis.headline if s.analysis else ''}</span>"
                               f"<span style='color:#8a8f98'> · {self.model_name()}</span>")
         self.input_title.setText(f"<b>Model input</b> {inp.size}×{inp.size}")
-        key, layer, m = self.target_key(), None, None
-        preview = self.run.preview
-        if preview is not None and key in preview.maps:
-            m = preview.maps[key]
-            layer = preview.layers.get(key) if preview.cmap == self.colour_map() else None
-            caption = f"live preview · iteration {preview.iteration} / {preview.total}"
-        elif (m := self.map_of(key)) is not None:
-            t = s.result().per_target()[key]
-            why = CAPTIONS.get(t["stop_reason"], "")
-            caption = f"{s.result().method.title} · {t['iterations']} it." + (f" ({why})" if why else "")
-        else:
-            method = self.method()
-            caption = ("running…" if key in self.running_keys()
-                       else f"no map yet: press Explain with {method.title if method else 'FAME'} (F5)")
+        method = self.method()
+        key = self.target_key()
+        m, layer, caption = self.map_shown(key, f"no map yet: press Explain with {method.title if method else 'FAME'} "
+                                                "(F5)")
         name = self.chooser.currentText()
         shown = None if self.show_original else m
         self.input_view.show_input(inp.model_input, shown, self.controls.alpha(), self.colour_map())

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QSplitter, QWidget
 
-from ...core.verification import split_key
 from ..photo_slot import PhotoSlot
 from ..review_panel import ReviewPanel
 from ..score_panel import ScorePanel
 from ..actions import make_action
+from ..layouts import box
 from .base import TaskPage
 
 HINTS = {"gallery": "reference", "probe": "questioned"}
@@ -46,19 +46,9 @@ class FacePage(TaskPage):
         self.export_button.setToolTip("Write the PDF report of this comparison and its exports (Ctrl+E)")
         self.export_button.clicked.connect(lambda _=False: self.reports.export())
         self.score.add_widget(self.export_button)
-        top = QWidget()
-        row = QHBoxLayout(top)
-        row.setContentsMargins(0, 0, 0, 0)
-        for slot in self.slots.values():
-            row.addWidget(slot, 1)
-        bottom = QWidget()
-        col = QVBoxLayout(bottom)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(self.score)
-        col.addWidget(self.review, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(top)
-        self.splitter.addWidget(bottom)
+        self.splitter.addWidget(box(*((slot, 1) for slot in self.slots.values()), row=True))
+        self.splitter.addWidget(box(self.score, (self.review, 1)))
         self.splitter.setSizes([400, 440])
         return self.splitter
 

@@ -13,13 +13,13 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget, QToolButton, QVBoxLayout,
-    QWidget,
+    QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget, QToolButton, QWidget,
 )
 
 from ..image_view import ImageView
 from ..jobs import start_owned
 from ..latest import Latest
+from ..layouts import box
 from ..actions import make_action
 from .base import TaskPage
 from .cell_figures import CellFigures
@@ -35,11 +35,8 @@ class FeatureMapPage(TaskPage):
 
     # layout -----------------------------------------------------------------------------
     def build_centre(self) -> QWidget:
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
         self.cell_button, self.all_button = QToolButton(), QToolButton()
-        self.view_group = QButtonGroup(box)
+        self.view_group = QButtonGroup(self)
         bar = QHBoxLayout()
         for i, (b, text, tip) in enumerate(((self.cell_button, "Selected cell", "The selected cell's receptive field"),
                                             (self.all_button, "All cells", "Every computed cell's receptive field"))):
@@ -60,16 +57,11 @@ class FeatureMapPage(TaskPage):
         self.stack.addWidget(self.input_view)
         self.stack.addWidget(self.mosaic_view)
         self.view_group.idToggled.connect(lambda i, on: on and self._show_view(i))
-        lay.addLayout(bar)
-        lay.addWidget(self.stack, 1)
         self.mosaic = Latest()
         self.mosaic_for = None
-        return self.columns(box, self._build_side())
+        return self.columns(box(bar, (self.stack, 1)), self._build_side())
 
     def _build_side(self) -> QWidget:
-        box = QWidget()
-        lay = QVBoxLayout(box)
-        lay.setContentsMargins(0, 0, 0, 0)
         self.layer = QComboBox()
         self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.layer.setMinimumContentsLength(16)
@@ -88,13 +80,10 @@ class FeatureMapPage(TaskPage):
                            "upsampling would give it. Green marks: cells computed.")
         help_text.setWordWrap(True)
         help_text.setStyleSheet("color: #8a8f98; font-size: 9pt;")
-        for w in (QLabel("<b>Layer</b>"), self.layer, self.all_cells, self.count):
-            lay.addWidget(w)
-        lay.addSpacing(8)
-        for w in (self.cell_title, self.figures, help_text):
-            lay.addWidget(w)
-        lay.addStretch(1)
-        return box
+        spacer = QWidget()
+        spacer.setFixedHeight(8)
+        return box(QLabel("<b>Layer</b>"), self.layer, self.all_cells, self.count, spacer, self.cell_title,
+                   self.figures, help_text, 1)
 
     def page_actions(self) -> list:
         return [make_action(self, "Compute &all cells", self.compute_all, "Ctrl+Shift+R",
@@ -244,7 +233,7 @@ class FeatureMapPage(TaskPage):
         from ...core.feature_map import cell_key
         from ...core.photo_overlay import photo_heat_layer
         from ...tasks.figures import cell_mosaic
-        from ..previews import Preview
+        from ...tasks.previews import Preview
 
         inp, grid, targets, method = request.job.inputs["image"], self.grid, request.job.targets, request.method
         previous = self.session.result()
@@ -309,16 +298,8 @@ class FeatureMapPage(TaskPage):
             t = self.cell_target(self.selected)
             key = t.key
             view.set_outline(tuple(t.data["box"]))
-            preview = self.run.preview
-            if preview is not None and t.key in preview.maps:
-                m = preview.maps[t.key]
-                layer = preview.layers.get(t.key) if preview.cmap == self.colour_map() else None
-                caption = f"{t.label}\nlive preview · iteration {preview.iteration} / {preview.total}"
-            elif (m := self.map_of(t.key)) is not None:
-                caption = f"{t.label}\n{s.result().method.title} · {s.result().per_target()[t.key]['iterations']} it."
-            else:
-                caption = f"{t.label}\n" + ("running…" if t.key in self.running_keys() else
-                                             "queued" if self.selected in self.pending else "not computed")
+            m, layer, caption = self.map_shown(key, "queued" if self.selected in self.pending else "not computed")
+            caption = f"{t.label}\n{caption}"
         else:
             view.set_outline(None)
         view.show_input(inp.model_input, None if self.show_original else m, self.controls.alpha(), self.colour_map())

@@ -7,8 +7,9 @@ run together; the selected one is drawn over its input and its photograph.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
 
+from ..layouts import box
 from .base import TaskPage
 from .input_view import InputMapView
 
@@ -17,21 +18,12 @@ class GenericPage(TaskPage):
     _analysis_shown = None
 
     def build_centre(self) -> QWidget:
-        box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.input_views = {}
+        self.input_views, columns = {}, []
         for slot in self.task.inputs:
-            col = QVBoxLayout()
             title = QLabel(f"<b>{slot.label}</b> · model input")
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.input_views[slot.role] = InputMapView(f"The model input of\n{slot.label.lower()}")
-            col.addWidget(title)
-            col.addWidget(self.input_views[slot.role], 1)
-            row.addLayout(col, 1)
-        side = QWidget()
-        lay = QVBoxLayout(side)
-        lay.setContentsMargins(0, 0, 0, 0)
+            columns.append((box(title, (self.input_views[slot.role], 1)), 1))
         description = QLabel(self.task.description)
         description.setWordWrap(True)
         description.setStyleSheet("color: #b9bec7;")
@@ -39,10 +31,8 @@ class GenericPage(TaskPage):
         self.targets.setToolTip("Ticked: explained by the next run; selected: shown")
         self.targets.currentItemChanged.connect(lambda *_: self.render())
         self.targets.itemChanged.connect(lambda *_: self.refresh())
-        lay.addWidget(description)
-        lay.addWidget(QLabel("<b>What to explain</b>"))
-        lay.addWidget(self.targets, 1)
-        return self.columns(box, side)
+        side = box(description, QLabel("<b>What to explain</b>"), (self.targets, 1))
+        return self.columns(box(*columns, row=True), side)
 
     def _show_analysis(self, analysis) -> None:
         self._analysis_shown = analysis
@@ -85,14 +75,7 @@ class GenericPage(TaskPage):
                 continue
             m, layer, caption = None, None, ""
             if target is not None and target.role == role:
-                preview = self.run.preview
-                if preview is not None and key in preview.maps:
-                    m, layer = preview.maps[key], preview.layers.get(key)
-                    caption = f"live preview · iteration {preview.iteration}"
-                elif (m := self.map_of(key)) is not None:
-                    caption = f"{s.result().method.title} result"
-                else:
-                    caption = "not explained yet"
+                m, layer, caption = self.map_shown(key, "not explained yet")
                 caption = f"{target.label} · {caption}"
             view.show_input(inp.model_input, None if self.show_original else m, self.controls.alpha(),
                             self.colour_map())

@@ -19,7 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 
 from ...core.errors import FameError
-from ..display_levels import with_levels
+from ...core.display_levels import with_levels
 from ..jobs import start_owned
 from ..latest import Latest
 

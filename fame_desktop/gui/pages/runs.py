@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from ...core.errors import FameError
 from ...core.fame import STOP_TEXT
 from ..jobs import start_owned
-from ..previews import Preview, ProgressReport, ReportThrottle
+from ...tasks.previews import Preview, ProgressReport, ReportThrottle
 from ..run_bar import format_seconds
 
 

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from fame_desktop.gui.display_levels import CROP_ABOVE, DisplayLevels, covers, levels_for, with_levels
+from fame_desktop.core.display_levels import CROP_ABOVE, DisplayLevels, covers, levels_for, with_levels
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_levels_are_made_once_per_array_and_never_keep_it_alive(big_photo):
     assert first.levels[1] is levels_for(photo).levels[1]  # cached: not made again
     other = photo.copy()
     assert levels_for(other).levels[1] is not first.levels[1]  # another array, its own levels
-    from fame_desktop.gui import display_levels
+    from fame_desktop.core import display_levels
 
     key = id(photo)
     assert key in display_levels._cache
