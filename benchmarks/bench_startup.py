@@ -27,7 +27,7 @@ SNIPPETS = {
     "import_core": """
 import sys, time
 t = time.perf_counter()
-import fame_desktop.core.images, fame_desktop.core.faces, fame_desktop.core.session
+import fame_desktop.core.images, fame_desktop.core.faces, fame_desktop.session.model
 import fame_desktop.core.attribution, fame_desktop.core.overlay
 out = {"s": time.perf_counter() - t, "torch_imported": "torch" in sys.modules}
 """,

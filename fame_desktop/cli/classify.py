@@ -5,8 +5,7 @@ from __future__ import annotations
 from ..core.classification import VARIANTS
 from ..core.classifier_input import PREPARATIONS
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL, IMAGENET_MODELS
-from .outputs import inputs_of
-from .runs import add_run_options, output_files, run_task, write_outputs
+from .runs import add_run_options, photograph_files, run_task, write_outputs
 
 TASK = "imagenet-classification"
 
@@ -27,11 +26,7 @@ def register(sub) -> None:
     p.add_argument("--variant", choices=VARIANTS, default="logit",
                    help="loss: logit = z_o (paper, default), abs-logit = |z_o| (original script)")
     add_run_options(p)
-    p.set_defaults(func=run, io=files)
-
-
-def files(args):
-    return inputs_of(**{"the photograph": args.image, "the weights file": args.weights}), output_files(args)
+    p.set_defaults(func=run, io=photograph_files)
 
 
 def run(args) -> int:

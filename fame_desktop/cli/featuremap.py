@@ -6,8 +6,7 @@ from ..core.classifier_input import PREPARATIONS
 from ..core.errors import FameError
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL, IMAGENET_MODELS
 from ..core.models.registry import FACE_MODELS
-from .outputs import inputs_of
-from .runs import add_run_options, output_files, run_task, write_outputs
+from .runs import add_run_options, photograph_files, run_task, write_outputs
 
 TASK = "feature-map"
 
@@ -29,11 +28,7 @@ def register(sub) -> None:
     p.add_argument("--preparation", choices=PREPARATIONS, default="full", help="ImageNet models: image preparation")
     p.add_argument("--face", type=int, default=0, help="face models: which face, 0 = largest")
     add_run_options(p)
-    p.set_defaults(func=run, io=files)
-
-
-def files(args):
-    return inputs_of(**{"the photograph": args.image, "the weights file": args.weights}), output_files(args)
+    p.set_defaults(func=run, io=photograph_files)
 
 
 def run(args) -> int:

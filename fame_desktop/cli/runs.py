@@ -17,7 +17,7 @@ from pathlib import Path
 from ..core.attribution import NORMALISATIONS, MapSettings
 from .options import (add_case_options, add_device_option, add_display_options, add_fame_options, case_details,
                       method_params, threshold, usage_error)
-from .outputs import Output, add_overwrite_option, report_outputs
+from .outputs import Output, add_overwrite_option, inputs_of, report_outputs
 
 _MAP = MapSettings()
 
@@ -53,6 +53,11 @@ def output_files(args) -> list[Output]:
     outputs = [Output("--out", Path(args.out), folder=True)] if args.out else []
     outputs += report_outputs(args.report, exports=not args.no_exports)
     return outputs + ([Output("--case", Path(args.case))] if args.case else [])
+
+
+def photograph_files(args):
+    """What a one-photograph command (classify, featuremap) reads and writes, for cli.outputs."""
+    return inputs_of(**{"the photograph": args.image, "the weights file": args.weights}), output_files(args)
 
 
 def map_settings(args, task, model) -> MapSettings:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import platform
-import subprocess
 import sys
-from pathlib import Path
 
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
@@ -66,26 +64,16 @@ class ThresholdDialog(QDialog):
         super().accept()
 
 
-def source_revision() -> str:
-    """The git revision of a source checkout, or '' for an installed copy."""
-    root = Path(__file__).resolve().parents[2]
-    if not (root / ".git").exists():
-        return ""
-    try:
-        out = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, timeout=3)
-        return out.stdout.strip() if out.returncode == 0 else ""
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
 def versions(model_info: dict | None = None, device: str = "") -> list[tuple[str, str]]:
     """(name, version) rows for the About box; torch only if already imported (no slow import)."""
     import numpy
     import PySide6
     import pyqtgraph
 
-    rows = [("fame-desktop", __version__ + (f" ({source_revision()})" if source_revision() else "")),
+    from ..core.source_revision import source_revision
+
+    rev = source_revision()
+    rows = [("fame-desktop", __version__ + (f" ({rev})" if rev else "")),
             ("Python", platform.python_version()), ("Qt / PySide6", PySide6.__version__),
             ("pyqtgraph", pyqtgraph.__version__), ("NumPy", numpy.__version__)]
     torch = sys.modules.get("torch")

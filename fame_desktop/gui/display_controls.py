@@ -106,3 +106,16 @@ class DisplayControls(QWidget):
         for w in (self.sigma, self.kernel, self.normalisation):
             w.blockSignals(False)
         self._maps_changed()
+
+    def set_display(self, colour_map: str, opacity: int, on_photo: bool) -> None:
+        """Show a display (a reopened case's, the remembered one) without announcing it; an unknown colour
+        map keeps the current one."""
+        for w in (self.opacity, self.cmap, self.on_photo):
+            w.blockSignals(True)
+        if colour_map in COLOUR_MAPS:
+            self.cmap.setCurrentText(colour_map)
+        self.opacity.setValue(opacity)
+        self.opacity_label.setText(f"{self.opacity.value()} %")
+        self.on_photo.setChecked(on_photo)
+        for w in (self.opacity, self.cmap, self.on_photo):
+            w.blockSignals(False)

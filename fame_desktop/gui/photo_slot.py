@@ -138,16 +138,18 @@ class PhotoSlot(QFrame):
             found = f"1 face found (p {fi.face.probability:.3f})"
         else:
             found = f"{n} faces found — face {fi.face_index + 1} in use; click another face to use it"
-        self.status.setText(f"{found}<br><span style='color:#8a8f98'>{img.width}×{img.height} {img.format} · "
-                            f"SHA-256 {img.sha256[:16]}…</span>")
-        self.status.setToolTip(f"SHA-256 {img.sha256}\n{img.source}")
+        self._show_status(found, img)
 
     def show_ready(self, image, detail: str = "") -> None:
         """The photograph is prepared for the model; `detail` says how (e.g. the region used)."""
         self.view.set_badge("")
         self.view.set_placeholder("")
-        self.status.setText(f"{detail}<br><span style='color:#8a8f98'>{image.width}×{image.height} "
-                            f"{image.format} · SHA-256 {image.sha256[:16]}…</span>")
+        self._show_status(detail, image)
+
+    def _show_status(self, what: str, image) -> None:
+        """`what` was found or done, over the photograph's size, format and SHA-256."""
+        self.status.setText(f"{what}<br><span style='color:#8a8f98'>{image.width}×{image.height} {image.format} · "
+                            f"SHA-256 {image.sha256[:16]}…</span>")
         self.status.setToolTip(f"SHA-256 {image.sha256}\n{image.source}")
 
     def show_error(self, text: str) -> None:

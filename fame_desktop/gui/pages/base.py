@@ -427,34 +427,16 @@ class TaskPage(QWidget):
         from ...core.view_state import ViewState
 
         v, _notes = ViewState.from_dict(view)
-        c = self.controls
-        for w in (c.opacity, c.cmap, c.on_photo):
-            w.blockSignals(True)
-        c.cmap.setCurrentText(v.colour_map)
-        c.opacity.setValue(round(v.opacity * 100))
-        c.opacity_label.setText(f"{c.opacity.value()} %")
-        c.on_photo.setChecked(v.on_photo)
-        for w in (c.opacity, c.cmap, c.on_photo):
-            w.blockSignals(False)
-        self.colour_bar.set_cmap(v.colour_map)
+        self.controls.set_display(v.colour_map, round(v.opacity * 100), v.on_photo)
+        self.colour_bar.set_cmap(self.controls.colour_map())
         self.show_original = v.show_original
         self._update_shown()
         self.shell.sync_original(self)
 
     def _restore_display(self) -> None:
         s, c, p = self.shell.settings, self.controls, self.settings_prefix
-        for w in (c.opacity, c.cmap, c.on_photo):
-            w.blockSignals(True)
-        c.opacity.setValue(s.get(f"{p}/view/opacity", 50))
-        c.opacity_label.setText(f"{c.opacity.value()} %")
-        from ...core.overlay import COLOUR_MAPS
-
-        cmap = s.get(f"{p}/view/cmap", c.cmap.currentText())
-        if cmap in COLOUR_MAPS:
-            c.cmap.setCurrentText(cmap)
-        c.on_photo.setChecked(s.get(f"{p}/view/on_photo", True))
-        for w in (c.opacity, c.cmap, c.on_photo):
-            w.blockSignals(False)
+        c.set_display(s.get(f"{p}/view/cmap", c.colour_map()), s.get(f"{p}/view/opacity", 50),
+                      s.get(f"{p}/view/on_photo", True))
         self.colour_bar.set_cmap(c.colour_map())
         self._update_shown()
 
