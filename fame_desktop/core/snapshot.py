@@ -121,7 +121,7 @@ class InputSnapshot:
             out += [f"the {rec.role} photograph (removed)"] if cur is None else rec.differences(cur, self.choice_noun)
         out += [f"the {role} photograph (added)" for role in now if role not in {r.role for r in self.inputs}]
         if (self.model_key, self.checkpoint) != (model_key, checkpoint):
-            out.append("the face model")
+            out.append("the model")
         return out
 
     def _body(self) -> dict:

@@ -1,4 +1,4 @@
-"""How a comparison is displayed, kept in `ComparisonSession.view` and so in case files.
+"""How a comparison is displayed, kept in `Session.view` and so in case files.
 
     ViewState(colour_map="inferno", opacity=0.7, maps={"gallery": "dissimilar", "probe": None})
     session.view = state.to_dict()        # what save_case writes

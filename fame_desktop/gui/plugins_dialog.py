@@ -1,4 +1,4 @@
-"""Help ▸ Plugins…: every task plugin (entry point group fame_desktop.plugins), its status and tasks.
+"""Help ▸ Plugins…: every plugin (entry point group fame_desktop.plugins), its status, tasks and methods.
 
 A broken plugin shows its one-line reason; its traceback is one click away (expand the
 row, or select it to read it below). The app works without the broken ones.
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem, QVBoxLayout,
 )
 
-COLUMNS = ("Plugin", "Distribution", "Status", "Tasks / error")
+COLUMNS = ("Plugin", "Distribution", "Status", "Tasks and methods / error")
 OK, BROKEN = QColor("#5fd17a"), QColor("#ff7070")
 
 
@@ -70,6 +70,8 @@ class PluginsDialog(QDialog):
             for key in p.tasks:
                 entry = catalogue.entries.get(key)
                 titles.append(f"{entry.task.title} ({key})" if entry else key)
+            titles += [f"method {registry.methods[k].title} ({k})" if k in registry.methods else f"method {k}"
+                       for k in p.methods]
             item = QTreeWidgetItem([p.name, p.distribution, "BROKEN" if broken else "ok",
                                     p.error if broken else ", ".join(titles)])
             item.setData(0, Qt.ItemDataRole.UserRole, p)
@@ -86,8 +88,9 @@ class PluginsDialog(QDialog):
                     item.addChild(QTreeWidgetItem(["", "", "unusable", f"{key}: {entry.error}"]))
             self.tree.addTopLevelItem(item)
         n, bad = len(registry.plugins), len(registry.broken)
-        tasks = len(registry.tasks)
-        self.summary.setText(f"{n} plugin{'s' if n != 1 else ''}, {tasks} task{'s' if tasks != 1 else ''}"
+        tasks, methods = len(registry.tasks), len(registry.methods)
+        self.summary.setText(f"{n} plugin{'s' if n != 1 else ''}, {tasks} task{'s' if tasks != 1 else ''}, "
+                             f"{methods} explanation method{'s' if methods != 1 else ''}"
                              + (f" — <b style='color:#ff7070'>{bad} broken</b>" if bad else " — all working"))
         for i in range(self.tree.topLevelItemCount()):  # a broken plugin is the one worth reading first
             if self.tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole).status != "ok":
@@ -105,7 +108,7 @@ class PluginsDialog(QDialog):
         if p.status != "ok":
             lines += [f"error        {p.error}", "", p.details.rstrip()]
         else:
-            lines.append(f"tasks        {', '.join(p.tasks)}")
+            lines += [f"tasks        {', '.join(p.tasks) or '–'}", f"methods      {', '.join(p.methods) or '–'}"]
         self.details.setPlainText("\n".join(lines))
 
     def rows(self) -> list[tuple[str, str, str, str]]:

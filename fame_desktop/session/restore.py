@@ -146,7 +146,8 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
     if task.resolve_options(options, model) != options:
         raise CaseFileError("the task options are not ones the task accepts")
     _restore_inputs(session, inputs, members, model, options, notes)
-    tolerance = tolerance_for(next((rd["environment"] for rd in results), None))
+    # the model's answer was computed where the results were: the loosest of their devices' tolerances
+    tolerance = max((tolerance_for(rd["environment"]) for rd in results), default=tolerance_for(None))
     checks = {"model": session.model_key, "weights_sha256": recorded_sha, "device": "cpu", "tolerance": tolerance,
               **({"checkpoint": used} if used else {})}
     if doc["analysis"] is not None:
@@ -169,7 +170,7 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
         try:
             targets = tuple(task.target(session.analysis, typed(k, str, "a target")) for k in rd["targets"])
             job = MethodJob(task, model, dict(session.inputs), session.analysis, targets, run.params, options)
-            largest = max(largest, method.check_run(job, run, tolerance))
+            largest = max(largest, method.check_run(job, run, tolerance_for(rd["environment"])))
         except FameError as e:
             raise CaseFileError(str(e)) from None
         now = InputSnapshot.capture(task.key, [session.inputs[s.role] for s in task.inputs], session.model_key,

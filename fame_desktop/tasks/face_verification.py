@@ -154,7 +154,7 @@ class FaceVerificationTask(Task):
         other = {"gallery": "probe", "probe": "gallery"}
         references = torch.cat([emb[other[t.role]] for t in targets])
         similar = torch.tensor([t.data["kind"] == "similar" for t in targets], device=references.device)
-        return VerificationObjective(model, references, similar, params.detach_norms)
+        return VerificationObjective(model, references, similar, getattr(params, "detach_norms", False))
 
     def report_section(self, result: TaskResult, settings: MapSettings, display: dict = DISPLAY) -> ReportSection:
         section = super().report_section(result, settings, display)

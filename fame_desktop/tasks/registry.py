@@ -85,8 +85,11 @@ class TaskRegistry:
         return dict(self._methods)
 
     def methods_for(self, task: Task) -> dict[str, Method]:
-        """The registered methods that apply to `task`, in the order the task lists them."""
-        return {k: self._methods[k] for k in task.methods if k in self._methods and not self._methods[k].applies_to(task)}
+        """The registered methods that apply to `task` (`Method.applies_to`, the rule the runner applies too),
+        those the task lists first, in its order."""
+        order = {k: i for i, k in enumerate(task.methods)}
+        keys = sorted(self._methods, key=lambda k: (order.get(k, len(order)), k))
+        return {k: self._methods[k] for k in keys if not self._methods[k].applies_to(task)}
 
     def method(self, key: str) -> Method:
         if key not in self._methods:

@@ -81,7 +81,7 @@ class TaskResult:
             "targets": self.per_target(),
             "measurements": self.measurements,
             "cancelled": self.run.cancelled,
-            "fame_seconds": round(self.run.elapsed, 4),
+            "method_seconds": round(self.run.elapsed, 4),
             "input_snapshot": None if self.snapshot is None else self.snapshot.describe(),
         }
 

@@ -92,7 +92,7 @@ def test_another_face_or_another_model_makes_a_result_stale(face_inputs, face_mo
     assert s.stale_reasons(result) == ["the face chosen in the probe photograph"]
     s.set_input(_face(face_inputs["obama2"], "probe"))
     s.set_model("adaface-ir18", "/tmp/x.ckpt", "cpu")
-    assert s.stale_reasons(result) == ["the face model"]
+    assert s.stale_reasons(result) == ["the model"]
 
 
 def test_reports_and_case_files_refuse_a_result_of_other_inputs(pair_session, face_inputs, tmp_path):

@@ -17,8 +17,10 @@ def chelsea_png(tmp_path):
 
 
 def _prepared(qtbot, page, photo):
+    qtbot.waitUntil(lambda: page.layer.count() > 1, timeout=60_000)  # the model's layers listed (a worker)
     assert drop_files(page.slots["image"], [photo])
-    qtbot.waitUntil(lambda: page.session.analysis is not None, timeout=60_000)
+    # analysed, and nothing left to prepare (the layer list arriving after the model may re-analyse)
+    qtbot.waitUntil(lambda: page.session.analysis is not None and not page.inputs.busy(), timeout=60_000)
 
 
 def test_clicking_a_cell_runs_it_and_outlines_its_nominal_area(qtbot, window, chelsea_png):

@@ -171,6 +171,8 @@ def test_plugins_dialog_lists_a_broken_plugin_and_the_app_still_works(qtbot, bro
     assert (dist, status) == ("fake-fame-broken-plugin 2.0", "BROKEN")
     assert error == "setup failed: RuntimeError: needs a licence server"
     assert rows["imagenet-classification"][2] == "ok" and "ImageNet classification" in rows["imagenet-classification"][3]
+    assert rows["fame"][2] == "ok" and rows["fame"][3] == "method FAME (fame)"  # a method-only plugin says so
+    assert "3 explanation method" not in dlg.summary.text() and "1 explanation method" in dlg.summary.text()
     assert "broken" in dlg.summary.text()
     item = dlg.tree.findItems("needs-licence-server", Qt.MatchFlag.MatchExactly, 0)[0]
     assert item.childCount() == 1 and dlg.tree.currentItem() is item  # the broken one is selected first
