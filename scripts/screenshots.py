@@ -92,8 +92,7 @@ def main() -> int:
     pair.paste(b, (a.width, 0))
     pair.save(tmp / "two_faces.png")
     page.inputs.load_path("probe", str(tmp / "two_faces.png"))
-    faces = lambda: page.inputs.state["probe"].faces or ()  # noqa: E731
-    wait(lambda: len(faces()) == 2 and page.session.inputs.get("probe") is not None
+    wait(lambda: len(page.inputs.state["probe"].faces or ()) == 2 and "probe" in page.session.inputs
          and page.session.inputs["probe"].image.name == "two_faces.png", what="two faces")
     wait(lambda: page.score.similarity is not None, what="similarity")
     shot("07_two_faces")
