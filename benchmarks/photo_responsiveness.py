@@ -87,7 +87,7 @@ def main() -> int:
     ap.add_argument("--root", default=str(HERE.parent), help="the checkout whose fame_desktop is measured")
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
-    from gui_responsiveness import wait  # it puts this checkout on sys.path: --root goes before it
+    from gui_responsiveness import fixed_run, wait  # it puts this checkout on sys.path: --root goes before it
 
     sys.path.insert(0, str(Path(args.root).resolve()))
 
@@ -110,25 +110,25 @@ def main() -> int:
     _app, w = create_window(build_parser().parse_args(["--config-dir", str(tmp / "config")]))
     w.resize(1440, 920)
     w.show()
-    w.start(None, str(DATA / "obama2.jpg"))
-    wait(lambda: w.model.ready and w.engine.model is not None and "probe" in w.model.session.inputs, timeout=600)
-    w.params.form.choose("reference")
-    w.params.iterations.setValue(2)
-    w.params.epsilon.setValue(0.0)
-    w.params.converge.setValue(0.0)
-    slot = w.slots["gallery"]
+    w.start()
+    wait(lambda: w.page is not None and w.page.loader.model is not None, timeout=600)
+    page = w.page  # face verification
+    page.inputs.load_path("probe", str(DATA / "obama2.jpg"))
+    wait(lambda: "probe" in page.session.inputs, timeout=600)
+    page.params.form.choose("reference")
+    fixed_run(page, 2)
+    slot = page.slots["gallery"]
 
     def gallery_in_use(path: Path):
         def done():
-            s = w.model.session
-            fi = s.inputs.get("gallery")
-            return (fi is not None and fi.image.source == str(path) and w.score.similarity is not None
+            fi = page.session.inputs.get("gallery")
+            return (fi is not None and fi.image.source == str(path) and page.score.similarity is not None
                     and not w.runner.running)
         return done
 
     def load(path: Path) -> float:
-        w.score.set_score(None)
-        return probed(lambda: w.inputs.load_path("gallery", str(path)), gallery_in_use(path), wait)
+        page.score.set_score(None)
+        return probed(lambda: page.inputs.load_path("gallery", str(path)), gallery_in_use(path), wait)
 
     rows: dict[str, list[float]] = {k: [] for k in (
         "idle 2 s (the machine's floor)", "load 1 MP photo", f"load {bw * bh / 1e6:.0f} MP photo", "zoom (wheel) on it",
@@ -139,10 +139,10 @@ def main() -> int:
         rows[names[1]].append(load(small))
         rows[names[2]].append(load(big))
         rows[names[3]].append(probed(lambda: wheel(slot.view, 6), lambda: True, wait, after=0.3))
-        w.run.start()  # a result (2 iterations): maps on the photograph, stored in the case file
-        wait(lambda: not w.run.running and w.model.session.explanation is not None, timeout=600)
+        page.run.start()  # a result (2 iterations): maps on the photograph, stored in the case file
+        wait(lambda: not page.run.running and page.session.result() is not None, timeout=600)
         settle(0.5)
-        c = w.review.controls
+        c = page.controls
 
         def display():  # what an examiner does while looking at the map on the photograph
             for v in (20, 60, 50):
@@ -157,34 +157,32 @@ def main() -> int:
         rows[names[4]].append(probed(display, lambda: True, wait, after=0.3))
         case = tmp / f"case{i}.famecase"
         saved = []
-        conn = w.cases.saved.connect(lambda p: saved.append(p))
-        w.cases._write(case)
+        conn = page.cases.saved.connect(lambda p: saved.append(p))
+        page.cases.write(case)
         wait(lambda: bool(saved), timeout=600)
-        w.cases.saved.disconnect(conn)
+        page.cases.saved.disconnect(conn)
         opened = []
-        conn = w.cases.opened.connect(lambda p: opened.append(p))
-        rows[names[5]].append(probed(lambda: w.cases.open_path(str(case)), lambda: bool(opened), wait, after=1.0))
-        w.cases.opened.disconnect(conn)
+        conn = w.case_opened.connect(lambda p: opened.append(p))
+        rows[names[5]].append(probed(lambda: w.open_case_path(str(case)), lambda: bool(opened), wait, after=1.0))
+        w.case_opened.disconnect(conn)
 
     # feature-map mode last: it stays in the window
-    w.modes.switch("feature-map")
-    page = w.modes.page()
-    wait(lambda: page.model is not None, timeout=600)
-    page.load_path("image", str(chelsea))
-    wait(lambda: page.prepared is not None, timeout=600)
-    page.params.iterations.setValue(1)
-    page.params.epsilon.setValue(0.0)
-    page.params.converge.setValue(0.0)
-    page.compute_all()
-    wait(lambda: not page.running and page.current_result() is not None, timeout=600)
+    w.switch("feature-map")
+    fm = w.page
+    wait(lambda: fm.loader.model is not None, timeout=600)
+    fm.inputs.load_path("image", str(chelsea))
+    wait(lambda: fm.session.analysis is not None, timeout=600)
+    fixed_run(fm, 1)
+    fm.compute_all()
+    wait(lambda: not fm.run.running and fm.session.result() is not None, timeout=600)
     for _ in range(args.repeats):
-        page.cell_button.click()
+        fm.cell_button.click()
         settle(0.5)
-        page.mosaic_for = None  # the mosaic is drawn again, as after a new result
-        rows[names[6]].append(probed(page.all_button.click,
-                                     lambda: "cells" in page.mosaic_view.badge.text() and not w.runner.running,
+        fm.mosaic_for = None  # the mosaic is drawn again, as after a new result
+        rows[names[6]].append(probed(fm.all_button.click,
+                                     lambda: "cells" in fm.mosaic_view.badge.text() and not w.runner.running,
                                      wait, after=0.5))
-    w.cases.discard_on_close()
+    w.discard_on_close()
     w.close()
 
     med = statistics.median

@@ -26,7 +26,7 @@ DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from gui_responsiveness import StallProbe, wait  # noqa: E402
+from gui_responsiveness import StallProbe, fixed_run, wait  # noqa: E402
 
 
 def timed(start, signal) -> dict[str, float]:
@@ -53,22 +53,22 @@ def main() -> int:
     _app, w = create_window(build_parser().parse_args(["--config-dir", str(tmp / "config")]))
     w.show()
     w.start(str(DATA / "obama.jpg"), str(DATA / "obama2.jpg"))
-    wait(lambda: w.model.ready and w.model.session.ready and w.score.similarity is not None, timeout=600)
-    w.params.iterations.setValue(args.iterations)
-    w.params.epsilon.setValue(0.0)
-    w.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
-    w.run.start()
-    wait(lambda: not w.run.running and w.model.session.explanation is not None, timeout=3600)
-    w.reports._show_done = lambda *a: None  # no message box between repeats
+    wait(lambda: w.page is not None and w.page.loader.model is not None and w.page.session.ready
+         and w.page.score.similarity is not None, timeout=600)
+    page = w.page  # face verification
+    fixed_run(page, args.iterations)
+    page.run.start()
+    wait(lambda: not page.run.running and page.session.result() is not None, timeout=3600)
+    page.reports._show_done = lambda *a: None  # no message box between repeats
 
     rows: dict[str, list[dict]] = {"export report": [], "save case": [], "open case": []}
     for i in range(args.repeats):
         pdf, case = tmp / f"r{i}.pdf", tmp / f"c{i}.famecase"
-        rows["export report"].append(timed(lambda: w.reports.export(pdf), w.reports.exported))
-        rows["save case"].append(timed(lambda: w.cases._write(case), w.cases.saved))
-        rows["open case"].append(timed(lambda: w.cases.open_path(str(case)), w.cases.opened))
+        rows["export report"].append(timed(lambda: page.reports.export(pdf), page.reports.exported))
+        rows["save case"].append(timed(lambda: page.cases.write(case), page.cases.saved))
+        rows["open case"].append(timed(lambda: w.open_case_path(str(case)), w.case_opened))
     sizes = f"PDF {pdf.stat().st_size / 1e6:.2f} MB, case file {case.stat().st_size / 1e6:.2f} MB"
-    w.cases.discard_on_close()
+    w.discard_on_close()
     w.close()
 
     med = statistics.median

@@ -26,27 +26,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from gui_responsiveness import StallProbe, wait  # noqa: E402 - after the path is set
+from gui_responsiveness import StallProbe, fixed_run, last_run, wait  # noqa: E402 - after the path is set
 
 
 def app_run(page, start, iterations: int) -> dict:
-    page.params.iterations.setValue(iterations)
-    page.params.epsilon.setValue(0.0)
-    page.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
+    fixed_run(page, iterations)
     stamps: list[float] = []
-    conn = page.preview_shown.connect(lambda _it: stamps.append(time.perf_counter()))
+    conn = page.run.preview_shown.connect(lambda _it: stamps.append(time.perf_counter()))
     probe = StallProbe()
     probe.start()
     start()
-    wait(lambda: not page.running, timeout=3600)
+    wait(lambda: not page.run.running, timeout=3600)
     probe.stop()
-    page.preview_shown.disconnect(conn)
-    r = page.current_result()
-    steps = int(r.run.iterations.sum()) / max(1, len(r.keys)) if r is not None else iterations
+    page.run.preview_shown.disconnect(conn)
     rate = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else float("nan")
-    chunks = page.last_progress.total / iterations if page.last_progress else 1
+    steps = page.run.request.total_steps  # the run's steps: chunks × iterations for many cells
     return {"stall_ms": probe.worst_stall_ms, "previews_per_s": rate,
-            "s_per_it": r.run.elapsed / (steps * chunks) if r is not None else float("nan")}
+            "s_per_it": last_run(page.session)["seconds"] / steps}
 
 
 def headless(page, targets, iterations: int) -> tuple[float, float]:
@@ -59,19 +55,18 @@ def headless(page, targets, iterations: int) -> tuple[float, float]:
     from fame_desktop.tasks.runner import request_run
     from fame_desktop.core.fame import FameParams
 
-    p = page.prepared
-    job = request_run(page.task, FameMethod(), page.model, p.inputs, p.analysis, targets,
-                         FameParams(iterations=iterations, epsilon=0.0, snapshot_every=0), p.options)
+    s = page.session
+    request = request_run(page.task, FameMethod(), page.loader.model, s.inputs, s.analysis, targets,
+                          FameParams(iterations=iterations, epsilon=0.0, snapshot_every=0), s.options)
     out = {}
     probe = StallProbe()
     probe.start()
-    th = threading.Thread(target=lambda: out.setdefault("run", job.execute()))
+    th = threading.Thread(target=lambda: out.setdefault("result", request.execute()))
     th.start()
     wait(lambda: not th.is_alive(), timeout=3600)
     th.join()
     probe.stop()
-    chunks = job.total_steps / iterations
-    return out["run"].run.elapsed / (iterations * chunks), probe.worst_stall_ms
+    return out["result"].run.elapsed / request.total_steps, probe.worst_stall_ms
 
 
 def main() -> int:
@@ -92,27 +87,26 @@ def main() -> int:
     w.resize(1440, 920)
     w.show()
     w.start()
-    wait(lambda: w.modes.catalogue is not None, timeout=600)
+    wait(lambda: w.engine.is_ready and w.page is not None, timeout=600)
     pages = {}
     for key in ("imagenet-classification", "feature-map"):
-        w.modes.switch(key)
-        page = pages[key] = w.modes.page()
-        wait(lambda: page.model is not None, timeout=600)
-        page.load_path("image", str(photo))
-        wait(lambda: page.prepared is not None, timeout=600)
+        w.switch(key)
+        page = pages[key] = w.page
+        wait(lambda: page.loader.model is not None, timeout=600)
+        page.inputs.load_path("image", str(photo))
+        wait(lambda: page.session.analysis is not None, timeout=600)
     cls, fm = pages["imagenet-classification"], pages["feature-map"]
     results = {"classification": [], "feature-map": []}
     base = {"classification": [], "feature-map": []}
     for _ in range(args.repeats):  # interleaved: app and headless see the same machine load
-        w.modes.switch("imagenet-classification")
+        w.switch("imagenet-classification")
         base["classification"].append(headless(cls, cls.run_targets(), args.iterations))
-        cls.results.clear()
-        results["classification"].append(app_run(cls, cls.run, args.iterations))
-        w.modes.switch("feature-map")
-        fm.results.clear()
+        results["classification"].append(app_run(cls, cls.run.start, args.iterations))
+        w.switch("feature-map")
         fm.all_button.click()  # the mosaic view, updated live
-        base["feature-map"].append(headless(fm, list(fm.prepared.analysis.targets), args.cell_iterations))
+        base["feature-map"].append(headless(fm, list(fm.session.analysis.targets), args.cell_iterations))
         results["feature-map"].append(app_run(fm, fm.compute_all, args.cell_iterations))
+    w.discard_on_close()
     w.close()
 
     med = statistics.median

@@ -21,7 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
-from shot_tools import screenshot_parser, pump, save_shot, wait as wait_for
+from shot_tools import fixed_run, idle, screenshot_parser, pump, save_shot, wait as wait_for
 
 BROKEN_PLUGIN = '''
 def setup(registry):
@@ -62,87 +62,91 @@ def main() -> int:
     photo = tmp / "chelsea.png"
     cv2.imwrite(str(photo), data.chelsea()[:, :, ::-1])
     _app, w = create_window(build_parser().parse_args(["--config-dir", str(tmp / "config")]))
-    width, height = args.size
-    w.resize(width, height)
+    w.resize(*args.size)
     w.show()
     w.start()
-    wait(lambda: w.modes.catalogue is not None, what="plugins")
-    sel = w.modes.menus.selector
+    wait(lambda: w.engine.is_ready and w.page is not None, what="plugins")
+    sel = w.selector
     sel.showPopup()
     pump(0.3)
     shot("20_mode_selector_list", sel.view().window())
     sel.hidePopup()
 
     # ImageNet classification ------------------------------------------------------------
-    w.modes.switch("imagenet-classification")
-    cls = w.modes.page()
-    wait(lambda: cls.model is not None, what="the classifier")
-    cls.params.iterations.setValue(args.iterations)
-    cls.params.epsilon.setValue(0.0)
-    cls.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
-    cls.load_path("image", str(photo))
-    wait(lambda: cls.prepared is not None, what="top-5")
+    w.switch("imagenet-classification")
+    cls = w.page
+    wait(lambda: cls.loader.model is not None, what="the classifier")
+    fixed_run(cls, args.iterations)
+    cls.inputs.load_path("image", str(photo))
+    wait(lambda: cls.session.analysis is not None, what="top-5")
     previews = []
-    cls.preview_shown.connect(previews.append)
-    cls.run()
-    wait(lambda: len(previews) >= 2 or not cls.running, what="previews")
+    cls.run.preview_shown.connect(previews.append)
+    cls.run.start()
+    wait(lambda: len(previews) >= 2 or not cls.run.running, what="previews")
     shot("21_classification_running")
-    wait(lambda: not cls.running, timeout=3600, what="the run")
+    wait(lambda: not cls.run.running, timeout=3600, what="the run")
     wait(lambda: cls.slots["image"].view.overlay_item.isVisible(), what="the photo layer")
+    idle(w)
     shot("22_classification_finished")
     cls.chooser.lineEdit().setText("tiger cat")
     cls.chooser.lineEdit().returnPressed.emit()
-    cls.run()
-    wait(lambda: not cls.running, timeout=3600, what="the second class")
+    cls.run.start()
+    wait(lambda: not cls.run.running, timeout=3600, what="the second class")
     cls.controls.cmap.setCurrentText("inferno")
     wait(lambda: cls.slots["image"].view.overlay_item.isVisible(), what="the photo layer")
+    idle(w)
     shot("23_classification_second_class_inferno")
     cls.controls.cmap.setCurrentText("jet")
 
     # Feature maps (ImageNet model) ----------------------------------------------------------
-    w.modes.switch("feature-map")
-    fm = w.modes.page()
-    wait(lambda: fm.model is not None, what="the feature-map model")
-    fm.params.iterations.setValue(args.cell_iterations)
-    fm.params.epsilon.setValue(0.0)
-    fm.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
-    fm.load_path("image", str(photo))
-    wait(lambda: fm.prepared is not None and fm.layer.count() > 1, what="the grid")
+    w.switch("feature-map")
+    fm = w.page
+    wait(lambda: fm.loader.model is not None, what="the feature-map model")
+    fixed_run(fm, args.cell_iterations)
+    fm.inputs.load_path("image", str(photo))
+    wait(lambda: fm.session.analysis is not None and fm.layer.count() > 1, what="the grid")
     fm.select_cell(0, 3)
-    wait(lambda: not fm.running, timeout=3600, what="cell (0, 3)")
+    wait(lambda: not fm.run.running, timeout=3600, what="cell (0, 3)")
     wait(lambda: fm.slots["image"].view.overlay_item.isVisible(), what="the photo layer")
+    idle(w)
     shot("24_featuremap_cell")
     fm.all_button.click()
     fm.compute_all()
-    wait(lambda: fm.preview is not None and fm.preview.payload.get("mosaic") is not None, timeout=3600,
+    wait(lambda: fm.run.preview is not None and fm.run.preview.extra.get("mosaic") is not None, timeout=3600,
          what="a live mosaic")
     shot("25_featuremap_all_cells_running")
-    wait(lambda: not fm.running, timeout=7200, what="all cells")
+    wait(lambda: not fm.run.running, timeout=7200, what="all cells")
     wait(lambda: fm.mosaic_view.has_image and "cells ·" in fm.mosaic_view.badge.text(), what="the mosaic")
+    idle(w)
     shot("26_featuremap_all_cells")
     fm.cell_button.click()
     fm.select_cell(6, 0)
+    idle(w)
     shot("27_featuremap_corner_cell")
 
     # Feature maps of a face -----------------------------------------------------------------
     fm.params.model.setCurrentIndex(fm.params.model.findData("arcface-mbf"))
-    wait(lambda: fm.model is not None and fm.model.describe()["key"] == "arcface-mbf", what="the face model")
-    fm.load_path("image", str(DATA / "obama.jpg"))
-    wait(lambda: fm.prepared is not None and fm.images["image"].name == "obama.jpg", what="the face grid")
+    wait(lambda: fm.loader.model is not None and fm.loader.model.describe()["key"] == "arcface-mbf",
+         what="the face model")
+    fm.inputs.load_path("image", str(DATA / "obama.jpg"))
+    wait(lambda: fm.session.analysis is not None and fm.session.inputs["image"].image.name == "obama.jpg",
+         what="the face grid")
     fm.select_cell(2, 2)
-    wait(lambda: not fm.running, timeout=3600, what="a face cell")
+    wait(lambda: not fm.run.running, timeout=3600, what="a face cell")
     wait(lambda: fm.slots["image"].view.overlay_item.isVisible(), what="the photo layer")
+    idle(w)
     shot("28_featuremap_face")
 
     # Plugins ----------------------------------------------------------------------------------
-    w.modes.show_plugins()
-    dlg = w.modes.plugins_dialog
+    w.show_plugins()
+    dlg = w.plugins_dialog
     broken = [dlg.tree.topLevelItem(i) for i in range(dlg.tree.topLevelItemCount())
               if dlg.tree.topLevelItem(i).text(2) == "BROKEN"]
     if broken:
         dlg.tree.expandItem(broken[0])
     shot("29_plugins_dialog", dlg)
     dlg.close()
+    w.discard_on_close()  # no unsaved-changes question for the screenshot session
     w.close()
     return 0
 

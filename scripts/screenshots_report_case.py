@@ -23,7 +23,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
-from shot_tools import screenshot_parser, pump, save_shot, wait
+from shot_tools import fill_case, fixed_run, idle, menu, open_window, screenshot_parser, pump, save_shot, wait
+
+CASE, AUDIT = 1, 2  # the side panel's tabs
 
 
 def main() -> int:
@@ -34,8 +36,6 @@ def main() -> int:
 
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QFileDialog, QMessageBox
-
-    from fame_desktop.gui.app import build_parser, create_window
 
     def shot(name: str, widget) -> None:
         save_shot(args.out, name, widget, 0.2)
@@ -49,53 +49,46 @@ def main() -> int:
             return answer
         return exec_
 
-    def window(config: Path):
-        _app, w = create_window(build_parser().parse_args(["--config-dir", str(config)]))
-        w.resize(width, height)
-        w.show()
-        w.start()
-        wait(lambda: w.engine.is_ready and w.engine.model is not None, what="engine and model")
-        return w
+    def popup(window, title: str, name: str) -> None:
+        m = menu(window, title)
+        m.popup(window.mapToGlobal(QPoint(10, 30)))
+        shot(name, m)
+        m.hide()
 
     tmp = Path(tempfile.mkdtemp(prefix="fame-shots-case-"))
-    w = window(tmp / "config-a")
-    w.inputs.load_path("gallery", str(DATA / "obama.jpg"))
-    w.inputs.load_path("probe", str(DATA / "obama2.jpg"))
-    wait(lambda: w.model.session.ready and w.score.similarity is not None, what="both faces")
-    for key, value in (("case_id", "2024-FR-0173"), ("exhibit_gallery", "EX-1 passport photo"),
-                       ("exhibit_probe", "EX-2 press photo"), ("examiner", "A. Examiner")):
-        w.case.fields[key].setText(value)
-        w.case.fields[key].editingFinished.emit()
-    w.case.notes.setPlainText("Frontal portraits in good light. No visible manipulation.")
-    w.apply_threshold((0.32, "EER of arcface-mbf on the lab validation set (2024-03, 6000 pairs)"))
-    w.params.iterations.setValue(args.iterations)
-    w.params.epsilon.setValue(0.0)
-    w.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
-    w.run.start()
-    wait(lambda: not w.run.running and w.model.session.explanation is not None, timeout=600, what="the run")
-    c, r = w.review.controls, w.review
+    w = open_window(tmp / "config-a", (width, height))
+    page = w.page  # face verification
+    page.inputs.load_path("gallery", str(DATA / "obama.jpg"))
+    page.inputs.load_path("probe", str(DATA / "obama2.jpg"))
+    wait(lambda: page.session.ready and page.score.similarity is not None, what="both faces")
+    fill_case(page, "2024-FR-0173", {"gallery": "EX-1 passport photo", "probe": "EX-2 press photo"}, "A. Examiner",
+              "Frontal portraits in good light. No visible manipulation.")
+    page.apply_threshold((0.32, "EER of arcface-mbf on the lab validation set (2024-03, 6000 pairs)"))
+    fixed_run(page, args.iterations)
+    page.run.start()
+    wait(lambda: not page.run.running and page.session.result() is not None, timeout=600, what="the run")
+    c, r = page.controls, page.review
     c.cmap.setCurrentText("inferno")
     c.opacity.setValue(65)
     r.toggles["probe"].set_kind("dissimilar")
     r.wipe_mode.setChecked(True)
     r.mix.setValue(40)
+    idle(w)  # the maps on the photographs, drawn in workers
     shot("20_result_export_button", w)
-    w.file_menu.popup(w.mapToGlobal(QPoint(10, 30)))
-    shot("21_file_menu", w.file_menu)
-    w.file_menu.hide()
+    popup(w, "File", "21_file_menu")
 
     # export: the dialog answered with a path in a scratch folder
     reports = tmp / "reports"
     reports.mkdir()
     pdf = reports / "2024-FR-0173_report.pdf"
     QFileDialog.getSaveFileName = staticmethod(lambda *a, **k: (str(pdf), ""))
-    w.reports.export()
+    page.reports.export()
     pump(0.3)
     shot("22_exporting_busy", w)
-    wait(lambda: w.reports.job is None, what="the export")
-    wait(lambda: w.reports.done_box is not None and w.reports.done_box.isVisible(), what="the export message")
-    shot("23_export_done_message", w.reports.done_box)
-    w.reports.done_box.close()
+    wait(lambda: page.reports.job is None, what="the export")
+    wait(lambda: page.reports.done_box is not None and page.reports.done_box.isVisible(), what="the export message")
+    shot("23_export_done_message", page.reports.done_box)
+    page.reports.done_box.close()
 
     # exporting again to the same name: the question before replacing (answered No)
     def question(parent, title, text, buttons, default):
@@ -104,7 +97,7 @@ def main() -> int:
         return grab_modal("24_overwrite_question", QMessageBox.StandardButton.No)(box)
 
     QMessageBox.question = staticmethod(question)
-    w.reports.export()
+    page.reports.export()
 
     # signing: a key pair as `fame keygen --passphrase` makes it, chosen with File ▸ Sign saved cases
     from PySide6.QtWidgets import QInputDialog
@@ -126,40 +119,39 @@ def main() -> int:
         return "correct horse", True
 
     QInputDialog.getText = staticmethod(passphrase)
-    w.cases.signing.act_sign.trigger()
-    w.file_menu.popup(w.mapToGlobal(QPoint(10, 30)))
-    shot("25b_file_menu_signing_on", w.file_menu)
-    w.file_menu.hide()
+    w.signing.act_sign.trigger()
+    popup(w, "File", "25b_file_menu_signing_on")
 
     # save the case (signed), change the display, and meet the unsaved-changes question on New case
     case = tmp / "2024-FR-0173.famecase"
     QFileDialog.getSaveFileName = staticmethod(lambda *a, **k: (str(case), ""))
     saved = []
-    w.cases.saved.connect(saved.append)
-    w.cases.save()
+    page.cases.saved.connect(saved.append)
+    page.cases.save()
     wait(lambda: saved, what="the case file")
     print("title after saving:", w.windowTitle())
     print("status after saving:", w.statusBar().currentMessage())
-    w.tabs.setCurrentIndex(1)
+    page.side.setCurrentIndex(CASE)
     shot("25c_saved_signed_case_panel", w.dock)
-    w.tabs.setCurrentIndex(0)
-    w.model.record("compared the ear shapes by eye")
+    page.side.setCurrentIndex(0)
+    page.session.record("compared the ear shapes by eye")
     print("title after a change:", w.windowTitle())
     QMessageBox.exec = grab_modal("25_unsaved_changes_question", QMessageBox.StandardButton.Cancel)
-    w.cases.new_case()
-    w.cases.discard_on_close()
+    page.cases.new_case()
+    w.discard_on_close()
     w.close()
 
     # a new window opens the case: every view as it was saved
-    w2 = window(tmp / "config-b")
+    w2 = open_window(tmp / "config-b", (width, height))
     opened = []
-    w2.cases.opened.connect(opened.append)
-    w2.cases.open_path(str(case))
-    wait(lambda: opened and w2.score.similarity is not None, what="the case to open")
+    w2.case_opened.connect(opened.append)
+    w2.open_case_path(str(case))
+    wait(lambda: opened and w2.page.score.similarity is not None, what="the case to open")
+    idle(w2)
     shot("26_reopened_case", w2)
-    w2.tabs.setCurrentIndex(1)
+    w2.page.side.setCurrentIndex(CASE)
     shot("26b_reopened_case_panel", w2.dock)
-    w2.tabs.setCurrentIndex(2)
+    w2.page.side.setCurrentIndex(AUDIT)
     shot("27_reopened_case_audit", w2)
 
     bad = tmp / "altered.famecase"
@@ -168,11 +160,11 @@ def main() -> int:
             data = src.read(item)
             dst.writestr(item, data.replace(b"EX-2 press photo", b"EX-9 press photo")
                          if item.filename == "session.json" else data)
-    w2.cases.open_path(str(bad))
-    wait(lambda: w2.messages.open_boxes, timeout=30, what="the error message")
+    w2.open_case_path(str(bad))
+    wait(lambda: w2.messages.open_boxes, timeout=60, what="the error message")
     shot("28_altered_case_refused", w2.messages.open_boxes[0])
     w2.messages.close_all()
-    w2.cases.discard_on_close()
+    w2.discard_on_close()
     w2.close()
 
     import pypdfium2 as pdfium

@@ -1,4 +1,4 @@
-"""Shared helpers of the screenshot scripts: wait in the Qt event loop and save a widget's picture.
+"""Shared helpers of the screenshot scripts: wait in the Qt event loop, drive a page, save a widget's picture.
 
 Waiting pumps the event loop idly (a busy loop on the GUI thread would slow the FAME worker).
 """
@@ -20,6 +20,44 @@ def screenshot_parser(doc: str, run_what: str = "the screenshot run") -> argpars
     return ap
 
 
+def open_window(config: Path, size: tuple[int, int]):
+    """The main window (temporary settings folder `config`), shown at `size` and started; returns it once
+    the engine is up and the first page's model is loaded."""
+    from fame_desktop.gui.app import build_parser, create_window
+
+    _app, w = create_window(build_parser().parse_args(["--config-dir", str(config)]))
+    w.resize(*size)
+    w.show()
+    w.start()
+    wait(lambda: w.page is not None and w.page.loader.model is not None, timeout=600, what="engine and model")
+    return w
+
+
+def fixed_run(page, iterations: int) -> None:
+    """The page's next run: `iterations` FAME steps for every target (no ε, no adaptive stopping)."""
+    f = page.params.form
+    f.field("iterations").setValue(iterations)
+    f.field("epsilon").setValue(0.0)
+    f.field("converge_tolerance").setValue(0.0)
+
+
+def fill_case(page, case_id: str, exhibits: dict[str, str], examiner: str, notes: str = "") -> None:
+    """Type the case details into the page's Case panel, as an examiner would."""
+    cp = page.case_panel
+    for edit, value in ((cp.case_id, case_id), (cp.examiner, examiner),
+                        *((cp.exhibits[role], text) for role, text in exhibits.items())):
+        edit.setText(value)
+        edit.editingFinished.emit()
+    if notes:
+        cp.notes.setPlainText(notes)
+        cp.flush()
+
+
+def menu(window, title: str):
+    """The menu-bar menu called `title` (without the & of its shortcut)."""
+    return next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == title)
+
+
 def pump(seconds: float = 0.05) -> None:
     """Let the event loop run for `seconds`."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -37,6 +75,11 @@ def wait(cond, timeout: float = 120.0, what: str = "") -> None:
             raise TimeoutError(f"timed out waiting for {what}")
         pump(0.05)
     pump(0.15)
+
+
+def idle(window, timeout: float = 120.0) -> None:
+    """Wait until no worker job of the window runs (maps drawn on photographs, mosaics, analyses)."""
+    wait(lambda: not window.runner.running, timeout, "the window's workers")
 
 
 def save_shot(out: Path, name: str, widget, settle: float = 0.2) -> Path:
