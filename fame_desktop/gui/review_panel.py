@@ -18,6 +18,7 @@ from ..core.overlay import overlay
 from .colour_bar import ColourBar
 from .display_controls import DisplayControls
 from .image_view import ImageView
+from .theme import CHOICE_BUTTON_STYLE
 
 KIND_LABELS = {"similar": "e+ similar", "dissimilar": "e− dissimilar", None: "no map"}
 
@@ -43,9 +44,7 @@ class MapToggle(QWidget):
             b.setCheckable(True)
             b.setToolTip(f"{side.capitalize()}: {tips[kind]}")
             b.setObjectName(f"{side}_{kind or 'none'}")
-            b.setStyleSheet("QToolButton { padding: 2px 8px; }"
-                            " QToolButton:checked { background: #3d8bfd; color: white; border: 1px solid #6aa5ff;"
-                            " border-radius: 3px; }")
+            b.setStyleSheet(CHOICE_BUTTON_STYLE)
             self.group.addButton(b)
             self.buttons[kind] = b
             lay.addWidget(b)

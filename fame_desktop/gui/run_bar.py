@@ -77,8 +77,8 @@ class RunBar(QWidget):
         self.progress.setRange(0, total)
         self.progress.setValue(iteration)
         self.progress.setFormat(progress_text(iteration, total, elapsed))
-        self.status.setText(f"Running {method}: {active} of {maps} maps still changing." if active < maps else
-                            f"Running {method} on all {maps} maps.")
+        if active < maps:  # otherwise the status keeps what the run started with (which maps, which method)
+            self.status.setText(f"Running {method}: {active} of {maps} maps still changing.")
 
     def reset_progress(self, text: str = "") -> None:
         self.progress.setRange(0, 1)

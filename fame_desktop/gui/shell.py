@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
         tb.setMovable(False)
         tb.addWidget(QLabel(" Mode "))
         self.selector = QComboBox()
-        self.selector.setMinimumContentsLength(18)
+        self.selector.setMinimumContentsLength(26)  # "Feature-map receptive fields" whole
         self.selector.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.selector.setToolTip("Which task the window shows; each keeps its case while another is shown")
         self.selector.currentIndexChanged.connect(lambda i: self.switch(self.selector.itemData(i)))

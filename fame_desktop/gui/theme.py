@@ -29,3 +29,7 @@ def apply_theme(app: QApplication) -> None:
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor(120, 123, 128))
     app.setPalette(p)
+
+# tool buttons that act as a choice (e+ / e− / none, selected cell / all cells): the chosen one stands out
+CHOICE_BUTTON_STYLE = ("QToolButton { padding: 2px 8px; } QToolButton:checked { background: #3d8bfd; color: white; "
+                       "border: 1px solid #6aa5ff; border-radius: 3px; }")

@@ -43,6 +43,9 @@ def test_set_value_leaves_the_paint_to_the_event_loop(qtbot):
     run_bar.show_progress(12, 40, 3.0, 3, 4, "CorrRISE")
     assert run_bar.progress.value() == 12 and run_bar.progress.text().startswith("Iteration 12 / 40")
     assert run_bar.status.text() == "Running CorrRISE: 3 of 4 maps still changing."
+    run_bar.status.setText("Running FAME on Egyptian cat (285)…")
+    run_bar.show_progress(13, 40, 3.2, 1, 1, "FAME")  # one map still running: the start's words stay
+    assert run_bar.status.text() == "Running FAME on Egyptian cat (285)…"
 
     plain = QProgressBar()  # what Qt's own bar does: one synchronous paint per new value
     qtbot.addWidget(plain)

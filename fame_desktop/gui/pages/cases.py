@@ -119,7 +119,7 @@ class CaseFiles(QObject):
         self.shell.statusBar().showMessage(
             f"Opened {self.path.name}" + (f" (saved {saved.replace('T', ' ')})" if saved else "")
             + (" — signed" if signed else " — unsigned") + " — results restored without running again", 10000)
-        page.run.show_stored(f"Opened from {self.path.name}")
+        page.run.show_stored("Reopened")
         if notes:
             self.shell.messages.info("Case opened with remarks", "\n".join(notes))
         page.refresh()

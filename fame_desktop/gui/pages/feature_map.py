@@ -20,6 +20,7 @@ from ..image_view import ImageView
 from ..jobs import start_owned
 from ..latest import Latest
 from ..layouts import box
+from ..theme import CHOICE_BUTTON_STYLE
 from ..actions import make_action
 from .base import TaskPage
 from .cell_figures import CellFigures
@@ -43,6 +44,7 @@ class FeatureMapPage(TaskPage):
             b.setText(text)
             b.setToolTip(tip)
             b.setCheckable(True)
+            b.setStyleSheet(CHOICE_BUTTON_STYLE)
             self.view_group.addButton(b, i)
             bar.addWidget(b)
         self.cell_button.setChecked(True)

@@ -187,6 +187,7 @@ class RunController(QObject):
         if result is not None:
             p.run_bar.pinned = True
             self._show_outcome(result, f"{origin} · {int(result.run.iterations.max())} it. · not re-run")
+            p.run_bar.progress.setToolTip(f"{origin}: the stored result is shown, not computed again")
 
     def _show_outcome(self, result, progress: str, note: str = "") -> None:
         p = self.page
