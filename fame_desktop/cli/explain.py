@@ -32,6 +32,9 @@ def register(sub) -> None:
     add_map_options(p)
     add_case_options(p)
     add_display_options(p)
+    p.add_argument("--calibration", metavar="CAL.famecal",
+                   help="also state the score as a likelihood ratio with its ENFSI verbal equivalent, from a "
+                        "calibration made by `fame calibrate` with the same model (refused otherwise)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run, io=files)
 
@@ -39,7 +42,7 @@ def register(sub) -> None:
 def files(args):
     """What explain reads and writes (checked and locked by cli.outputs before it runs)."""
     inputs = inputs_of(**{"the gallery photograph": args.gallery, "the probe photograph": args.probe,
-                          "the checkpoint": args.checkpoint})
+                          "the checkpoint": args.checkpoint, "the calibration file": args.calibration})
     outputs = [Output("--out", Path(args.out), folder=True)] if args.out else []
     outputs += report_outputs(args.report, exports=not args.no_exports)
     outputs += [Output("--case", Path(args.case))] if args.case else []
@@ -65,6 +68,7 @@ def run(args) -> int:
     # an unwritable or existing path fails now, not after the run (cli.outputs checked the rest)
     if args.report:
         check_report_target(args.report, exports=not args.no_exports, overwrite=args.overwrite)
+    calibration = _load_calibration(args.calibration)
     model_key = "adaface" if args.checkpoint and args.model == DEFAULT_FACE_MODEL else args.model
     # the session records each step as it happens, so the audit log's times are true
     session = ComparisonSession()
@@ -85,6 +89,8 @@ def run(args) -> int:
     t = time.perf_counter()
     model = load_face_model(model_key, args.checkpoint, device)
     timings["model_load"] = time.perf_counter() - t
+    if calibration is not None:  # a calibration of another model would state a wrong LR: refuse before the run
+        calibration.check_model(model.describe())
 
     bar = None
     if not args.quiet:
@@ -120,8 +126,21 @@ def run(args) -> int:
     preset = f"preset {params.preset}; " if params.preset else ""
     print(f"similarity {explanation.similarity:.4f} ({model.spec.display_name}); {preset}"
           f"iterations: {iters}; FAME {timings['fame']:.1f} s" + (f" → {args.out}" if args.out else ""))
+    if calibration is not None:
+        from ..core.evidence.evidence_facts import score_lines
+
+        print("\n".join(score_lines(calibration, explanation.similarity)))
     _write_session_files(args, session)
     return 0
+
+
+def _load_calibration(path):
+    """The verified calibration file of --calibration, or None (damaged or unknown files are refused now)."""
+    if not path:
+        return None
+    from ..core.evidence.calibration import load_calibration
+
+    return load_calibration(path)
 
 
 def _write_session_files(args, session) -> None:
