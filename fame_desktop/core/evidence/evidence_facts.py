@@ -34,10 +34,14 @@ def _log10_text(x: float) -> str:
 
 
 def lr_text(lr_value: float) -> str:
-    """An LR for people: 3 significant digits, reciprocal form below 1 (e.g. "1/250")."""
-    if lr_value >= 1:
-        return f"{lr_value:,.3g}" if lr_value < 1e4 else f"{lr_value:.3g}"
-    return f"1/{1 / lr_value:,.3g}"
+    """An LR for people: 3 significant digits, thousands separated, reciprocal below 1 ("1,510", "1/250")."""
+    if lr_value < 1:
+        return f"1/{lr_text(1 / lr_value)}"
+    if lr_value < 100:
+        return f"{lr_value:.3g}"
+    if lr_value < 1e7:
+        return f"{float(f'{lr_value:.3g}'):,.0f}"
+    return f"{lr_value:.2e}"
 
 
 def score_lines(cal: Calibration, score: float) -> list[str]:
