@@ -210,3 +210,12 @@ def test_without_lir_nothing_is_scored(protocol, tmp_path, monkeypatch, capsys):
     assert main(["calibrate", str(protocol), "--out", str(out), "--quiet"]) == 2
     assert "fame-desktop[calibration]" in capsys.readouterr().err
     assert not pair_scoring.cache_path_for(out).exists()
+
+
+def test_too_few_scored_pairs_say_why(protocol, tmp_path, capsys):
+    lonely = protocol.parent / "lonely.csv"
+    lonely.write_text("gallery,probe,same\nnotes.jpg,biden_small.jpg,0\nobama_small.jpg,wall.png,1\n")
+    assert main(["calibrate", str(lonely), "--out", str(tmp_path / "x.famecal"), "--quiet", "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "only 0 genuine and 0 impostor pairs could be scored (failed: no face 1, unreadable 1" in err
+    assert not (tmp_path / "x.famecal").exists()

@@ -64,7 +64,7 @@ def fmr_targets(text: str) -> tuple[float, ...]:
 
 def run(args) -> int:
     from ..core.device import select_device
-    from ..core.evidence.calibration import calibration_bytes, parse_calibration
+    from ..core.evidence.calibration import CalibrationError, calibration_bytes, parse_calibration
     from ..core.evidence.calibration_fit import calibration_document, fit_calibration, require_lir
     from ..core.evidence.pair_scoring import (ScoreCache, cache_path_for, pairs_sha256, photo_measures, score_pairs,
                                               scoring_header, summarise_outcomes)
@@ -103,6 +103,11 @@ def run(args) -> int:
             bar.close()
     genuine = [o.score for o in outcomes if o.score is not None and o.same]
     impostor = [o.score for o in outcomes if o.score is not None and not o.same]
+    summary = summarise_outcomes(outcomes)
+    if min(len(genuine), len(impostor)) < 2:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary["failures_by_kind"].items())) or "none"
+        raise CalibrationError(f"only {len(genuine)} genuine and {len(impostor)} impostor pairs could be scored "
+                               f"(failed: {kinds}; reasons in {cache.path}); a calibration needs at least 2 of each")
     fitted = fit_calibration(genuine, impostor, args.calibrator, targets)
     doc = calibration_document(
         fitted, created=now_iso(),
@@ -111,7 +116,7 @@ def run(args) -> int:
         alignment=cache.header["alignment"],
         dataset={"description": args.description.strip() or f"pairs of {Path(args.pairs).name}",
                  "source": str(args.pairs), "pairs_sha256": pairs_sha256(outcomes)},
-        pairs=summarise_outcomes(outcomes), quality_ranges=quality_ranges(photo_measures(outcomes)))
+        pairs=summary, quality_ranges=quality_ranges(photo_measures(outcomes)))
     data = calibration_bytes(doc)
     cal = parse_calibration(data, args.out)  # written only if a case can read it back
     atomic_write_bytes(args.out, data, overwrite=args.overwrite)

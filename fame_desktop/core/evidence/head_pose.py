@@ -51,9 +51,6 @@ class HeadPose:
     pitch: float
     roll: float
 
-    def describe(self) -> dict:
-        return {"yaw_deg": round(self.yaw, 1), "pitch_deg": round(self.pitch, 1), "roll_deg": round(self.roll, 1)}
-
 
 def rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
     """(3, 3) R = Rz(roll) Rx(pitch) Ry(yaw) in image axes, angles in degrees."""

@@ -93,41 +93,47 @@ class ScoreCache:
 
     def read(self) -> dict[str, PairOutcome]:
         """{pair_id: the last outcome recorded}; CalibrationError when the cache was made otherwise."""
-        if not self.path.exists():
+        if not self.path.exists() or self.path.stat().st_size == 0:
             return {}
+        out = {}
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            with open(self.path, encoding="utf-8") as f:
+                self._check_header(f.readline())
+                for line in f:
+                    try:
+                        rec = PairOutcome(**json.loads(line))
+                    except (json.JSONDecodeError, TypeError):
+                        continue  # a line cut by an interrupted run: that pair is scored again
+                    out[rec.pair_id] = rec
         except (OSError, UnicodeDecodeError) as e:
             raise CalibrationError(f"{self.path}: cannot read the score cache ({e})") from None
+        return out
+
+    def _check_header(self, line: str) -> None:
         try:
-            first = json.loads(lines[0]) if lines else None
+            first = json.loads(line)
         except json.JSONDecodeError:
             first = None
         if not isinstance(first, dict) or first.get("format") != CACHE_FORMAT:
             raise CalibrationError(f"{self.path}: not a score cache of fame calibrate; move it away")
-        for part, what in (("model", "model"), ("alignment", "alignment")):
+        for part in ("model", "alignment"):
             if first.get(part) != self.header[part]:
                 raise CalibrationError(
-                    f"{self.path}: its scores were made with another {what} "
+                    f"{self.path}: its scores were made with another {part} "
                     f"({json.dumps(first.get(part), ensure_ascii=False)[:120]}); remove it or write the "
                     "calibration elsewhere")
-        out = {}
-        for line in lines[1:]:
-            try:
-                rec = PairOutcome(**json.loads(line))
-            except (json.JSONDecodeError, TypeError):
-                continue  # a line cut by an interrupted run: that pair is scored again
-            out[rec.pair_id] = rec
-        return out
 
     def append(self, outcomes: list[PairOutcome]) -> None:
-        new = not self.path.exists() or self.path.stat().st_size == 0
         try:
-            with open(self.path, "a", encoding="utf-8") as f:
-                if new:
-                    f.write(json.dumps(self.header, ensure_ascii=False) + "\n")
+            with open(self.path, "a+b") as f:
+                if f.tell() == 0:
+                    f.write((json.dumps(self.header, ensure_ascii=False) + "\n").encode("utf-8"))
+                else:  # a line cut by an interrupted run must not swallow the next one
+                    f.seek(-1, os.SEEK_END)
+                    if f.read(1) != b"\n":
+                        f.write(b"\n")
                 for o in outcomes:
-                    f.write(json.dumps(asdict(o), ensure_ascii=False, allow_nan=False) + "\n")
+                    f.write((json.dumps(asdict(o), ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8"))
         except OSError as e:
             raise ExportError(f"{self.path}: cannot write the score cache ({e.strerror or e})") from None
 

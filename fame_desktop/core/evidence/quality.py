@@ -185,7 +185,7 @@ def quality_flags(q: ImageQuality, ranges: dict | None = None, ranges_source: st
                                  "the mean of the training images: low quality by AdaFace's own measure", NORM_SOURCE))
     for key, r in (ranges or {}).items():
         v = values.get(key)
-        if v is None or r.get("p01") is None:
+        if v is None or key not in MEASURES or r.get("p01") is None:
             continue
         label = MEASURES[key][0]
         where = "below the 1st" if v < r["p01"] else "above the 99th" if v > r["p99"] else None
