@@ -73,7 +73,7 @@ def run(args) -> int:
     from ..core.io_utils import atomic_write_bytes
     from ..core.models import load_face_model
     from ..core.pair_lists import read_pairs
-    from ..core.session import now_iso
+    from ..session.audit import now_iso
 
     targets = fmr_targets(args.fmr)
     require_lir()  # before hours of scoring, not after

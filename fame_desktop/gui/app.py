@@ -42,11 +42,12 @@ def create_window(args: argparse.Namespace, detector=None, preloaded_models: dic
     from .app_icon import app_icon
 
     app.setWindowIcon(app_icon())
-    from .main_window import MainWindow
+    from .shell import MainWindow
     from .messages import configure_logging
     from .settings import AppSettings
 
     settings = AppSettings(args.config_dir)
+    settings.migrate()
     log_file = configure_logging(_log_dir(args.config_dir))
     window = MainWindow(settings, log_file, detector=detector, preloaded_models=preloaded_models)
     window.messages.install_hooks()

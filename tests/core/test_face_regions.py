@@ -55,9 +55,9 @@ def test_bad_maps_are_refused(template_labels):
 
 
 def test_summary_of_real_fame_maps(pair_session):
-    e = pair_session.explanation
+    e = pair_session.result()
     summary = summarise_regions(e.maps(pair_session.map_settings),
-                                {side: pair_session.inputs[side].aligned.landmarks_in_crop()
+                                {side: pair_session.inputs[side].payload.aligned.landmarks_in_crop()
                                  for side in ("gallery", "probe")})
     assert set(summary.shares) == set(e.keys)
     for key, shares in summary.shares.items():

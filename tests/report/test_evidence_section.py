@@ -50,15 +50,16 @@ def pdf_text(flowables) -> tuple[str, int]:
 
 def test_every_part_is_in_the_facts_and_the_pdf(pair_session, calibration, face_model):
     s = pair_session
-    score = s.explanation.similarity
-    regions = summarise_regions(s.explanation.maps(s.map_settings),
-                                {r: s.inputs[r].aligned.landmarks_in_crop() for r in ("gallery", "probe")})
+    score = s.analysis.summary["similarity"]
+    faces = {r: s.inputs[r].payload for r in ("gallery", "probe")}
+    regions = summarise_regions(s.result().maps(s.map_settings),
+                                {r: f.aligned.landmarks_in_crop() for r, f in faces.items()})
     checklist = FiswgChecklist().assess("nose", "similar", "straight bridge <b>")
     record = ConclusionRecord().edit(conclusion=Conclusion("Agreement in all assessable components.", "moderate:Hp"),
                                      examiner="A. Examiner", examiner_date="2025-03-01",
                                      checklist=checklist).sign_off("c" * 64)
     facts = evidence_facts(calibration=calibration, score=score,
-                           qualities={r: measure_quality(s.inputs[r], face_model) for r in ("gallery", "probe")},
+                           qualities={r: measure_quality(f, face_model) for r, f in faces.items()},
                            regions=regions, checklist=checklist, conclusion=record)
     json.dumps(facts, allow_nan=False)  # JSON-ready, for manifests and case files
     lr = calibration.likelihood_ratio(score)

@@ -180,8 +180,8 @@ class Calibration:
         return threshold_at_fmr(self.genuine, self.impostor, fmr)
 
     def threshold(self, fmr: float | None = None):
-        """A core.session.Threshold at the EER or at `fmr`, its source naming this calibration."""
-        from ..session import Threshold
+        """A session.audit.Threshold at the EER or at `fmr`, its source naming this calibration."""
+        from ...session.audit import Threshold
 
         point = self.operating_point(fmr)
         rule = f"EER threshold (EER {self.metrics['eer']:.2%})" if fmr is None else \
