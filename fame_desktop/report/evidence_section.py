@@ -109,6 +109,9 @@ def conclusion_flowables(f: dict) -> list:
     status = {"draft": "draft, not signed", "signed": "signed", "revised": "edited after the last sign-off: "
               "the draft below is not signed"}[f["status"]]
     out.append(para(f"Status: {status}.", "body"))
+    if f.get("signs_this_case") is False:
+        out.append(markup("<b>The latest signed revision signs other case content than this report states: the "
+                          "inputs, model, result, calibration or threshold changed after it was signed.</b>", "body"))
     for r in f["revisions"]:
         v = r["verification"]
         verified = "not yet verified" if v is None else \

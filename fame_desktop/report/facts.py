@@ -21,6 +21,7 @@ from ..core.images import sha256_bytes
 from ..core.io_utils import npy_bytes
 from ..core.overlay import COLOUR_MAPS
 from ..session.audit import now_iso
+from ..session.evidence import report_facts as evidence_report_facts
 from ..core.verification import split_key
 
 FORMAT = "fame-desktop/report"
@@ -132,4 +133,5 @@ def report_facts(session, colour_map: str = "jet", opacity: float = 0.5, report_
             "similarity": similarity,
             "threshold": _threshold(session, similarity),
             "maps": _maps(session, result),
+            "evidence": evidence_report_facts(session),
             "limitations": list(LIMITATIONS)}

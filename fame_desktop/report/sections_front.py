@@ -42,6 +42,24 @@ def case_file_rows(facts: dict) -> list[tuple[str, object]]:
     return rows
 
 
+def evidence_summary_rows(evidence: dict) -> list:
+    """The likelihood ratio (with a calibration) and the conclusion's status, for the first page."""
+    rows = []
+    if f := evidence.get("calibrated_score"):
+        rows.append(("Likelihood ratio", markup(
+            f"<b>LR = {escape(f['lr_text'])}</b> (log10 LR {f['log10_lr']:+.2f}): {escape(f['verbal']['text'])}; "
+            f"calibration “{escape(f['calibration']['description'])}”, Cllr {f['calibration']['metrics']['cllr']:.3f} "
+            "(see “Evidential value of the score”)", "cell")))
+    c = evidence["conclusion"]
+    latest = c["revisions"][-1] if c["revisions"] else None
+    status = "not signed" if latest is None else \
+        f"revision {latest['number']} signed by {latest['examiner']} on {latest['examiner_date']}" + \
+        ("" if c["status"] == "signed" else "; edited since (unsigned draft)") + \
+        ("" if c.get("signs_this_case") is not False else "; that revision signed other case content")
+    rows.append(("Examiner's conclusion", status))
+    return rows
+
+
 def summary(facts: dict) -> list:
     c = facts["case"]
     out = [
@@ -63,6 +81,7 @@ def summary(facts: dict) -> list:
         ("Similarity score", markup(f"{facts['similarity']:.4f}", "score")),
         ("Meaning", "Cosine similarity of the two face embeddings (−1 to 1) computed by the model below."),
         ("Threshold", threshold_text(facts)),
+        *evidence_summary_rows(facts["evidence"]),
         ("Model", facts["model"].get("name", facts["model"].get("key"))),
         ("FAME iterations run", iters),
     ]

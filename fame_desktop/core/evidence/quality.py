@@ -98,6 +98,14 @@ class ImageQuality:
             d["training_norms"] = dict(self.training_norms)
         return d
 
+    @classmethod
+    def from_record(cls, d: dict) -> "ImageQuality":
+        """The measures back from `describe()` (as rounded there)."""
+        return cls(inter_eye_px=d["inter_eye_px"], pose=HeadPose(d["yaw_deg"], d["pitch_deg"], d["roll_deg"]),
+                   sharpness=d["sharpness"], exposure_mean=d["exposure_mean"], clipped_dark=d["clipped_dark"],
+                   clipped_bright=d["clipped_bright"], detection_probability=d["detection_probability"],
+                   embedding_norm=d["embedding_norm"], training_norms=d.get("training_norms"))
+
 
 @dataclass(frozen=True)
 class Limit:
