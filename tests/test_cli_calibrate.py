@@ -142,18 +142,59 @@ def test_a_cache_made_with_another_model_is_refused(calibrated, protocol, capsys
     assert "made with another model" in err and "remove it" in err and not other.exists()
 
 
-def test_explain_states_the_lr_cllr_and_verbal_equivalent(calibrated, data_dir, tmp_path):
+def test_explain_states_the_lr_cllr_and_verbal_equivalent_in_console_case_and_report(calibrated, data_dir,
+                                                                                       tmp_path):
+    import pypdfium2 as pdfium
+
+    from fame_desktop.core.evidence.evidence_facts import lr_text
+    from fame_desktop.session.casefile import open_case
+
     path, _ = calibrated
-    out = tmp_path / "explained"
+    out, case, report = tmp_path / "explained", tmp_path / "c.famecase", tmp_path / "r.pdf"
     code, text = _run("explain", data_dir / "obama.jpg", data_dir / "obama2.jpg", "--out", out, "-T", "1",
-                      "--epsilon", "0", "--quiet", "--device", "cpu", "--calibration", path)
+                      "--epsilon", "0", "--quiet", "--device", "cpu", "--calibration", path,
+                      "--threshold-from-calibration", "eer", "--case", case, "--report", report)
     assert code == 0, text
     score = json.loads((out / "result.json").read_text())["similarity"]
-    lr = load_calibration(path).likelihood_ratio(score)
+    cal = load_calibration(path)
+    lr = cal.likelihood_ratio(score)
     assert lr.log10_lr > 0 and lr.verbal.direction == "Hp"
     assert f"log10 LR {lr.log10_lr:+.2f}" in text and "likelihood ratio LR = " in text and "Cllr" in text
     assert f"verbal equivalent (ENFSI): {lr.verbal.strength} support for Hp" in text
     assert "test portraits and copies" in text
+    # the case keeps the calibration and the threshold taken from it
+    session, _ = open_case(case)
+    assert session.evidence.calibration.sha256 == cal.sha256
+    assert session.threshold.value == pytest.approx(cal.operating_point().threshold, abs=1e-6)
+    assert session.threshold.source.startswith("EER threshold") and cal.sha256[:16] in session.threshold.source
+    # the report: the LR, Cllr and the Tippett plot and histograms (vector drawings, their text is in the PDF)
+    pdf = pdfium.PdfDocument(str(report))
+    flat = " ".join(" ".join(p.get_textpage().get_text_range() for p in pdf).split())
+    pdf.close()
+    for expected in (f"LR = {lr_text(lr.lr)}", f"log10 LR {lr.log10_lr:+.2f}", "Cllr", "test portraits and copies",
+                     "Tippett plot: share of pairs with log10 LR ≥ x", "Score distributions", cal.sha256):
+        assert expected in flat, expected
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--threshold-from-calibration", "eer"], "needs --calibration"),
+    (["--calibration", "CAL", "--threshold-from-calibration", "often"], "give eer or a false match rate"),
+    (["--calibration", "CAL", "--threshold-from-calibration", "0.0001"], "cannot be measured with 18 impostor"),
+    (["--calibration", "CAL", "--threshold-from-calibration", "eer", "--threshold", "0.3", "--threshold-source", "x"],
+     "either --threshold or --threshold-from-calibration"),
+])
+def test_a_threshold_from_a_calibration_is_checked_before_running(calibrated, data_dir, tmp_path, capsys, argv,
+                                                                  message):
+    argv = [str(calibrated[0]) if a == "CAL" else a for a in argv]
+    out = tmp_path / "never"
+    try:  # a usage error leaves as argparse's do, a calibration that cannot give it as a FameError
+        code = main(["explain", str(data_dir / "obama.jpg"), str(data_dir / "obama2.jpg"), "--out", str(out),
+                     "--quiet", "--device", "cpu", *argv])
+    except SystemExit as e:
+        code = e.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and not out.exists()
 
 
 def _rewritten(path, tmp_path, change, redigest: bool):
