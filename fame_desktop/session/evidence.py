@@ -192,6 +192,14 @@ def _check_lr(stated, cal: Calibration | None, similarity: float | None, toleran
                             f"gives for the score (log10 LR {expected.log10_lr:+.3f})")
 
 
+def evidence_checks(ev: Evidence) -> dict:
+    """What opening checked of the evidence (for the "open case file" entry and the report)."""
+    cal = ev.calibration
+    return {"calibration_sha256": None if cal is None else cal.sha256,
+            "likelihood_ratio": "recomputed" if cal is not None else None,
+            "signed_revisions": len(ev.record.revisions)}
+
+
 def check_evidence_audit(session) -> None:
     """The audit log records loading the calibration kept, each sign-off and each verification as stored."""
     entries, ev = session.audit.entries, session.evidence

@@ -31,7 +31,7 @@ from ..core.snapshot import InputSnapshot
 from ..methods.base import MethodJob
 from .audit import AuditLog
 from .checks import check_audit, compare, model_for, tolerance_for
-from .evidence import check_evidence_audit, similarity_of
+from .evidence import check_evidence_audit, evidence_checks, similarity_of
 from .evidence import from_json as evidence_from_json
 from .codec import (case_info, image_member, input_member, map_settings, raw_member, run_record, stored_input,
                     threshold, typed)
@@ -202,6 +202,8 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
     if results:
         checks["largest_score_difference"] = float(f"{largest:.3g}")
     session.evidence = evidence_from_json(stored_evidence, describe_model(model), similarity_of(session), tolerance)
+    if stored_evidence is not None:
+        checks["evidence"] = evidence_checks(session.evidence)
     check_audit(session)
     check_evidence_audit(session)
     if used and used != recorded_weights:
