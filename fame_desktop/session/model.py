@@ -289,8 +289,8 @@ class Session(SessionState):
         old = self.evidence.calibration
         if calibration is not None:
             calibration.check_model(model_info or {})
-        if (old and old.sha256) == (calibration and calibration.sha256):
-            return
+        if (old.sha256 if old else None) == (calibration.sha256 if calibration else None):
+            return  # the same file again (or none again): nothing to log
         self.evidence = replace(self.evidence, calibration=calibration)
         if calibration is None:
             self.audit.record("remove calibration", sha256=old.sha256)
