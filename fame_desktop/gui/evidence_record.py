@@ -21,8 +21,8 @@ from ..core.evidence.verbal_scale import VERBAL_CHOICES, parse_choice
 from ..session import evidence
 
 GREY = "color: #8a8f98;"
-STATUS = {"draft": "Draft — not signed", "signed": "Signed", "revised": "Edited after the last sign-off: the draft "
-          "is not signed"}
+STATUS = {"draft": "Draft — not signed", "signed": "Signed", "revised": "Edited after the last sign-off:<br>the "
+          "draft is not signed"}
 
 
 def _today() -> str:
@@ -105,16 +105,16 @@ class ConclusionForm(QWidget):
     def __init__(self, panel):
         super().__init__()
         self.panel = panel
+        # line breaks of their own, no word wrap: a wrapped label in a scrolled section would be cut short
         self.status = QLabel()
         self.status.setObjectName("conclusion_status")
-        self.status.setWordWrap(True)
         self.verbal = QComboBox()
         self.verbal.addItem("(no verbal-scale choice)", None)
         for key in VERBAL_CHOICES:
             self.verbal.addItem(parse_choice(key).text, key)
         self.verbal.setToolTip("ENFSI verbal scale; the examiner's choice, independent of any calibrated LR")
         self.verbal.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.verbal.setMinimumContentsLength(16)
+        self.verbal.setMinimumContentsLength(10)
         self.text = QPlainTextEdit()
         self.text.setObjectName("conclusion_text")
         self.text.setPlaceholderText("The examiner's conclusion, in the examiner's words")
@@ -132,7 +132,6 @@ class ConclusionForm(QWidget):
         self.sign_button.clicked.connect(self.sign_off)
         self.revisions = QLabel()
         self.revisions.setObjectName("conclusion_revisions")
-        self.revisions.setWordWrap(True)
         self.revisions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reviewer = QLineEdit()
         self.reviewer_date = QLineEdit()
@@ -170,8 +169,9 @@ class ConclusionForm(QWidget):
         self._rendering = True
         record = session.evidence.record
         current = evidence.signed_content_current(session)
-        changed = "" if current is not False else (" <b style='color:#ffb547'>The case changed after the latest "
-                                                   "sign-off (inputs, model, result, calibration or threshold).</b>")
+        changed = "" if current is not False else ("<br><b style='color:#ffb547'>The case changed after the latest "
+                                                   "sign-off<br>(inputs, model, result, calibration or "
+                                                   "threshold).</b>")
         self.status.setText(f"<b>{STATUS[record.status]}</b>{changed}")
         if self.text.toPlainText() != record.conclusion.text:
             self.text.setPlainText(record.conclusion.text)
@@ -186,8 +186,8 @@ class ConclusionForm(QWidget):
             v = r.verification
             verified = "not verified" if v is None else \
                 f"{'agreed' if v.agrees else 'did not agree'}: {escape(v.reviewer)}, {v.date}"
-            lines.append(f"<b>Revision {r.number}</b> signed by {escape(r.examiner)} on {r.examiner_date} — "
-                         f"{verified}")
+            lines.append(f"<b>Revision {r.number}</b> signed by {escape(r.examiner)} on {r.examiner_date}<br>"
+                         f"&nbsp;&nbsp;{verified}")
         self.revisions.setText("<br>".join(lines))
         self.revisions.setToolTip("\n".join(f"Revision {r.number}: signed {r.signed_at}, SHA-256 {r.sha256}, "
                                              f"signs case content {r.case_sha256}" for r in record.revisions))

@@ -78,6 +78,11 @@ def test_a_calibration_shows_the_lr_its_plots_and_gives_a_threshold(qtbot, shown
     assert len(page.evidence.calibration.tippett.getPlotItem().listDataItems()) == 2
     shot(shown, "window_with_calibration")
     shot(page.evidence, "likelihood_ratio")
+    # the calibration's photographs had eyes 30–90 px apart (1st–99th percentile): these faces lie above
+    page.evidence.setCurrentIndex(1)
+    assert "inter-eye distance 107 is above the 99th percentile" in page.evidence.quality.flags.text()
+    assert page.evidence.quality.table.item(0, 1).foreground().color().name() == "#ffb547"
+    shot(page.evidence, "quality_with_calibration")
     page.evidence.calibration.rule.setCurrentIndex(0)  # the EER
     page.evidence.calibration.threshold_button.click()
     assert s.threshold.value == pytest.approx(s.evidence.calibration.operating_point().threshold, abs=1e-6)
