@@ -106,3 +106,11 @@ def pair_session(_pair_session_master):
     from fame_desktop.session.model import Session
 
     return Session.from_state(_pair_session_master)
+
+
+@pytest.fixture(scope="session")
+def face_calibration(face_model):
+    """A calibration of the embedded model (the one `face_model` and the sessions use)."""
+    from evidence_helpers import generated_calibration
+
+    return generated_calibration(face_model.describe())

@@ -9,7 +9,7 @@ def test_core_imports_no_qt():
         "import sys, pkgutil, importlib, fame_desktop.core as c\n"
         "for m in pkgutil.walk_packages(c.__path__, 'fame_desktop.core.'):\n"
         "    importlib.import_module(m.name)\n"
-        "import fame_desktop.cli.explain, fame_desktop.cli.report\n"
+        "import fame_desktop.cli.explain, fame_desktop.cli.report, fame_desktop.cli.calibrate\n"
         "for m in pkgutil.walk_packages(importlib.import_module('fame_desktop.report').__path__, 'fame_desktop.report.'):\n"
         "    importlib.import_module(m.name)\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'pyqtgraph', 'shiboken6')]\n"

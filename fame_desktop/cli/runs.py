@@ -72,11 +72,12 @@ def map_settings(args, task, model) -> MapSettings:
 
 
 def run_task(task, args, images: dict[str, str], option_values: dict, target_keys: list[str] | None,
-             model_key: str, weights: str | None = None):
+             model_key: str, weights: str | None = None, with_model=None):
     """Everything after argument parsing: (session, accepted result, timings in seconds).
 
     images: {role: photograph path}; option_values: the task's options as given; target_keys:
-    what to explain (None: the task's defaults)."""
+    what to explain (None: the task's defaults); with_model(session, model): called once the model
+    is loaded, before any photograph is read (e.g. to refuse a calibration of another model)."""
     from ..core.environment import versions
     from ..core.images import load_image
     from ..session.model import Session
@@ -112,6 +113,8 @@ def run_task(task, args, images: dict[str, str], option_values: dict, target_key
     t = time.perf_counter()
     model = task.load_model(model_key, weights, args.device)
     timings["model_load"] = time.perf_counter() - t
+    if with_model is not None:
+        with_model(session, model)
     session.set_map_settings(map_settings(args, task, model))
     options = task.resolve_options(option_values, model)
     session.set_options(options)

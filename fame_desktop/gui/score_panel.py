@@ -1,4 +1,5 @@
-"""The comparison's numbers: cosine similarity with the model that produced it, and the threshold."""
+"""The comparison's numbers: cosine similarity with the model that produced it, the threshold, and — with a
+calibration — the likelihood ratio (gui/evidence_panel.score_line)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,12 @@ class ScorePanel(QWidget):
         lay.setContentsMargins(4, 2, 4, 2)
         lay.setSpacing(0)
         lay.addLayout(top)
+        self.lr_label = QLabel()
+        self.lr_label.setObjectName("score_lr")
+        self.lr_label.setTextFormat(Qt.TextFormat.RichText)
+        self.lr_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.lr_label.hide()
+        lay.addWidget(self.lr_label)
         lay.addWidget(self.model_label)
         self.similarity: float | None = None
         self.threshold = None
@@ -82,8 +89,14 @@ class ScorePanel(QWidget):
         self.model_label.setToolTip(text)
         self.set_threshold(self.threshold)
 
+    def set_likelihood_ratio(self, text: str, tooltip: str = "") -> None:
+        """The LR line (rich text) under the score; hidden when empty (no calibration: the cosine only)."""
+        self.lr_label.setText(text)
+        self.lr_label.setToolTip(tooltip)
+        self.lr_label.setVisible(bool(text))
+
     def set_threshold(self, threshold) -> None:
-        """A core.session.Threshold (value, source) or None."""
+        """A session.audit.Threshold (value, source) or None."""
         self.threshold = threshold
         if threshold is None:
             self.threshold_label.setText("<span style='color:#8a8f98'>Threshold: not set</span>")

@@ -21,6 +21,7 @@ from ..core.images import sha256_bytes
 from ..core.io_utils import npy_bytes
 from ..core.overlay import COLOUR_MAPS
 from ..session.audit import now_iso
+from ..session.evidence import report_facts as evidence_report_facts
 from ..core.verification import split_key
 
 FORMAT = "fame-desktop/report"
@@ -40,6 +41,11 @@ LIMITATIONS = (
     "FAME maps depend on the parameters listed (step size, iterations, early stopping, blur); a map "
     "whose optimisation stopped at once is empty, and the early-stopping threshold ε can cause that.",
 )
+CALIBRATED_SCORE_LIMITATION = (  # replaces the second limitation when the report states an LR
+    "The similarity score is the cosine of the angle between the two embeddings (−1 to 1). It is not a "
+    "probability and not a likelihood ratio by itself: the likelihood ratio stated is the score calibrated on "
+    "the reference pairs named under “Evidential value of the score”, and it holds for this case only as far "
+    "as those pairs resemble the case's images and population — a judgement this report leaves to the examiner.")
 
 
 def new_report_id() -> str:
@@ -124,6 +130,10 @@ def report_facts(session, colour_map: str = "jet", opacity: float = 0.5, report_
     """The face-verification report's content; `colour_map` / `opacity` are how overlays are drawn."""
     result = session.report_result()
     similarity = float(result.analysis.summary["similarity"])
+    evidence = evidence_report_facts(session)
+    limitations = list(LIMITATIONS)
+    if "calibrated_score" in evidence:
+        limitations[1] = CALIBRATED_SCORE_LIMITATION
     facts = common_facts(session, result, {"colour_map": colour_map, "opacity": opacity}, report_id, generated)
     c = facts["case"]
     c.update({f"exhibit_{r}": c["exhibits"].get(r, "") for r in ("gallery", "probe")})
@@ -132,4 +142,5 @@ def report_facts(session, colour_map: str = "jet", opacity: float = 0.5, report_
             "similarity": similarity,
             "threshold": _threshold(session, similarity),
             "maps": _maps(session, result),
-            "limitations": list(LIMITATIONS)}
+            "evidence": evidence,
+            "limitations": limitations}

@@ -36,9 +36,38 @@ def case_file_rows(facts: dict) -> list[tuple[str, object]]:
         result = "" if "largest_score_difference" not in c else (
             f"; the model's answer and every stored score, recomputed with the recorded model, agree with the "
             f"stored ones (largest difference {c['largest_score_difference']:.1g})")
+        ev = c.get("evidence") or {}
+        evidence = ("" if not ev else
+                    ("; the calibration matches its SHA-256 and the case's model, and the likelihood ratio stated is "
+                     "the one it gives for the recomputed score" if ev.get("calibration_sha256") else "")
+                    + (f"; the {ev['signed_revisions']} signed revision(s) of the conclusion match their SHA-256 and "
+                       "the audit log's records" if ev.get("signed_revisions") else ""))
         rows.append(("Checked on opening", "every member matches the manifest, each photograph its SHA-256, each "
                                            "model input the one rebuilt from its photograph; audit log "
-                                           f"{f['audit_chain']}{result}"))
+                                           f"{f['audit_chain']}{result}{evidence}"))
+    return rows
+
+
+def evidence_summary_rows(evidence: dict) -> list:
+    """The likelihood ratio (with a calibration) and the conclusion's status, for the first page."""
+    rows = []
+    if f := evidence.get("calibrated_score"):
+        rows.append(("Likelihood ratio", markup(
+            f"<b>LR = {escape(f['lr_text'])}</b> (log10 LR {f['log10_lr']:+.2f}"
+            f"{'' if f['bound'] is None else ', capped at the ELUB ' + f['bound'] + ' bound'}): "
+            f"{escape(f['verbal']['text'])}; "
+            f"calibration “{escape(f['calibration']['description'])}”, Cllr {f['calibration']['metrics']['cllr']:.3f} "
+            "(see “Evidential value of the score”)", "cell")))
+    c = evidence["conclusion"]
+    latest = c["revisions"][-1] if c["revisions"] else None
+    v = (latest or {}).get("verification")
+    verified = "" if v is None else \
+        f"; verified by {v['reviewer']} on {v['date']} ({'agrees' if v['agrees'] else 'does not agree'})"
+    status = "not signed" if latest is None else \
+        f"revision {latest['number']} signed by {latest['examiner']} on {latest['examiner_date']}{verified}" + \
+        ("" if c["status"] == "signed" else "; edited since (unsigned draft)") + \
+        ("" if c.get("signs_this_case") is not False else "; that revision signed other case content")
+    rows.append(("Examiner's conclusion", status))
     return rows
 
 
@@ -63,6 +92,7 @@ def summary(facts: dict) -> list:
         ("Similarity score", markup(f"{facts['similarity']:.4f}", "score")),
         ("Meaning", "Cosine similarity of the two face embeddings (−1 to 1) computed by the model below."),
         ("Threshold", threshold_text(facts)),
+        *evidence_summary_rows(facts["evidence"]),
         ("Model", facts["model"].get("name", facts["model"].get("key"))),
         ("FAME iterations run", iters),
     ]

@@ -285,6 +285,7 @@ def open_case(path: str | Path, registry=None, checkpoint: str | Path | None = N
             legacy = manifest["format_version"] < 3
             if legacy:
                 doc, _ = upgrade_legacy(doc, {})
+            doc["legacy"] = legacy  # said by the manifest, not by the session record
             members = _read_evidence(archive, manifest, doc, legacy)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as e:
             raise CaseFileError(f"{label}: not a case file or damaged ({e})") from None

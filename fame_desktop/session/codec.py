@@ -8,7 +8,9 @@ output (float32, row i ↔ its target i). Everything else is the JSON document (
     params {method: parameters}, options, map_settings, view, threshold,
     inputs {role: {image (provenance), record (the task's input_record), input_png_sha256}},
     analysis {headline, summary}, results [{method, options, targets, bookkeeping, params,
-    model, environment, snapshot}]
+    model, environment, snapshot}], evidence (face verification: null, or {calibration (the
+    .famecal document), calibration_file, likelihood_ratio (as stated), conclusion (the FISWG
+    checklist, conclusion and signed revisions)}: session/evidence.py)
 
 Decoding needs the task's model (the inputs are rebuilt and the model's answer recomputed:
 see casefile.py and checks.py); this module only translates. Formats 1 and 2 (face
@@ -29,6 +31,7 @@ from ..core.fame import FameRun
 from ..core.images import LoadedImage, decode_png, encode_png, sha256_bytes
 from ..core.io_utils import npy_bytes
 from .audit import CaseInfo, Threshold
+from .evidence import to_json as evidence_json
 from .model import options_key
 
 FORMAT_VERSION = 3  # 3: any task, several results; 2: chained audit log, signature (faces); 1: faces
@@ -110,6 +113,7 @@ def encode_session(s) -> tuple[dict, dict[str, bytes]]:
         "inputs": inputs,
         "analysis": None if s.analysis is None else {"headline": s.analysis.headline, "summary": s.analysis.summary},
         "results": results,
+        "evidence": evidence_json(s),
         "audit": s.audit.to_list(),
     }
     return doc, members

@@ -11,6 +11,7 @@ the session.
     s.set_analysis(analysis, records)       # the model's answer (similarity, top-5, cells)
     req = s.request_run(model, targets)     # snapshot taken now; execute it in a worker
     s.accept_result(result)                 # kept only while its snapshot matches the inputs
+    s.set_calibration(cal, model_info)      # face verification: the evidence (session/evidence.py)
 
 Results are kept per method and per task options (e.g. per feature-map layer) for the
 current inputs and model; any change of an input or of the model drops them all.
@@ -34,6 +35,7 @@ from ..tasks.result_rows import Accumulated, accumulate
 from ..tasks.runner import RunRequest, request_run
 from ..tasks.types import Analysis, PreparedInput
 from ..session.audit import AuditLog, CaseInfo, Threshold, now_iso
+from .evidence import Evidence, calibration_details, content_digest
 
 
 class SessionEvents(SignalGroup):
@@ -44,6 +46,7 @@ class SessionEvents(SignalGroup):
     parameters = Signal()  # method, method parameters, task options, map settings
     display = Signal()  # view state: colour map, opacity, what is shown
     case = Signal()  # case details, threshold
+    evidence = Signal()  # calibration, FISWG checklist, conclusion and its sign-off (session/evidence.py)
     audit = Signal(object)  # the AuditEntry just recorded
 
 
@@ -67,6 +70,7 @@ class SessionState:
     map_settings: MapSettings = field(default_factory=MapSettings)
     view: dict = field(default_factory=dict)  # display kept in case files (colour map, opacity, …)
     threshold: Threshold | None = None
+    evidence: Evidence = field(default_factory=Evidence)  # immutable: replaced, never changed in place
     photos: dict[str, LoadedImage] = field(default_factory=dict)
     inputs: dict[str, PreparedInput] = field(default_factory=dict)
     analysis: Analysis | None = None
@@ -207,9 +211,15 @@ class Session(SessionState):
     # choices ----------------------------------------------------------------------------
     def set_model(self, key: str, weights: str | None = None, device: str = "auto") -> None:
         if (key, weights, device) != (self.model_key, self.weights, self.device):
+            other_weights = (key, weights) != (self.model_key, self.weights)
             self.model_key, self.weights, self.device = key, weights, device
             dropped = self._drop_results()
             self.audit.record("choose model", model=key, weights=weights, device=device)
+            cal = self.evidence.calibration
+            if cal is not None and other_weights:  # a calibration holds only for the model that made it
+                self.evidence = replace(self.evidence, calibration=None)
+                self.audit.record("remove calibration", sha256=cal.sha256, reason="the model was changed")
+                self.events.evidence.emit()
             self.events.model.emit()
             if dropped:
                 self.events.results.emit()
@@ -269,6 +279,75 @@ class Session(SessionState):
 
     def record(self, action: str, **details) -> None:
         self.audit.record(action, **details)
+
+    # evidence (tasks with `evidence`: face verification) ---------------------------------
+    def set_calibration(self, calibration, model_info: dict | None = None) -> None:
+        """Use a verified calibration (core.evidence.calibration) for the LR, or none.
+
+        `model_info`: the loaded model's describe(); CalibrationError when the calibration is of another."""
+        self._check_evidence()
+        old = self.evidence.calibration
+        if calibration is not None:
+            calibration.check_model(model_info or {})
+        if (old.sha256 if old else None) == (calibration.sha256 if calibration else None):
+            return  # the same file again (or none again): nothing to log
+        self.evidence = replace(self.evidence, calibration=calibration)
+        if calibration is None:
+            self.audit.record("remove calibration", sha256=old.sha256)
+        else:
+            self.audit.record("load calibration", **calibration_details(calibration))
+        self.events.evidence.emit()
+
+    def assess_component(self, component: str, assessment: str | None, notes: str | None = None) -> None:
+        """The examiner's FISWG assessment of one component (core.evidence.fiswg); the tool never calls this."""
+        self._check_evidence()
+        record = self.evidence.record
+        old = record.checklist.item(component)
+        checklist = record.checklist.assess(component, assessment, notes)
+        new = checklist.item(component)
+        if new != old:
+            self._set_record(record.edit(checklist=checklist), "assess FISWG component", component=component,
+                             assessment=assessment, **({"notes_changed": True} if new.notes != old.notes else {}))
+
+    def edit_conclusion(self, **changes) -> None:
+        """The draft's conclusion (a Conclusion), examiner or examiner_date (a later revision's draft once signed)."""
+        self._check_evidence()
+        record = self.evidence.record
+        new = record.edit(**changes)
+        if new == record:
+            return
+        details = {k: v for k, v in changes.items() if k in ("examiner", "examiner_date") and getattr(record, k) != v}
+        if "conclusion" in changes and changes["conclusion"] != record.conclusion:
+            details["verbal"] = changes["conclusion"].verbal
+            if changes["conclusion"].text != record.conclusion.text:
+                details["text_changed"] = True
+        self._set_record(new, "edit conclusion", **details)
+
+    def sign_off_conclusion(self) -> None:
+        """Freeze the draft as the next revision, signing the case content (session/evidence.content_digest)."""
+        self._check_evidence()
+        record = self.evidence.record.sign_off(content_digest(self))
+        r = record.latest
+        self._set_record(record, "sign off conclusion", revision=r.number, sha256=r.sha256,
+                         case_sha256=r.case_sha256, examiner=r.examiner, examiner_date=r.examiner_date,
+                         verbal=r.conclusion.verbal)
+
+    def verify_conclusion(self, reviewer: str, on: str, agrees: bool, notes: str = "") -> None:
+        """The second examiner's verification of the latest revision (ACE-V)."""
+        self._check_evidence()
+        record = self.evidence.record.verify(reviewer, on, agrees, notes)
+        v = record.latest.verification
+        self._set_record(record, "verify conclusion", revision=record.latest.number, reviewer=v.reviewer,
+                         date=v.date, agrees=v.agrees, **({"with_notes": True} if v.notes else {}))
+
+    def _set_record(self, record, action: str, **details) -> None:
+        self.evidence = replace(self.evidence, record=record)
+        self.audit.record(action, **details)
+        self.events.evidence.emit()
+
+    def _check_evidence(self) -> None:
+        if not self.task.evidence:
+            raise ValueError(f"{self.task.title} keeps no evidence record (calibration, checklist, conclusion)")
 
     # runs -------------------------------------------------------------------------------
     def request_run(self, method, model, targets) -> RunRequest:

@@ -11,7 +11,11 @@ hashed. In order, each step refusing with CaseFileError and its reason:
 6. each result is checked by its method (FAME: the objective at x and x + Δx), and its input
    snapshot taken again from the rebuilt inputs, model, parameters and options must be the
    stored one;
-7. the audit log names the stored photographs and results (checks.check_audit).
+7. face verification's evidence (session/evidence.py): the calibration matches its own SHA-256 and
+   the case's model, the stated likelihood ratio is the calibration's for the recomputed score,
+   each signed revision of the conclusion matches its SHA-256;
+8. the audit log names the stored photographs, results, calibration, sign-offs and verifications
+   (checks.check_audit, evidence.check_evidence_audit).
 
 A checkpoint found elsewhere than its recorded path (same SHA-256) is used from then on: the
 results are re-bound to it and the audit log says so ("use weights file").
@@ -27,6 +31,8 @@ from ..core.snapshot import InputSnapshot
 from ..methods.base import MethodJob
 from .audit import AuditLog
 from .checks import check_audit, compare, model_for, tolerance_for
+from .evidence import check_evidence_audit, evidence_checks, similarity_of
+from .evidence import from_json as evidence_from_json
 from .codec import (case_info, image_member, input_member, map_settings, raw_member, run_record, stored_input,
                     threshold, typed)
 
@@ -111,7 +117,7 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
     recomputed (for the "open case file" audit entry), None when the case holds no inputs."""
     from ..core.view_state import ViewState
     from ..tasks.registry import TaskNotFound
-    from ..tasks.result import TaskResult
+    from ..tasks.result import TaskResult, describe_model
     from .model import Session, options_key
 
     try:
@@ -133,7 +139,10 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
                       for k, v in typed(doc["params"], dict, "the parameters").items()}
     inputs = typed(doc["inputs"], dict, "the inputs")
     results = _result_records(doc)
-    if not (inputs or doc["analysis"] or results):
+    stored_evidence = doc.get("evidence")
+    if stored_evidence is not None and not task.evidence:
+        raise CaseFileError(f"holds an evidence record, which {task.title} does not keep")
+    if not (inputs or doc["analysis"] or results or stored_evidence):
         return session, None
     recorded_sha, recorded_weights = _weights_sha256(results), session.weights
     for rd in results:  # before loading anything: each result ran with the case's model
@@ -155,7 +164,10 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
             raise CaseFileError("holds the model's answer without every input")
         stored = typed(typed(doc["analysis"], dict, "the model's answer")["summary"], dict, "the answer's figures")
         session.analysis = task.analyse(model, session.inputs, options)
-        why = compare(stored, session.analysis.summary, tolerance)
+        recomputed = session.analysis.summary
+        if doc.get("legacy") is True:  # formats 1 and 2 stored the similarity only (casefile.open_case sets this)
+            recomputed = {k: v for k, v in recomputed.items() if k in stored}
+        why = compare(stored, recomputed, tolerance)
         if why:
             raise CaseFileError(f"{why} from the inputs")
         checks["analysis"] = {"headline": session.analysis.headline, "summary": session.analysis.summary}
@@ -190,7 +202,11 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
         session.results[(method.key, options_key(options))] = result
     if results:
         checks["largest_score_difference"] = float(f"{largest:.3g}")
+    session.evidence = evidence_from_json(stored_evidence, describe_model(model), similarity_of(session), tolerance)
+    if stored_evidence is not None:
+        checks["evidence"] = evidence_checks(session.evidence)
     check_audit(session)
+    check_evidence_audit(session)
     if used and used != recorded_weights:
         _rebind_weights(session, used, recorded_sha, notes)
     return session, checks

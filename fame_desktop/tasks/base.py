@@ -46,6 +46,7 @@ class Task(ABC):
     inputs: tuple[InputSlot, ...] = ()
     score_label: str = "score"  # what FameProgress.score means, for the progress display
     order: int = 100           # position in the mode selector (built-ins 0–20)
+    evidence: bool = False     # the session keeps calibration, checklist and conclusion (session/evidence.py)
     # FAME preset a new user starts with ("fast" or "reference", core/presets.py), and what
     # to tell the user about a preset on this task (shown beside the chooser, printed by the CLI)
     default_preset: str = "fast"

@@ -42,6 +42,7 @@ class FaceVerificationTask(Task):
               InputSlot("probe", "Probe", "questioned photograph with a face"))
     score_label = "cosine similarity"
     order = 0
+    evidence = True  # calibrated LR, quality, regions, checklist and sign-off (session/evidence.py)
     choice_noun = "the face chosen"
     fame_detach_norms = True
 
@@ -140,12 +141,18 @@ class FaceVerificationTask(Task):
 
     @torch.no_grad()
     def analyse(self, model, inputs: dict[str, PreparedInput], options: dict) -> Analysis:
+        from ..core.evidence.quality import measure_quality
+
         e = model(torch.cat([input_tensor(model, inputs["gallery"]), input_tensor(model, inputs["probe"])]))
         s = float(cosine(e[:1], e[1:], False).item())
+        # image quality beside the score (core.evidence.quality), AdaFace's feature norm from these embeddings
+        quality = {r: measure_quality(inputs[r].payload, model, e[i]).describe()
+                   for i, r in enumerate(("gallery", "probe"))}
         targets = tuple(Target(k, f"{split_key(k)[0]}: {KIND_TEXT[split_key(k)[1]]}", split_key(k)[0],
                                data={"side": split_key(k)[0], "kind": split_key(k)[1], "group": split_key(k)[1]})
                         for k in MAP_KEYS)
-        return Analysis(headline=f"cosine similarity {s:.4f}", summary={"similarity": s}, targets=targets)
+        return Analysis(headline=f"cosine similarity {s:.4f}", summary={"similarity": s, "quality": quality},
+                        targets=targets)
 
     def objective(self, model, inputs, analysis, targets: Sequence[Target], options: dict, params):
         with torch.no_grad():  # one batch of both faces, as core.verification.explain_pair does

@@ -62,7 +62,7 @@ def classified(lite0, chelsea):
 
 
 def test_classification_report_states_class_probability_parameters_case_and_hashes(tmp_path, classified, chelsea):
-    s = classified
+    s = Session.from_state(classified)  # the report is logged: the module's session stays as it was
     result = s.result()
     out = write_report(s, tmp_path / "cat.pdf", colour_map="inferno", opacity=0.7)
     texts, images = _read(out.pdf)

@@ -42,6 +42,10 @@ class FaceModel(nn.Module):
         self.mean = spec.convention.mean
         self.std = spec.convention.std
         self.memory_format = torch.contiguous_format
+        # AdaFace's feature norm is its image-quality estimate (Kim et al. 2022); a checkpoint's head
+        # keeps the running mean and standard deviation of the norms seen in training
+        # (head.batch_mean / head.batch_std): {"mean": μ, "std": σ}, else None
+        self.training_norms: dict | None = None
         for p in self.parameters():
             p.requires_grad_(False)
 
@@ -80,6 +84,11 @@ class FaceModel(nn.Module):
         """(B, S, S, 3) uint8 crops → (B, D) embeddings."""
         return self(self.to_input(crops))
 
+    @property
+    def norm_is_quality(self) -> bool:
+        """Whether the embedding's norm (before normalisation) is the model's quality estimate."""
+        return self.spec.family == "adaface"
+
     def describe(self) -> dict:
         return {
             "key": self.spec.key,
@@ -108,15 +117,17 @@ def load_face_model(key: str = DEFAULT_FACE_MODEL, checkpoint: str | Path | None
     """
     spec = get_face_model_spec(key)
     dev = device if isinstance(device, torch.device) else select_device(device)
+    norms = None
     if spec.family == "embedded":
         backbone, provenance = build_embedded_backbone(implementation)
     else:
-        backbone, provenance, spec = _load_adaface(spec, checkpoint)
+        backbone, provenance, spec, norms = _load_adaface(spec, checkpoint)
     model = FaceModel(spec, backbone, provenance).to(dev)
+    model.training_norms = norms
     return model.use_memory_format(memory_format or preferred_memory_format(dev))
 
 
-def _load_adaface(spec: FaceModelSpec, checkpoint) -> tuple[nn.Module, dict, FaceModelSpec]:
+def _load_adaface(spec: FaceModelSpec, checkpoint) -> tuple[nn.Module, dict, FaceModelSpec, dict | None]:
     if checkpoint is None:
         raise CheckpointError(f"{spec.display_name} needs a checkpoint file (.ckpt or .pt state dict)")
     path = Path(checkpoint)
@@ -141,4 +152,14 @@ def _load_adaface(spec: FaceModelSpec, checkpoint) -> tuple[nn.Module, dict, Fac
         kind = "missing" if missing else "unexpected"
         raise CheckpointError(f"{path.name}: {len(missing or unexpected)} {kind} weight(s), e.g. {keys}")
     provenance = {"checkpoint": str(path), "sha256": checkpoint_sha256(path), "depth": depth}
-    return net, provenance, spec
+    return net, provenance, spec, _training_norms(obj)
+
+
+def _training_norms(obj) -> dict | None:
+    """{"mean", "std"} of the feature norms AdaFace's head tracked in training, when the checkpoint keeps them."""
+    sd = obj.get("state_dict", obj) if isinstance(obj, dict) else {}
+    mean, std = sd.get("head.batch_mean"), sd.get("head.batch_std")
+    if not (isinstance(mean, torch.Tensor) and isinstance(std, torch.Tensor) and mean.numel() == std.numel() == 1):
+        return None
+    mean, std = float(mean), float(std)
+    return {"mean": mean, "std": std} if np.isfinite(mean) and np.isfinite(std) and std > 0 else None

@@ -18,6 +18,7 @@ from ..review_panel import ReviewPanel
 from ..score_panel import ScorePanel
 from ..actions import make_action
 from ..layouts import box
+from ..evidence_panel import EvidencePanel, score_line
 from .base import TaskPage
 
 HINTS = {"gallery": "reference", "probe": "questioned"}
@@ -50,7 +51,14 @@ class FacePage(TaskPage):
         self.splitter.addWidget(box(*((slot, 1) for slot in self.slots.values()), row=True))
         self.splitter.addWidget(box(self.score, (self.review, 1)))
         self.splitter.setSizes([400, 440])
+        self.evidence = EvidencePanel(self)  # calibration and LR, quality, regions, checklist, conclusion
+        self.side.addTab(self.evidence, "Evidence")
         return self.splitter
+
+    def bind(self, session) -> None:
+        super().bind(session)
+        self.evidence.bind(session)
+        session.events.evidence.connect(self.render)  # the score panel's LR
 
     def page_actions(self) -> list:
         acts = [make_action(self, "Set &threshold…", self.edit_threshold, "Ctrl+T",
@@ -263,6 +271,7 @@ class FacePage(TaskPage):
         else:
             self.score.set_score(a.summary["similarity"], self.model_name())
         self.score.set_threshold(s.threshold)
+        self.score.set_likelihood_ratio(*(score_line(s) if not busy else ("", "")))
         self.export_button.setVisible(not self.reports.reportable())
         self.export_button.setEnabled(self.reports.job is None)
         self.export_button.setText("Export report…" if self.reports.job is None else "Exporting…")
