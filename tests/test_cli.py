@@ -132,7 +132,7 @@ def test_bad_inputs_exit_2_with_one_line(tmp_path, data_dir, capsys):
         ([str(tmp_path / "missing.jpg"), ok], "not found"),
         ([str(text), ok], "not an image"),
         ([ok, str(blank)], "no face found"),
-        ([ok, ok, "--probe-face", "3"], "face index 3 out of range"),
+        ([ok, ok, "--probe-face", "3"], "there is no face 3; 1 face found"),
         ([ok, ok, "--model", "adaface-ir50", "--checkpoint", str(bad_ckpt)], "not a readable PyTorch checkpoint"),
     ]
     blocker = tmp_path / "a_file"

@@ -136,7 +136,7 @@ def test_an_early_failure_creates_nothing(tmp_path, photos, capsys):
     text.write_text("not a photograph")
     outs = ["--out", str(tmp_path / "o"), "--report", str(tmp_path / "r.pdf"), "--case", str(tmp_path / "c.famecase")]
     for argv, reason in ((["explain", str(text), str(g), *outs], "not an image"),
-                         (["explain", str(g), str(g), "--probe-face", "4", *outs], "face index 4 out of range"),
+                         (["explain", str(g), str(g), "--probe-face", "4", *outs], "there is no face 4"),
                          (["classify", str(text), "--out", str(tmp_path / "o")], "not an image"),
                          (["featuremap", str(text), "--out", str(tmp_path / "o")], "not an image")):
         code, err = _run([*argv, *FAST], capsys)

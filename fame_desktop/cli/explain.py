@@ -3,8 +3,9 @@ the four FAME maps, and optionally the PDF report and a case file (the face-veri
 
 from __future__ import annotations
 
+from ..core.faces import LANDMARK_PROMPTS
 from ..core.models.registry import DEFAULT_FACE_MODEL, FACE_MODELS
-from .options import usage_error
+from .options import face_number, usage_error
 from .outputs import inputs_of
 from .runs import add_run_options, output_files, run_task, write_outputs
 
@@ -21,10 +22,13 @@ def register(sub) -> None:
                    help="face model (default %(default)s, embedded and offline)")
     p.add_argument("--checkpoint", help="AdaFace checkpoint (.ckpt or state dict); implies --model adaface")
     for role in ("gallery", "probe"):
-        p.add_argument(f"--{role}-face", type=int, default=0, help=f"face index in the {role}, 0 = largest")
+        p.add_argument(f"--{role}-face", type=face_number, default=1, metavar="N",
+                       help=f"which face of the {role} photograph when it holds several: 1 = the largest "
+                            "(default), 2 = the next, … (the console says how many were found)")
         p.add_argument(f"--{role}-landmarks", default="", metavar="X1,Y1,…,X5,Y5",
-                       help=f"the 5 points of the {role} face placed by hand, in photograph pixels (left eye, "
-                            "right eye, nose tip, left and right mouth corner as seen), instead of a detected face")
+                       help=f"the 5 points of the {role} face placed by hand instead of a detected face, in "
+                            f"photograph pixels: {', '.join(LANDMARK_PROMPTS)}, as seen (e.g. for a masked face "
+                            "MTCNN misses); recorded as manual landmarks")
         p.add_argument(f"--exhibit-{role}", default="", help=f"exhibit ID of the {role} photograph")
     add_run_options(p)
     p.add_argument("--calibration", metavar="CAL.famecal",
@@ -49,7 +53,7 @@ def run(args) -> int:
     from ..tasks.result import describe_model
 
     model_key = "adaface" if args.checkpoint and args.model == DEFAULT_FACE_MODEL else args.model
-    options = {"gallery_face": args.gallery_face, "probe_face": args.probe_face,
+    options = {"gallery_face": args.gallery_face - 1, "probe_face": args.probe_face - 1,  # the task counts from 0
                "gallery_landmarks": args.gallery_landmarks, "probe_landmarks": args.probe_landmarks}
     task = default_registry().get(TASK)
     calibration = _load_calibration(args.calibration)

@@ -6,6 +6,7 @@ from ..core.classifier_input import PREPARATIONS
 from ..core.errors import FameError
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL, IMAGENET_MODELS
 from ..core.models.registry import FACE_MODELS
+from .options import face_number
 from .runs import add_run_options, photograph_files, run_task, write_outputs
 
 TASK = "feature-map"
@@ -26,7 +27,8 @@ def register(sub) -> None:
                    help="cell to compute (repeat); default: all cells")
     p.add_argument("--chunk", type=int, default=0, help="cells per batch; 0 = automatic (default)")
     p.add_argument("--preparation", choices=PREPARATIONS, default="full", help="ImageNet models: image preparation")
-    p.add_argument("--face", type=int, default=0, help="face models: which face, 0 = largest")
+    p.add_argument("--face", type=face_number, default=1, metavar="N",
+                   help="face models: which face, 1 = the largest (default)")
     add_run_options(p)
     p.set_defaults(func=run, io=photograph_files)
 
@@ -44,7 +46,7 @@ def run(args) -> int:
         return 0
     if not args.image:
         raise FameError("featuremap needs an IMAGE (or --list-layers)")
-    options = {"layer": args.layer, "chunk": args.chunk, "preparation": args.preparation, "image_face": args.face}
+    options = {"layer": args.layer, "chunk": args.chunk, "preparation": args.preparation, "image_face": args.face - 1}
     session, result, timings = run_task(task, args, {"image": args.image}, options, args.cells, args.model,
                                         args.weights)
     lines = write_outputs(session, result, args, timings)

@@ -27,6 +27,17 @@ def fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
+def face_number(text: str) -> int:
+    """A face as the user numbers it: 1 = the largest."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"give a face number, 1 = the largest (got {text!r})")
+    return n
+
+
 # FAME options default to None so that an explicit value can be told from a preset's.
 _FAME_OPTIONS = ("iterations", "step_size", "epsilon", "clamp", "detach_norms",
                  "converge_tolerance", "converge_window")
@@ -34,8 +45,8 @@ _FAME_OPTIONS = ("iterations", "step_size", "epsilon", "clamp", "detach_norms",
 
 def add_fame_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("FAME", "without --preset the task's default preset applies, as in the window "
-                                     "(faces: fast; classification: reference); options given explicitly "
-                                     "override the preset's values")
+                                     "(faces: fast; classification: reference; feature maps: fast); options given "
+                                     "explicitly override the preset's values")
     g.add_argument("--preset", choices=sorted(PRESETS),
                    help="; ".join(f"{k}: {v}" for k, v in PRESET_HELP.items()))
     g.add_argument("--iterations", "-T", type=int,
@@ -49,8 +60,8 @@ def add_fame_options(p: argparse.ArgumentParser) -> None:
                    help="do not differentiate the cosine's norms (paper footnote)")
     g.add_argument("--converge-tolerance", type=float, metavar="DELTA",
                    help="adaptive stopping: stop a map once 1 − r between its maps --converge-window "
-                        "iterations apart is below DELTA; 0 = off (default 0; preset fast: "
-                        f"{PRESETS['fast'].converge_tolerance:g})")
+                        f"iterations apart is below DELTA; 0 = off (fast: {_FAST.converge_tolerance:g}, "
+                        "reference: off)")
     g.add_argument("--converge-window", type=int, metavar="K",
                    help=f"iterations between the map comparisons (fast: {_FAST.converge_window})")
 

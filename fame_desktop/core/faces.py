@@ -28,6 +28,8 @@ ARCFACE_TEMPLATE = np.array(
     dtype=np.float64,
 )
 LANDMARK_NAMES = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
+# the same points as a user places them by hand (the window's prompts, the CLI's errors)
+LANDMARK_PROMPTS = ("left eye", "right eye", "nose tip", "left mouth corner", "right mouth corner")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,15 @@ class FaceDetector:
                 self._mtcnn = MTCNN(min_face_size=self.min_face_size, device=self.device)
             return self._mtcnn
 
+    def describe(self) -> dict:
+        """The detector and its settings as they are (read from the network, not restated), JSON-ready."""
+        from ..third_party.mtcnn import VENDORED_FROM
+
+        net = self._net()
+        return {"name": "MTCNN", "vendored_from": VENDORED_FROM, "thresholds": [float(t) for t in net.thresholds],
+                "min_face_size": int(net.min_face_size), "pyramid_factor": float(net.factor),
+                "max_side": self.max_side, "min_short_side": self.min_short_side}
+
     def warm_up(self) -> None:
         """Import torch, build MTCNN and run it once on a small synthetic image.
 
@@ -170,13 +181,13 @@ def manual_face(landmarks: np.ndarray) -> DetectedFace:
 
 
 def choose_face(faces: list[DetectedFace], index: int, name: str, detector_note: str = "") -> DetectedFace:
-    """The face at `index` (0 = largest), with a user-facing error when there is none."""
+    """The face at `index` (0 = largest), with a user-facing error when there is none; the error
+    numbers faces as the user does, from 1 = the largest."""
     if not faces:
         raise FaceNotFoundError(f"{name}: no face found{detector_note}")
     if not 0 <= index < len(faces):
-        raise FaceIndexError(
-            f"{name}: face index {index} out of range; {len(faces)} face(s) found (0–{len(faces) - 1})"
-        )
+        found = f"{len(faces)} face{'s' if len(faces) > 1 else ''} found"
+        raise FaceIndexError(f"{name}: there is no face {index + 1}; {found} (1 = the largest)")
     return faces[index]
 
 

@@ -1,4 +1,4 @@
-"""The FAME engine: iterative, gradient-normalised perturbation of the input (METHOD.md §1).
+"""The FAME engine: iterative, gradient-normalised perturbation of the input (docs/method.md §1).
 
     x̄ ← x̄ − η · ∇ / max|∇|,   ∇ = ∂L(f(x̄)) / ∂x̄,   max per sample over (C, H, W)
 
@@ -50,7 +50,7 @@ class SubsettableObjective(Protocol):
 
 @dataclass(frozen=True)
 class FameParams:
-    """Optimisation parameters. Defaults: the reference implementation's (METHOD.md §1).
+    """Optimisation parameters. Defaults: the reference implementation's (docs/method.md §1).
 
     step_size: η, in [0, 1] pixel units (default 1/255).
     iterations: T, the most updates each sample receives.

@@ -40,7 +40,8 @@ class LoadedImage:
         source: file path (or a description such as "clipboard").
         file_size: size of the original file in bytes.
         format: Pillow's format name (JPEG, PNG, ...).
-        original_mode: Pillow's pixel mode in the file (RGB, RGBA, I;16, P, ...).
+        original_mode: Pillow's pixel mode in the file (RGB, RGBA, I;16, P, ...); 16-bit colour,
+            which Pillow decodes to 8 bits per channel, is "RGB;16" or "RGBA;16".
         exif_orientation: EXIF orientation tag value (1 = upright / none).
         conversions: human-readable notes of what was done to reach 8-bit RGB.
         data: the original file bytes (None when not kept).
@@ -135,8 +136,10 @@ def load_image_bytes(data: bytes, source: str) -> LoadedImage:
     if min(w, h) < MIN_SIDE:
         raise ImageLoadError(f"{name}: {w}×{h} pixels is too small; each side needs at least {MIN_SIDE}")
 
-    mode = im.mode
+    mode = _file_mode(im)
     notes: list[str] = []
+    if mode != im.mode:  # Pillow decodes 16-bit colour to 8 bits per channel without a word
+        notes.append(f"16-bit {im.mode} reduced to 8 bits per channel")
     if getattr(im, "n_frames", 1) > 1:
         notes.append(f"first of {im.n_frames} frames used")
     try:
@@ -163,6 +166,19 @@ def load_image_bytes(data: bytes, source: str) -> LoadedImage:
         conversions=tuple(notes),
         data=bytes(data),
     )
+
+
+def _file_mode(im: Image.Image) -> str:
+    """Pillow's mode, or "RGB;16" / "RGBA;16" for 16-bit colour, which Pillow opens as 8-bit RGB(A).
+
+    Read from the decoder's raw mode (e.g. "RGB;16B"), so it must be called before `im.load()`.
+    """
+    if im.mode in ("RGB", "RGBA") and im.tile:
+        args = im.tile[0].args
+        raw = args[0] if isinstance(args, tuple) and args else args
+        if isinstance(raw, str) and raw.startswith(f"{im.mode};16"):
+            return f"{im.mode};16"
+    return im.mode
 
 
 def _to_rgb8(im: Image.Image, notes: list[str]) -> np.ndarray:

@@ -54,8 +54,9 @@ class FaceInput:
         }
 
 
-def no_face_hint(detector: FaceDetector, image: LoadedImage) -> str:
-    return f" ({detector.limit_note(image.width, image.height)}; place the landmarks by hand)"
+def no_face_hint(detector: FaceDetector, image: LoadedImage, role: str = "") -> str:
+    way = f" (Landmarks… in the window, --{role}-landmarks on the command line)" if role else ""
+    return f" ({detector.limit_note(image.width, image.height)}; place the landmarks by hand{way})"
 
 
 def prepare_face(source: str | Path | LoadedImage, detector: FaceDetector, role: str,
@@ -66,7 +67,7 @@ def prepare_face(source: str | Path | LoadedImage, detector: FaceDetector, role:
     """
     image = source if isinstance(source, LoadedImage) else load_image(source)
     faces = tuple(detector.detect(image.rgb))
-    return build_face_input(image, faces, role, face_index, landmarks, no_face_hint(detector, image))
+    return build_face_input(image, faces, role, face_index, landmarks, no_face_hint(detector, image, role))
 
 
 def build_face_input(image: LoadedImage, faces: tuple[DetectedFace, ...] | list[DetectedFace], role: str,

@@ -5,8 +5,9 @@
                 (adaptive stopping, `convergence.py`); ε off so that no map stops empty.
 
 Figures behind the "fast" tolerance (iterations used, time, agreement with the reference
-maps on the test pairs) are in docs/performance.md. The defaults of `FameParams` (ε = 0.01,
-the reference verification script's value) stay what a run without a preset uses.
+maps on the test pairs) are in docs/performance.md. Without a preset named, the window and
+the command line both use the task's `default_preset`; the bare defaults of `FameParams`
+(ε = 0.01, the reference verification script's value) serve code that builds parameters itself.
 """
 
 from __future__ import annotations

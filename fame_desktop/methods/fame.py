@@ -1,4 +1,4 @@
-"""FAME as a method: the iterative, gradient-normalised perturbation of core.fame (METHOD.md §1).
+"""FAME as a method: the iterative, gradient-normalised perturbation of core.fame (docs/method.md §1).
 
 Each target is one sample of the batch; its loss is the task's objective. Large batches
 (e.g. every feature-map cell) run in chunks of `task.chunk_size` rows. The raw output is

@@ -27,7 +27,8 @@ def _downscale(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
 
 
 def photo_with_faces(fi: FaceInput, max_side: int = 1400) -> np.ndarray:
-    """The photograph with every detected face's box (chosen one green, numbered) and its landmarks."""
+    """The photograph with every detected face's box (the chosen one green, the others numbered from 1 =
+    the largest, as the user numbers them) and the landmarks used."""
     img, s = _downscale(fi.image.rgb, max_side)
     lw = max(2, round(max(img.shape[:2]) / 300))
     for i, f in enumerate(fi.faces):
@@ -35,7 +36,7 @@ def photo_with_faces(fi: FaceInput, max_side: int = 1400) -> np.ndarray:
             continue
         x1, y1, x2, y2 = (round(v * s) for v in f.box)
         cv2.rectangle(img, (x1, y1), (x2, y2), OTHER, lw, cv2.LINE_AA)
-        cv2.putText(img, str(i), (x1 + lw, max(y1 - 2 * lw, 12)), cv2.FONT_HERSHEY_SIMPLEX,
+        cv2.putText(img, str(i + 1), (x1 + lw, max(y1 - 2 * lw, 12)), cv2.FONT_HERSHEY_SIMPLEX,
                     lw * 0.45, OTHER, lw, cv2.LINE_AA)
     x1, y1, x2, y2 = (round(v * s) for v in fi.face.box)
     cv2.rectangle(img, (x1, y1), (x2, y2), CHOSEN, lw, cv2.LINE_AA)

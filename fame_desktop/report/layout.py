@@ -47,7 +47,7 @@ def register_fonts() -> None:
 
 
 def _style(name: str, **kw) -> ParagraphStyle:
-    base = dict(fontName=SANS, fontSize=8.5, leading=11, textColor=INK, alignment=TA_LEFT)
+    base = dict(fontName=SANS, fontSize=9.5, leading=12.5, textColor=INK, alignment=TA_LEFT)
     return ParagraphStyle(name, **{**base, **kw})
 
 
@@ -56,17 +56,17 @@ def styles() -> dict[str, ParagraphStyle]:
     register_fonts()
     return {
         "title": _style("title", fontName=BOLD, fontSize=17, leading=21, spaceAfter=2 * mm),
-        "subtitle": _style("subtitle", fontSize=9, leading=12, textColor=MUTED, spaceAfter=4 * mm),
-        "h1": _style("h1", fontName=BOLD, fontSize=13, leading=16, spaceBefore=3 * mm, spaceAfter=2.5 * mm),
-        "h2": _style("h2", fontName=BOLD, fontSize=10, leading=13, spaceBefore=3 * mm, spaceAfter=1.5 * mm),
+        "subtitle": _style("subtitle", fontSize=10, leading=13, textColor=MUTED, spaceAfter=3 * mm),
+        "h1": _style("h1", fontName=BOLD, fontSize=13.5, leading=17, spaceBefore=3 * mm, spaceAfter=2 * mm),
+        "h2": _style("h2", fontName=BOLD, fontSize=11, leading=14, spaceBefore=2.5 * mm, spaceAfter=1.5 * mm),
         "body": _style("body", spaceAfter=1.5 * mm),
-        "small": _style("small", fontSize=7.5, leading=9.5),
-        "caption": _style("caption", fontSize=7.5, leading=9.5, textColor=MUTED),
-        "centre": _style("centre", fontSize=7.5, leading=9.5, textColor=MUTED, alignment=TA_CENTER),
-        "colhead": _style("colhead", fontName=BOLD, fontSize=8, leading=10, alignment=TA_CENTER),
-        "cell": _style("cell", fontSize=8, leading=10),
-        "cellb": _style("cellb", fontName=BOLD, fontSize=8, leading=10),
-        "mono": _style("mono", fontName=MONO, fontSize=7.5, leading=9.5),
+        "small": _style("small", fontSize=8.5, leading=10.5),
+        "caption": _style("caption", fontSize=8.5, leading=10.5, textColor=MUTED),
+        "centre": _style("centre", fontSize=8.5, leading=10.5, textColor=MUTED, alignment=TA_CENTER),
+        "colhead": _style("colhead", fontName=BOLD, fontSize=9, leading=11, alignment=TA_CENTER),
+        "cell": _style("cell", fontSize=9, leading=11),
+        "cellb": _style("cellb", fontName=BOLD, fontSize=9, leading=11),
+        "mono": _style("mono", fontName=MONO, fontSize=8, leading=10),
         "score": _style("score", fontName=BOLD, fontSize=20, leading=24),
     }
 

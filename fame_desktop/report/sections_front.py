@@ -6,7 +6,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
+from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
 from . import figures, text
 from .layout import FRAME_WIDTH, MONO, grid_table, kv_table, layout_table, markup, mono, mono_block, para, picture
@@ -108,8 +108,12 @@ def _input_block(session, facts: dict, role: str) -> list:
     fi = session.inputs[role].payload
     exhibit = facts["case"][f"exhibit_{role}"]
     face = d["face"]
-    chosen = "placed by hand (manual landmarks)" if face["manual"] else \
-        f"no. {d['face_index']} (0 = largest), detection probability {face['probability']:.4f}"
+    if face["manual"]:
+        chosen = "placed by hand (manual landmarks, not a detection): " + ", ".join(
+            f"{text.LANDMARKS[n]} {text.point(v)}" for n, v in face["landmarks"].items())
+    else:
+        chosen = (f"face {d['face_index'] + 1} of {d['faces_found']} (1 = the largest), detection probability "
+                  f"{face['probability']:.4f}")
     details = kv_table([
         ("File name", fi.image.name), ("Exhibit", exhibit), ("Path (as loaded)", d["path"]),
         ("File size", text.size(d["file_size"])), ("Format", f"{d['format']}, pixel mode {d['original_mode']}"),
@@ -117,25 +121,27 @@ def _input_block(session, facts: dict, role: str) -> list:
         ("Conversions", "; ".join(d["conversions"]) or "none"),
         ("Faces detected", d["faces_found"]), ("Face used", chosen),
         ("Face box", ", ".join(f"{v:.1f}" for v in face["box"]) + "  (x1, y1, x2, y2)"),
-    ], label_width=33 * mm, width=FRAME_WIDTH - 66 * mm)
-    photo = picture(figures.photo_with_faces(fi), width=62 * mm, height=82 * mm, jpeg=True)
-    return [KeepTogether([
+    ], label_width=33 * mm, width=FRAME_WIDTH - 58 * mm)
+    photo = picture(figures.photo_with_faces(fi), width=54 * mm, height=70 * mm, jpeg=True)
+    return [
         para(f"{text.SIDE_NAMES[role]} photograph: {fi.image.name}", "h2"),
-        layout_table([[photo, details]], [66 * mm, FRAME_WIDTH - 66 * mm], pad=0),
+        layout_table([[photo, details]], [58 * mm, FRAME_WIDTH - 58 * mm], pad=0),
         Spacer(1, 1.5 * mm),
         kv_table([("SHA-256 of the file", mono(d["sha256"]))]),
-    ])]
+    ]
 
 
 def inputs(session, facts: dict) -> list:
-    out = [PageBreak(), para("Inputs", "h1"),
-           para("The original files as loaded; the analysis never altered them. Green box and red dots: the "
-                "face used and its five landmarks (eyes, nose, mouth corners); orange boxes: other faces "
-                "found, numbered. Photographs are shown downscaled; the SHA-256 refers to the original file.",
-                "caption")]
-    for role in ("gallery", "probe"):
-        out += _input_block(session, facts, role)
-    return out
+    """Straight after the summary (no page break): the detector, then each photograph with its faces."""
+    head = [para("Inputs", "h1"),
+            para("The original files as loaded; the analysis never altered them. Green box and red dots: the "
+                 "face used and its five landmarks (eyes, nose, mouth corners); orange boxes: other faces "
+                 "found, numbered from 1 = the largest. Photographs are shown downscaled; the SHA-256 refers to "
+                 "the original file.", "caption"),
+            Spacer(1, 1.5 * mm), kv_table([("Face detector", text.detector(facts["detector"]))], label_width=33 * mm)]
+    # the heading and the detector stay with the gallery photograph (on page 1 when it fits there)
+    return [KeepTogether(head + _input_block(session, facts, "gallery")),
+            KeepTogether(_input_block(session, facts, "probe"))]
 
 
 def _model_rows(facts: dict) -> list:
@@ -180,7 +186,7 @@ def processing(session, facts: dict) -> list:
         software.append(("Report written by", f"fame-desktop {gen['app']} "
                                               f"({gen.get('source_revision') or 'installed package'})"))
     return [
-        PageBreak(), para("Processing", "h1"),
+        CondPageBreak(90 * mm), para("Processing", "h1"),
         para("Each face was aligned onto the ArcFace 112 × 112 template by a similarity transform "
              "(rotation, uniform scale, shift) fitted to its five landmarks. The model and FAME saw only "
              "these crops (shown enlarged, one block per pixel).", "body"),

@@ -6,7 +6,7 @@ import re
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
+from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
 from . import figures, text
 from .layout import FRAME_WIDTH, MONO, grid_table, kv_table, layout_table, markup, mono, para, picture
@@ -39,9 +39,9 @@ def results(facts: dict) -> list:
         for k, r in facts["maps"].items()
     ], [36 * mm, 22 * mm, 32 * mm, 34 * mm, 20 * mm, FRAME_WIDTH - 144 * mm])
     hashes = kv_table([(f"raw/{k}.npy", mono(facts["maps"][k]["raw_npy_sha256"])) for k in facts["maps"]],
-                      label_width=46 * mm)
+                      label_width=52 * mm)
     return [
-        PageBreak(), para("Results", "h1"),
+        CondPageBreak(110 * mm), para("Results", "h1"),
         kv_table([("Similarity score", f"{facts['similarity']:.6f} (cosine)"), ("Threshold", threshold_text(facts)),
                   ("FAME run time", f"{facts['fame_run']['elapsed_s']:.1f} s on {facts['device']}"),
                   ("Inputs of the run", mono(facts["fame_run"]["input_snapshot"]["sha256"]))]),
@@ -93,7 +93,7 @@ def maps(session, facts: dict) -> list:
         rows.append(cells)
     grid = layout_table(rows, [16 * mm, size + 4 * mm, size + 4 * mm, size + 4 * mm, 20 * mm])
     out = [
-        PageBreak(), para("Attribution maps", "h1"),
+        CondPageBreak(140 * mm), para("Attribution maps", "h1"),
         para("e+ (similar) marks the pixels FAME changed most while lowering the similarity: what the model "
              "relies on for the match. e− (dissimilar) marks the pixels changed most while raising it: what "
              "speaks against the match for the model. Each map is scaled to its own [0, 1] range, so colours "

@@ -113,9 +113,23 @@ def command_line(facts: dict) -> str:
     args += ["--no-blur"] if m["blur"] == "none" else [f"--blur-kernel {m['blur_kernel']}", f"--blur-sigma {m['blur_sigma']:g}"]
     args.append(f"--normalisation {m['normalisation']}")
     for side in ("gallery", "probe"):
-        if ins[side]["face_index"] > 0:
-            args.append(f"--{side}-face {ins[side]['face_index']}")
+        face = ins[side]["face"]
+        if face["manual"]:  # the same hand-placed points, not a detection
+            points = ",".join(f"{v:g}" for xy in face["landmarks"].values() for v in xy)
+            args.append(f"--{side}-landmarks {points}")
+        elif ins[side]["face_index"] > 0:
+            args.append(f"--{side}-face {ins[side]['face_index'] + 1}")
     return " ".join(args)
+
+
+def detector(d: dict) -> str:
+    """The face detector and its settings, as a sentence (`FaceDetector.describe()`)."""
+    t = " / ".join(f"{v:g}" for v in d["thresholds"])
+    return (f"{d['name']}, vendored from {d['vendored_from']}: stage thresholds {t} (P-Net / R-Net / O-Net), "
+            f"smallest face {d['min_face_size']} px, image pyramid factor {d['pyramid_factor']:g}; photographs "
+            f"longer than {d['max_side']} px are searched downscaled to {d['max_side']} px (a short side keeps at "
+            f"least {d['min_short_side']} px) and the boxes and landmarks scaled back. The command that repeats "
+            "this analysis detects the faces again with it.")
 
 
 def _step_arg(f: dict) -> str:

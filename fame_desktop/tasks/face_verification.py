@@ -12,7 +12,8 @@ import numpy as np
 import torch
 
 from ..core.attribution import MapSettings
-from ..core.faces import FaceDetector
+from ..core.errors import FaceNotFoundError
+from ..core.faces import LANDMARK_PROMPTS, FaceDetector
 from ..core.images import LoadedImage
 from ..core.models.registry import DEFAULT_FACE_MODEL
 from ..core.pipeline import FaceInput, prepare_face
@@ -78,13 +79,25 @@ class FaceVerificationTask(Task):
                  for r in ("gallery", "probe")]
         hands = [OptionSpec(f"{r}_landmarks", f"{r.title()} landmarks", "text", "",
                             help="5 points placed by hand instead of a detected face: x1,y1,…,x5,y5 in photograph "
-                                 "pixels (left eye, right eye, nose tip, left and right mouth corner as seen)")
+                                 f"pixels ({', '.join(LANDMARK_PROMPTS)}, as seen)")
                  for r in ("gallery", "probe")]
         return faces + hands
 
+    def resolve_options(self, values: dict | None = None, model=None) -> dict:
+        """As Task's, and hand-placed landmarks checked for form before any photograph is read."""
+        options = super().resolve_options(values, model)
+        for role in ("gallery", "probe"):
+            parse_landmarks(options[f"{role}_landmarks"], f"{role} landmarks")
+        return options
+
     def prepare(self, model, role: str, image: LoadedImage, options: dict) -> PreparedInput:
-        points = parse_landmarks(options.get(f"{role}_landmarks", ""), f"{role} landmarks")
-        return face_prepared_input(prepare_face(image, self.detector(model), role, options[f"{role}_face"], points))
+        what = f"{role} landmarks"
+        points = parse_landmarks(options.get(f"{role}_landmarks", ""), what, (image.width, image.height))
+        try:
+            face = prepare_face(image, self.detector(model), role, options[f"{role}_face"], points)
+        except FaceNotFoundError as e:
+            raise (TaskOptionError(f"{what}: {e}") if points is not None else e) from None
+        return face_prepared_input(face)
 
     def describe_choice(self, prepared: PreparedInput):
         face: FaceInput = prepared.payload
@@ -125,11 +138,13 @@ class FaceVerificationTask(Task):
         notes = super().input_notes(inputs)
         for role, inp in inputs.items():
             face: FaceInput = inp.payload
+            n = len(face.faces)
             if face.face.manual:
-                notes.append(f"{role}: landmarks placed by hand ({len(face.faces)} face(s) detected, none used)")
-            elif len(face.faces) > 1:
-                notes.append(f"{role}: {len(face.faces)} faces found; face {face.face_index + 1} used "
-                             "(1 = largest; --" + role + "-face chooses another)")
+                found = "no face detected" if n == 0 else f"{n} face{'s' if n > 1 else ''} detected, not used"
+                notes.append(f"{role}: landmarks placed by hand ({found})")
+            elif n > 1:
+                notes.append(f"{role}: {n} faces found; face {face.face_index + 1} used "
+                             f"(1 = the largest; --{role}-face chooses another)")
         return notes
 
     def write_output(self, out, result: TaskResult, settings: MapSettings, timings: dict,
@@ -170,17 +185,25 @@ class FaceVerificationTask(Task):
         return section
 
 
-def parse_landmarks(text: str, what: str) -> np.ndarray | None:
-    """'x1,y1,…,x5,y5' → (5, 2) float64 (None for an empty text); TaskOptionError when malformed."""
+def parse_landmarks(text: str, what: str, size: tuple[int, int] | None = None) -> np.ndarray | None:
+    """'x1,y1,…,x5,y5' → (5, 2) float64 (None for an empty text); TaskOptionError when malformed or,
+    with the photograph's (width, height) given, when a point lies outside it."""
     if not text.strip():
         return None
     try:
         values = [float(v) for v in text.replace(";", ",").split(",")]
     except ValueError:
-        raise TaskOptionError(f"{what}: give ten numbers x1,y1,…,x5,y5, got {text!r}") from None
+        values = []
     if len(values) != 10 or not all(np.isfinite(values)):
-        raise TaskOptionError(f"{what}: give ten finite numbers x1,y1,…,x5,y5 (got {len(values)})")
-    return np.asarray(values, np.float64).reshape(5, 2)
+        raise TaskOptionError(f"{what}: give ten numbers x1,y1,…,x5,y5 in photograph pixels "
+                              f"({', '.join(LANDMARK_PROMPTS)}), got {text!r}")
+    points = np.asarray(values, np.float64).reshape(5, 2)
+    if size is not None:
+        w, h = size
+        for name, (x, y) in zip(LANDMARK_PROMPTS, points):
+            if not (0 <= x <= w and 0 <= y <= h):
+                raise TaskOptionError(f"{what}: the {name} ({x:g}, {y:g}) lies outside the {w}×{h} photograph")
+    return points
 
 
 def setup(registry) -> None:

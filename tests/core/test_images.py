@@ -103,7 +103,24 @@ def test_16_bit_rgb_png(tmp_path, obama2):
     rgb16 = np.asarray(obama2).astype(np.uint16) * 257
     p = tmp_path / "rgb16.png"
     cv2.imwrite(str(p), rgb16[:, :, ::-1])
-    assert np.abs(load_image(p).rgb.astype(int) - np.asarray(obama2)).max() <= 1
+    img = load_image(p)
+    assert np.abs(img.rgb.astype(int) - np.asarray(obama2)).max() <= 1
+    # the reduction to 8 bits is part of the record, as for 16-bit grayscale
+    assert img.original_mode == "RGB;16" and img.describe()["original_mode"] == "RGB;16"
+    assert img.conversions == ("16-bit RGB reduced to 8 bits per channel",)
+
+
+def test_16_bit_rgba_png_records_both_conversions(tmp_path):
+    import cv2
+
+    rgba16 = np.zeros((64, 64, 4), np.uint16)
+    rgba16[..., :3], rgba16[..., 3] = 40000, 65535
+    p = tmp_path / "rgba16.png"
+    cv2.imwrite(str(p), rgba16)
+    img = load_image(p)
+    assert img.original_mode == "RGBA;16" and img.rgb[0, 0].tolist() == [156, 156, 156]
+    assert img.conversions == ("16-bit RGBA reduced to 8 bits per channel",
+                               "RGBA with transparency composited on white")
 
 
 def test_exif_orientation_is_applied(tmp_path, obama2, detector):

@@ -65,6 +65,7 @@ def test_report_states_hashes_score_parameters_model_and_limitations(written, da
     for key, info in per_map(session.result()).items():
         assert f"{info['final_loss']:.4f}" in text
     assert "not a likelihood ratio" in text and "not evidence of identity" in text
+    assert "Fast preset" not in text  # explicit parameters, no preset: no approximation to state
     assert "A. Examiner" in text and "EXH-01" in text and "No visible manipulation." in text
     assert "run finished" in text and "set threshold" in text  # the audit log
     flat = text.replace("\r\n", " ")
@@ -84,12 +85,14 @@ def test_the_maps_in_the_pdf_are_the_sessions_maps(written):
         assert any(im.shape == expected.shape and np.array_equal(im, expected) for im in embedded), key
     # the rendered page really shows colour (jet's saturated reds and blues), not blank boxes
     hsv_sat = bitmaps[page].max(axis=2).astype(int) - bitmaps[page].min(axis=2)
-    assert (hsv_sat > 120).mean() > 0.05
+    assert (hsv_sat > 120).mean() > 0.03  # the maps share their page with text; blank boxes give ~0
     # photographs with the faces marked, and the maps on the photographs
-    assert sum(len(images[i]) for i, t in enumerate(texts) if "Green box and red dots" in t) == 2
     shapes = [im.shape for page_images in images for im in page_images]
     for role in ("gallery", "probe"):
         fi = session.inputs[role].payload
+        marked = figures.photo_with_faces(fi)  # embedded as JPEG: equal up to its losses
+        assert sum(im.shape == marked.shape and np.abs(im.astype(int) - marked).mean() < 3
+                   for page_images in images for im in page_images) == 1, role
         projected = figures.photo_overlay(fi, maps[f"{role}_similar"], "jet", 0.5)
         assert shapes.count(projected.shape) >= 2, role  # e+ and e− on the photograph
 

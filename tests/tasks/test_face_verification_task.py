@@ -50,7 +50,7 @@ def test_task_prepares_photographs_itself(face_model, data_dir):
     p = task.prepare(face_model, "probe", load_image(data_dir / "obama2.jpg"), options)
     assert p.role == "probe" and p.model_input.shape == (112, 112, 3) and p.details["face"]["probability"] > 0.99
     assert p.to_photo(np.ones((112, 112), np.float32)).shape == (p.image.height, p.image.width)
-    with pytest.raises(Exception, match="face index 2 out of range"):
+    with pytest.raises(Exception, match="there is no face 3; 1 face found"):
         task.prepare(face_model, "probe", load_image(data_dir / "obama2.jpg"), {**options, "probe_face": 2})
     with pytest.raises(Exception, match="must be ≥ 0"):
         task.resolve_options({"gallery_face": -1}, face_model)

@@ -2,4 +2,6 @@
 
 from .nets import MTCNN
 
-__all__ = ["MTCNN"]
+VENDORED_FROM = "facenet-pytorch 2.6.0"  # what the report names; README.md lists what was taken
+
+__all__ = ["MTCNN", "VENDORED_FROM"]
