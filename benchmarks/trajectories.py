@@ -107,8 +107,9 @@ def cache_key(model, crops, params, every: int) -> str:
 
 
 def record(model, pair, iterations: int = 500, every: int = EVERY, refresh: bool = False,
-           quiet: bool = False) -> Trajectory:
-    """The pair's reference trajectory, from the cache or recorded now (and cached)."""
+           quiet: bool = False, cached_only: bool = False) -> Trajectory | None:
+    """The pair's reference trajectory, from the cache or recorded now (and cached); with
+    `cached_only`, None when it is not in the cache."""
     from fame_desktop.core.attribution import grayscale_magnitude
     from fame_desktop.core.presets import PRESETS
     from fame_desktop.core.verification import explain_pair
@@ -120,6 +121,8 @@ def record(model, pair, iterations: int = 500, every: int = EVERY, refresh: bool
             return Trajectory(pair=pair.name, keys=tuple(str(k) for k in z["keys"]),
                               similarity=float(z["similarity"]), at=z["at"], gray=z["gray"], loss=z["loss"],
                               score=z["score"], delta=z["delta"], seconds=float(z["seconds"]))
+    if cached_only:
+        return None
     progress(f"{pair.name}: recording the reference run ({iterations} iterations, snapshots every {every}) …",
              quiet)
     at, gray, loss, score = [], [], [], []
@@ -146,8 +149,11 @@ def record(model, pair, iterations: int = 500, every: int = EVERY, refresh: bool
     return tr
 
 
-def load_all(model, pairs, iterations: int = 500, refresh: bool = False, quiet: bool = False) -> list[Trajectory]:
-    return [record(model, p, iterations, refresh=refresh, quiet=quiet) for p in pairs]
+def load_all(model, pairs, iterations: int = 500, refresh: bool = False, quiet: bool = False,
+             cached_only: bool = False) -> list[Trajectory]:
+    """The pairs' trajectories (recording the missing ones, or leaving them out with `cached_only`)."""
+    out = [record(model, p, iterations, refresh=refresh, quiet=quiet, cached_only=cached_only) for p in pairs]
+    return [t for t in out if t is not None]
 
 
 def main(argv=None) -> int:

@@ -72,12 +72,15 @@ class FameMethod(Method):
 
     def total_steps(self, job: MethodJob) -> int:
         chunk = self.chunk_rows(job)
-        return (1 if not chunk else math.ceil(len(job.targets) / chunk)) * job.params.iterations
+        steps = job.params.iterations
+        if job.start is not None:  # a continued run counts only the steps still to do
+            steps = max(0, steps - int(np.min(job.start.iterations, initial=steps)))
+        return (1 if not chunk else math.ceil(len(job.targets) / chunk)) * steps
 
     def run(self, job: MethodJob, on_progress=None, should_cancel=None) -> RunRecord:
         targets = list(job.targets)
         return run_fame_chunked(lambda rows: job.objective(targets[rows]), job.input_batch(), job.params,
-                                self.chunk_rows(job), on_progress, should_cancel)
+                                self.chunk_rows(job), on_progress, should_cancel, job.start)
 
     def maps(self, raw: np.ndarray, settings: MapSettings) -> np.ndarray:
         """raw: Δx (B, 3, S, S)."""
