@@ -8,6 +8,12 @@ is linear in T and is scaled to 500; `--reference-sample 500` times the whole ru
 Reported per map: iterations, stop reason, Pearson r against its Reference map, and the
 agreement estimate the run carries (expected r, lower figure); per pair the time ratio.
 
+With --replay nothing runs: each map's stop is replayed on the cached reference run (a map
+stopped at iteration t *is* that run's map at t, tests/core/test_adaptive.py), so r is exact,
+and the time ratio is modelled from the iterations (bench_stopping_rules.py: each iteration
+costs what a batch of the maps still running costs, measured with bench_steps.py).
+
+    python benchmarks/bench_adaptive.py --replay --cached-only   # every recorded pair, in seconds
     python benchmarks/bench_adaptive.py                       # all 16 pairs, the Fast preset
     python benchmarks/bench_adaptive.py --pairs genuine,mask_genuine --json
     python benchmarks/bench_adaptive.py --variants "δ=0.003,k=20"   # FameParams overrides of Fast
@@ -22,6 +28,7 @@ from dataclasses import replace
 import numpy as np
 
 from _common import emit, machine, median, pearson, progress, table
+from bench_stopping_rules import COSTS, EVERY, modelled_time
 
 SHORT = {"gallery_similar": "G+", "gallery_dissimilar": "G−", "probe_similar": "P+", "probe_dissimilar": "P−"}
 ALIASES = {"δ": "converge_tolerance", "k": "converge_window", "T": "iterations"}
@@ -48,6 +55,9 @@ def main(argv=None) -> int:
     ap.add_argument("--reference-sample", type=int, default=100,
                     help="Reference iterations timed per pair and scaled to 500 (500 = time the whole run)")
     ap.add_argument("--repeats", type=int, default=1, help="timed repeats per pair; medians reported")
+    ap.add_argument("--replay", action="store_true",
+                    help="replay the stops on the recorded reference runs; time modelled, nothing timed")
+    ap.add_argument("--cached-only", action="store_true", help="only the pairs whose reference run is recorded")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--quiet", "-q", action="store_true")
     args = ap.parse_args(argv)
@@ -55,6 +65,7 @@ def main(argv=None) -> int:
     from hard_pairs import HELD_OUT, by_name
     from trajectories import record
 
+    from fame_desktop.core.agreement import estimate_agreement
     from fame_desktop.core.models import load_face_model
     from fame_desktop.core.presets import PRESETS
     from fame_desktop.core.verification import explain_pair
@@ -66,14 +77,21 @@ def main(argv=None) -> int:
     variants = {v or "fast": parse_variant(v, replace(PRESETS["fast"], snapshot_every=0)) for v in args.variants}
     scale = reference.iterations / sample.iterations
 
-    progress("warm-up (every batch size once) …", args.quiet)
-    warm = pairs[0].crops
-    for n in range(1, 5):
-        explain_pair(model, *warm, replace(reference, iterations=3), maps=list(SHORT)[:n])
+    if not args.replay:
+        progress("warm-up (every batch size once) …", args.quiet)
+        warm = pairs[0].crops
+        for n in range(1, 5):
+            explain_pair(model, *warm, replace(reference, iterations=3), maps=list(SHORT)[:n])
 
     runs = []
     for pair in pairs:
-        traj = record(model, pair, reference.iterations, quiet=args.quiet)
+        traj = record(model, pair, reference.iterations, quiet=args.quiet, cached_only=args.cached_only)
+        if traj is None:
+            progress(f"{pair.name}: no recorded reference run, left out", args.quiet)
+            continue
+        if args.replay:
+            runs += [_replayed(pair, traj, name, params, model.spec.key) for name, params in variants.items()]
+            continue
         ref_maps = dict(zip(traj.keys, traj.reference_maps()))
         t_ref, t_fast, fast = [], {v: [] for v in variants}, {}
         for _ in range(args.repeats):
@@ -89,8 +107,9 @@ def main(argv=None) -> int:
         for name, expl in fast.items():
             maps = expl.maps()
             per = {}
+            agreement = estimate_agreement(expl.run, model.spec.key)
             for i, key in enumerate(expl.keys):
-                a = expl.run.agreement[i]
+                a = agreement[i]
                 per[key] = {"iterations": int(expl.run.iterations[i]), "stop_reason": expl.run.stop_reasons[i],
                             "r": pearson(maps[key], ref_maps[key]),
                             "expected_r": None if a is None else a.expected_r,
@@ -102,12 +121,41 @@ def main(argv=None) -> int:
                          "time_fraction": median(t_fast[name]) / median(t_ref), "maps": per})
 
     summary = {name: _summary([r for r in runs if r["variant"] == name]) for name in variants}
+    timing = ("modelled from the iterations (replay; costs of 1–4 maps per batch "
+              f"{', '.join(map(str, COSTS))} of 4)" if args.replay else f"{sample.iterations} iterations × {scale:g}")
     result = {"benchmark": "adaptive-hard-pairs", "machine": machine("cpu"), "model": model.spec.key,
-              "reference": reference.describe(), "reference_timing": f"{sample.iterations} iterations × {scale:g}",
+              "reference": reference.describe(), "reference_timing": timing,
               "variants": {n: p.describe() for n, p in variants.items()}, "repeats": args.repeats,
               "runs": runs, "summary": summary}
     emit(result, args.json, _text(result, runs, summary))
     return 0
+
+
+def _replayed(pair, traj, name: str, params, model_key: str) -> dict:
+    """One pair's Fast maps replayed on its recorded reference run (no engine run; time modelled)."""
+    from hard_pairs import HELD_OUT
+    from trajectories import replay
+
+    from fame_desktop.core.agreement import estimate_agreement
+    from fame_desktop.core.fame import FameRun
+
+    maps, final = traj.maps(), traj.reference_maps()
+    stops, change = replay(traj, params, maps)
+    reasons = ["converged" if t < params.iterations else "iterations" for t in stops]
+    b = len(stops)
+    zeros = np.zeros(b, np.float32)
+    run = FameRun(delta=traj.delta, iterations=stops, stop_reasons=reasons, initial_loss=zeros, final_loss=zeros,
+                  initial_score=zeros, final_score=zeros, elapsed=0.0, params=params, stop_change=change)
+    agreement = estimate_agreement(run, model_key)
+    per = {key: {"iterations": int(stops[i]), "stop_reason": reasons[i],
+                 "r": pearson(maps[int(stops[i]) // EVERY - 1, i], final[i]),
+                 "expected_r": None if agreement[i] is None else agreement[i].expected_r,
+                 "lower_r": None if agreement[i] is None else agreement[i].lower_r,
+                 "first_r95": _first_r95(traj, i)} for i, key in enumerate(traj.keys)}
+    fraction = modelled_time(stops)
+    return {"pair": pair.name, "category": pair.category, "genuine": pair.genuine, "held_out": pair.name in HELD_OUT,
+            "variant": name, "similarity": traj.similarity, "reference_s": 1.0, "fast_s": fraction,
+            "time_fraction": fraction, "maps": per}
 
 
 def _first_r95(traj, i: int):
@@ -148,13 +196,14 @@ def _text(result: dict, runs: list[dict], summary: dict) -> str:
                      "expected (lower)": " ".join("–" if v["expected_r"] is None else
                                                   f"{v['expected_r']:.2f}({v['lower_r']:.2f})" for v in m.values()),
                      "first r≥.95": " ".join(str(v["first_r95"]) for v in m.values()),
-                     "ref s": r["reference_s"], "fast s": r["fast_s"], "time": f"{100 * r['time_fraction']:.1f} %"})
+                     **({} if result["reference_timing"].startswith("modelled") else
+                        {"ref s": r["reference_s"], "fast s": r["fast_s"]}),
+                     "time": f"{100 * r['time_fraction']:.1f} %"})
     mc = result["machine"]
     lines = [f"Fast vs Reference (500 iterations, ε off) on the hard pairs; model {result['model']}, {mc['cpu']}, "
              f"torch {mc['torch']}, {mc['torch_threads']} threads, load average {mc.get('load_average')}; "
              f"reference time = {result['reference_timing']}; * = held out of every fit",
-             table(rows, ["pair", "variant", "s", "iterations G+ G− P+ P−", "r G+ G− P+ P−", "expected (lower)",
-                          "first r≥.95", "ref s", "fast s", "time"])]
+             table(rows, list(rows[0]))]
     for name, s in summary.items():
         line = (f"{name}: {s['maps']} maps, min r {s['min_r']:.3f}, mean r {s['mean_r']:.3f}, "
                 f"{s['maps_below_0.95']} below 0.95; time {100 * s['time_fraction_mean']:.1f} % of the Reference "
