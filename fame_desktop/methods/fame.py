@@ -49,7 +49,8 @@ class FameMethod(Method):
                             "T or convergence — impostor pairs' e+ maps otherwise stop at once"),
             OptionSpec("converge_tolerance", "Adaptive stop δ", "float", 0.0, minimum=0.0, maximum=0.5, step=0.001,
                        off="off", help="Adaptive stopping: a map stops once 1 − r between its map now and the map "
-                                       "'window' iterations earlier is below δ (fast preset: 0.003); off = never"),
+                                       "'window' iterations earlier is below δ (fast preset: "
+                                       f"{PRESETS['fast'].converge_tolerance:g}); off = never"),
             OptionSpec("converge_window", "Compare every", "int", 10, minimum=1, maximum=1000, suffix=" iterations",
                        help="Iterations between the two maps adaptive stopping compares"),
             OptionSpec("clamp", "Clamp the perturbed image to [0, 1]", "bool", False),
