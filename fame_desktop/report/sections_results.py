@@ -16,7 +16,9 @@ from .sections_front import threshold_text
 def results(facts: dict) -> list:
     f, m, d = (facts["parameters"][k] for k in ("fame", "maps", "display"))
     params = grid_table(["Parameter", "Value", "Meaning"], [
-        ["Preset", text.preset(f), "fast: adaptive stopping; reference: 500 iterations for every map"],
+        ["Preset", text.preset(f), "fast: adaptive stopping; reference: 500 iterations for every map; "
+                                  "reference (continued from fast): a fast result refined to 500 iterations, "
+                                  "equal to reference up to float rounding"],
         ["Step size η", text.step_size(f), "change per iteration, in [0, 1] pixel units, divided by the "
                                            "largest gradient of each map"],
         ["Iterations T (most)", f["iterations"], "upper limit per map"],
