@@ -8,9 +8,10 @@ while a Fast result is shown and no run is going on.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-from ..core.presets import PRESETS, refine_params
+from ..core.presets import PRESETS, REFINED, refine_params
 
 
 def agreement_caption(a: dict | None) -> str:
@@ -46,4 +47,14 @@ class RefineButton(QPushButton):
         if found is None:
             return False
         result, params = found
-        return self.page.run.start(list(result.targets), params, result.run)
+        started = self.page.run.start(list(result.targets), params, result.run)
+        if started:
+            self.page.run.finished.connect(self._say_refined, Qt.ConnectionType.SingleShotConnection)
+        return started
+
+    def _say_refined(self, result) -> None:
+        """The run bar says what the finished result is (a cancelled refine leaves the Fast result's words)."""
+        if result is not None and result.run.params.preset == REFINED:
+            self.page.run_bar.status.setText(
+                f"Refined: every map continued from where Fast stopped to {result.run.params.iterations} "
+                "iterations — the Reference preset's maps up to float rounding.")

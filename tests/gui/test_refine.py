@@ -67,7 +67,7 @@ def _fast_then_refine(qtbot, w, data_dir):
     assert previews and max(previews) <= 40 - stopped.min()  # the preview counts the continuation only
     assert not any(refined.measurements["agreement_with_reference"].values())  # not an estimate any more
     assert "vs Reference" not in page.review.views["gallery"].badge.text()
-    assert not page.refine_button.isVisible()
+    assert not page.refine_button.isVisible() and page.run_bar.status.text().startswith("Refined: every map")
     np.testing.assert_array_equal(refined.run.initial_loss, fast_result.run.initial_loss)  # continued, not restarted
     started = [e for e in page.session.audit.entries if e.action == "run started"]
     assert started[-1].details["continues_from_iterations"] == [int(n) for n in stopped]
