@@ -17,7 +17,7 @@ from .fame import FameParams
 
 PRESETS: dict[str, FameParams] = {
     "reference": FameParams(iterations=500, epsilon=0.0, preset="reference"),
-    # δ and window chosen on the hard-pair benchmark set (docs/performance.md, "The Fast preset"): the
+    # δ and window chosen on the hard-pair benchmark set (docs/performance.md §2): the
     # quickest window rule whose every map keeps r ≥ 0.95 against the Reference map; at most the
     # Reference's 500 iterations, so a map that never settles ends as the Reference map
     "fast": FameParams(iterations=500, epsilon=0.0, converge_tolerance=0.0005, converge_window=30,
