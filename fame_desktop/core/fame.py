@@ -295,8 +295,9 @@ def run_fame(
                 if params.clamp:
                     batch.x.clamp_(0.0, 1.0)
             done.index_add_(0, batch.rows, batch.live.long())
-            batch.live &= done[batch.rows] < limit
             n = it + 1
+            if n < steps:  # a continued run's rows reach T at different iterations (a fresh run's all at the last)
+                batch.live &= done[batch.rows] < limit
             finished = False
             if (n % check_every == 0 or n == steps
                     or (monitor is not None and n % params.converge_window == 0)):
