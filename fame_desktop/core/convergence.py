@@ -42,7 +42,10 @@ class ConvergenceMonitor:
 
     def update(self, rows: list[int], delta: np.ndarray) -> list[int]:
         """rows: original sample indices; delta: (len(rows), C, H, W) their Δx now. → converged rows."""
-        maps = delta_to_maps(np.asarray(delta), self.settings)
+        return self.update_maps(rows, delta_to_maps(np.asarray(delta), self.settings))
+
+    def update_maps(self, rows: list[int], maps: np.ndarray) -> list[int]:
+        """The same with the rows' maps (len(rows), H, W) already made (a replay of recorded maps)."""
         converged = []
         for row, m in zip(rows, maps):
             before = self.previous.get(row)

@@ -17,6 +17,10 @@ batch with a zero step. Progress events carry device tensors that are copied to 
 only when a listener reads them, and on a GPU the host looks at the stop state only every
 `ACCELERATOR_CHECK_EVERY` iterations (the per-sample mask on the device keeps the result
 exact in between).
+
+A run can continue an earlier one (`start=`): x̄ = x + Δx of that run, each sample going on
+from its own count of updates up to the new T — "Refine" takes a Fast result to the
+Reference's 500 iterations without starting again.
 """
 
 from __future__ import annotations
@@ -147,6 +151,10 @@ class FameRun:
 
     iterations: (B,) updates each sample received.  stop_reasons: per sample,
     "iterations", "epsilon", "converged" or "cancelled".  *_loss / *_score: (B,) at x and at x̄.
+    stop_change: (B,) adaptive stopping's statistic at each sample's last check (`convergence.py`),
+    NaN where none was made (adaptive stopping off, or no check yet); a task may turn it into an
+    estimate of the map's agreement with the Reference preset's (`agreement.py`).
+    elapsed: seconds of optimisation, including the run it continued (`start=`).
     """
 
     delta: np.ndarray
@@ -159,6 +167,11 @@ class FameRun:
     elapsed: float
     cancelled: bool = False
     params: FameParams = field(default_factory=FameParams)
+    stop_change: Optional[np.ndarray] = None
+
+    def __post_init__(self):
+        if self.stop_change is None:
+            self.stop_change = np.full(len(self.iterations), np.nan)
 
 
 def normalised_step(grad: torch.Tensor) -> torch.Tensor:
@@ -170,14 +183,14 @@ def normalised_step(grad: torch.Tensor) -> torch.Tensor:
 class _Batch:
     """The rows still in the working batch, and where the finished ones are kept."""
 
-    def __init__(self, objective: Objective, x0: torch.Tensor):
+    def __init__(self, objective: Objective, x_start: torch.Tensor, live: torch.Tensor):
         self.root = objective
         self.objective = objective
         self.can_shrink = callable(getattr(objective, "subset", None))
-        self.rows = torch.arange(x0.shape[0], device=x0.device)  # original index of each working row
-        self.x = x0.clone()  # working rows of x̄
-        self.x_all = x0.clone()  # x̄ of every row; working rows are written back when they leave
-        self.live = torch.ones(x0.shape[0], dtype=torch.bool, device=x0.device)  # working rows still stepping
+        self.rows = torch.arange(x_start.shape[0], device=x_start.device)  # original index of each working row
+        self.x = x_start.clone()  # working rows of x̄
+        self.x_all = x_start.clone()  # x̄ of every row; working rows are written back when they leave
+        self.live = live.clone()  # working rows still stepping
 
     @torch.no_grad()
     def full(self) -> torch.Tensor:
@@ -203,34 +216,63 @@ class _Batch:
             self.objective = self.root.subset(self.rows)
 
 
+def _starting_point(x0: torch.Tensor, params: FameParams, start: Optional[FameRun]):
+    """(x̄ to start from, updates done per row, reasons) — x and zeros, or where `start` ended."""
+    b = x0.shape[0]
+    if start is None:
+        return x0.clone(), torch.zeros(b, dtype=torch.long, device=x0.device), ["iterations"] * b
+    if tuple(start.delta.shape) != tuple(x0.shape):
+        raise ValueError(f"the run to continue has Δx of shape {tuple(start.delta.shape)}, "
+                         f"this batch is {tuple(x0.shape)}")
+    x = x0 + torch.as_tensor(start.delta, device=x0.device, dtype=x0.dtype)
+    done = torch.as_tensor(np.asarray(start.iterations), dtype=torch.long, device=x0.device).clone()
+    reasons = ["iterations" if n < params.iterations else why
+               for n, why in zip(start.iterations.tolist(), start.stop_reasons)]
+    return x, done, reasons
+
+
 def run_fame(
     objective: Objective,
     x0: torch.Tensor,
     params: FameParams,
     on_progress: Optional[Callable[[FameProgress], None]] = None,
     should_cancel: Optional[Callable[[], bool]] = None,
+    start: Optional[FameRun] = None,
 ) -> FameRun:
     """Optimise a batch x0 (B, C, H, W) in [0, 1]; return Δx and per-sample bookkeeping.
 
     Cancelling (should_cancel() → True) takes effect before the next iteration; the
     result then holds Δx as far as it got, with cancelled=True.
+
+    start: an earlier run of the same objective and x0 to continue. Each sample starts at
+    x̄ = x0 + start.delta with start.iterations[i] updates done and runs until it has
+    params.iterations (a sample already there keeps its result and stop reason); ε and
+    adaptive stopping apply as in a fresh run, the latter comparing maps from the
+    continuation on. The maps equal those of one uninterrupted run up to float rounding.
+    Progress events then count the continuation's iterations (`total` = the most any
+    sample still needs); `done` stays each sample's whole count.
     """
     t0 = time.perf_counter()
     x0 = x0.detach()
     b, dev = x0.shape[0], x0.device
-    batch = _Batch(objective, x0)
-    done = torch.zeros(b, dtype=torch.long, device=dev)
+    x_start, done, reasons = _starting_point(x0, params, start)
+    limit = params.iterations
+    batch = _Batch(objective, x_start, done < limit)
     last_loss = torch.zeros(b, dtype=x0.dtype, device=dev)
     last_score = torch.zeros(b, dtype=x0.dtype, device=dev)
-    stopped = torch.zeros(b, dtype=torch.bool, device=dev)  # per original row, as the device sees it
-    reasons = ["iterations"] * b
+    if start is not None:  # what a sample that does not move any more reports
+        last_loss[:] = torch.as_tensor(start.final_loss, dtype=x0.dtype)
+        last_score[:] = torch.as_tensor(start.final_score, dtype=x0.dtype)
+    stopped = ~batch.live  # per original row, as the device sees it
+    _leave(batch, reasons, stopped, done, limit)
     monitor = ConvergenceMonitor(params.converge_tolerance) if params.adaptive else None
     host_is_free = _host_reads_are_free(dev)
     check_every = 1 if host_is_free else ACCELERATOR_CHECK_EVERY
+    steps = int((limit - done).clamp_min(0).max()) if b else 0
     cancelled = False
     initial_loss = initial_score = None
     with torch.enable_grad():
-        for it in range(params.iterations):
+        for it in range(steps):
             if should_cancel is not None and should_cancel():
                 cancelled = True
                 break
@@ -244,7 +286,7 @@ def run_fame(
             if params.epsilon > 0:
                 batch.live &= loss_d >= params.epsilon
                 if host_is_free and not bool(batch.live.any()):
-                    _stop_epsilon(batch, reasons, stopped)
+                    _leave(batch, reasons, stopped, done, limit)
                     break
             (grad,) = torch.autograd.grad(loss.sum(), x)
             step = normalised_step(grad) * batch.live.view(-1, *([1] * (x.dim() - 1))).to(grad.dtype)
@@ -254,19 +296,21 @@ def run_fame(
                     batch.x.clamp_(0.0, 1.0)
             done.index_add_(0, batch.rows, batch.live.long())
             n = it + 1
+            if n < steps:  # a continued run's rows reach T at different iterations (a fresh run's all at the last)
+                batch.live &= done[batch.rows] < limit
             finished = False
-            if (n % check_every == 0 or n == params.iterations
+            if (n % check_every == 0 or n == steps
                     or (monitor is not None and n % params.converge_window == 0)):
-                _stop_epsilon(batch, reasons, stopped)
+                _leave(batch, reasons, stopped, done, limit)
                 if monitor is not None and n % params.converge_window == 0:
                     _stop_converged(batch, x0, monitor, reasons, stopped)
                 finished = not bool(batch.live.any())  # also when stopped rows stay in the batch, masked
             if on_progress is not None:
-                snap = params.snapshot_every and (n % params.snapshot_every == 0 or n == params.iterations)
+                snap = params.snapshot_every and (n % params.snapshot_every == 0 or n == steps)
                 active = ~stopped
                 active[batch.rows] &= batch.live
                 on_progress(FameProgress(
-                    iteration=n, total=params.iterations, loss=last_loss.clone(), score=last_score.clone(),
+                    iteration=n, total=steps, loss=last_loss.clone(), score=last_score.clone(),
                     active=active, elapsed=time.perf_counter() - t0,
                     delta=(batch.full() - x0) if snap else None, done=done.clone(),
                 ))
@@ -275,10 +319,18 @@ def run_fame(
         x_final = batch.full()
         with torch.no_grad():
             final_loss, final_score = objective(x_final)
-    if initial_loss is None:  # cancelled before the first iteration
+    if start is not None:  # the losses at x were those of the run continued
+        initial_loss = torch.as_tensor(start.initial_loss, device=dev)
+        initial_score = torch.as_tensor(start.initial_score, device=dev)
+    elif initial_loss is None:  # cancelled before the first iteration
         initial_loss, initial_score = final_loss, final_score
     if cancelled:
-        reasons = ["cancelled" if r == "iterations" else r for r in reasons]
+        reasons = ["cancelled" if r == "iterations" and n < limit else r
+                   for r, n in zip(reasons, done.tolist())]
+    change = np.full(b, np.nan) if start is None else np.asarray(start.stop_change, dtype=np.float64).copy()
+    if monitor is not None:
+        for row, value in monitor.last_change.items():
+            change[row] = value
     return FameRun(
         delta=(x_final - x0).float().cpu().numpy(),
         iterations=done.cpu().numpy(),
@@ -287,9 +339,10 @@ def run_fame(
         final_loss=final_loss.cpu().numpy(),
         initial_score=initial_score.cpu().numpy(),
         final_score=final_score.cpu().numpy(),
-        elapsed=time.perf_counter() - t0,
+        elapsed=time.perf_counter() - t0 + (start.elapsed if start is not None else 0.0),
         cancelled=cancelled,
         params=params,
+        stop_change=change,
     )
 
 
@@ -298,15 +351,15 @@ def _host_reads_are_free(device: torch.device) -> bool:
     return device.type == "cpu"
 
 
-def _stop_epsilon(batch: _Batch, reasons: list[str], stopped: torch.Tensor) -> None:
-    """Rows whose loss fell below ε (masked on the device already) leave the batch."""
+def _leave(batch: _Batch, reasons: list[str], stopped: torch.Tensor, done: torch.Tensor, limit: int) -> None:
+    """Rows masked on the device (loss below ε, or T updates done) leave the batch."""
     live = batch.live.tolist()
     if all(live):
         return
     positions = [i for i, keep in enumerate(live) if not keep]
     for i in positions:
         row = int(batch.rows[i])
-        if reasons[row] == "iterations":
+        if reasons[row] == "iterations" and int(done[row]) < limit:
             reasons[row] = "epsilon"
         stopped[row] = True
     batch.drop(positions)

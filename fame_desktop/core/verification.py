@@ -109,13 +109,17 @@ def explain_pair(
     maps: Sequence[str] = MAP_KEYS,
     on_progress: Optional[Callable[[FameProgress], None]] = None,
     should_cancel: Optional[Callable[[], bool]] = None,
+    start: Optional[PairExplanation] = None,
 ) -> PairExplanation:
     """Run FAME for the requested maps of a pair as one batch.
 
     Crops are the aligned (112, 112, 3) uint8 RGB images exactly as saved, so a run can
     be reproduced from the saved crops.
+
+    start: an earlier explanation of the same crops to continue (its maps; `maps` is then
+    ignored): each map goes on from where it stopped up to params.iterations ("Refine").
     """
-    keys = tuple(maps)
+    keys = tuple(start.keys if start is not None else maps)
     for k in keys:
         split_key(k)
     x = model.to_input(np.stack([gallery_crop, probe_crop]))  # (2, 3, S, S)
@@ -128,5 +132,6 @@ def explain_pair(
     references = emb[[1 - r for r in rows]]  # each side is compared with the other one
     similar = torch.tensor([split_key(k)[1] == "similar" for k in keys], device=x.device)
     objective = VerificationObjective(model, references, similar, params.detach_norms)
-    run = run_fame(objective, x0, params, on_progress=on_progress, should_cancel=should_cancel)
+    run = run_fame(objective, x0, params, on_progress=on_progress, should_cancel=should_cancel,
+                   start=None if start is None else start.run)
     return PairExplanation(similarity=similarity, keys=keys, run=run)

@@ -56,7 +56,8 @@ class Preset:
 
 @dataclass(frozen=True)
 class MethodJob:
-    """What a method explains: row i of the run belongs to targets[i] and starts from inputs[targets[i].role]."""
+    """What a method explains: row i of the run belongs to targets[i] and starts from inputs[targets[i].role]
+    (or, with `start`, from where that earlier run of the same targets left it: "Refine")."""
 
     task: "Task"
     model: torch.nn.Module
@@ -65,6 +66,7 @@ class MethodJob:
     targets: tuple["Target", ...]
     params: object
     options: dict
+    start: Optional[RunRecord] = None  # an earlier run of these targets to continue (iterative methods)
 
     def objective(self, targets=None):
         """The task's objective for `targets` (default: all rows): x (B, 3, S, S) → (loss (B,), score (B,))."""

@@ -49,7 +49,8 @@ class FameMethod(Method):
                             "T or convergence — impostor pairs' e+ maps otherwise stop at once"),
             OptionSpec("converge_tolerance", "Adaptive stop δ", "float", 0.0, minimum=0.0, maximum=0.5, step=0.001,
                        off="off", help="Adaptive stopping: a map stops once 1 − r between its map now and the map "
-                                       "'window' iterations earlier is below δ (fast preset: 0.003); off = never"),
+                                       "'window' iterations earlier is below δ (fast preset: "
+                                       f"{PRESETS['fast'].converge_tolerance:g}); off = never"),
             OptionSpec("converge_window", "Compare every", "int", 10, minimum=1, maximum=1000, suffix=" iterations",
                        help="Iterations between the two maps adaptive stopping compares"),
             OptionSpec("clamp", "Clamp the perturbed image to [0, 1]", "bool", False),
@@ -72,12 +73,15 @@ class FameMethod(Method):
 
     def total_steps(self, job: MethodJob) -> int:
         chunk = self.chunk_rows(job)
-        return (1 if not chunk else math.ceil(len(job.targets) / chunk)) * job.params.iterations
+        steps = job.params.iterations
+        if job.start is not None:  # a continued run counts only the steps still to do
+            steps = max(0, steps - int(np.min(job.start.iterations, initial=steps)))
+        return (1 if not chunk else math.ceil(len(job.targets) / chunk)) * steps
 
     def run(self, job: MethodJob, on_progress=None, should_cancel=None) -> RunRecord:
         targets = list(job.targets)
         return run_fame_chunked(lambda rows: job.objective(targets[rows]), job.input_batch(), job.params,
-                                self.chunk_rows(job), on_progress, should_cancel)
+                                self.chunk_rows(job), on_progress, should_cancel, job.start)
 
     def maps(self, raw: np.ndarray, settings: MapSettings) -> np.ndarray:
         """raw: Δx (B, 3, S, S)."""

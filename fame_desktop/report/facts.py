@@ -77,8 +77,9 @@ def _maps(session, result) -> dict:
     maps = result.maps(session.map_settings)
     per = {k: {n: (None if isinstance(v, float) and not math.isfinite(v) else v) for n, v in d.items()}
            for k, d in result.per_target().items()}  # JSON has no NaN
+    agreement = result.measurements.get("agreement_with_reference", {})
     return {
-        k: {"iterations": per[k]["iterations"], "stop_reason": per[k]["stop_reason"],
+        k: {"iterations": per[k]["iterations"], "stop_reason": per[k]["stop_reason"], "agreement": agreement.get(k),
             "initial_loss": per[k]["initial_loss"], "final_loss": per[k]["final_loss"],
             "final_similarity": per[k]["final_score"], "side": split_key(k)[0], "kind": split_key(k)[1],
             "raw_npy_sha256": npy_sha256(result.delta(k)), "map_npy_sha256": npy_sha256(maps[k]),

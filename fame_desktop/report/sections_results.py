@@ -16,7 +16,9 @@ from .sections_front import threshold_text
 def results(facts: dict) -> list:
     f, m, d = (facts["parameters"][k] for k in ("fame", "maps", "display"))
     params = grid_table(["Parameter", "Value", "Meaning"], [
-        ["Preset", text.preset(f), "fast: adaptive stopping; reference: 500 iterations for every map"],
+        ["Preset", text.preset(f), "fast: adaptive stopping; reference: 500 iterations for every map; "
+                                  "reference (continued from fast): a fast result refined to 500 iterations, "
+                                  "equal to reference up to float rounding"],
         ["Step size η", text.step_size(f), "change per iteration, in [0, 1] pixel units, divided by the "
                                            "largest gradient of each map"],
         ["Iterations T (most)", f["iterations"], "upper limit per map"],
@@ -32,12 +34,14 @@ def results(facts: dict) -> list:
         ["Normalisation", m["normalisation"], "min-max to [0, 1] (reference) or ÷ maximum (paper)"],
         ["Overlay", f"{d['colour_map']}, opacity {d['opacity']:g}", "display only; does not change the maps"],
     ], [34 * mm, 44 * mm, FRAME_WIDTH - 78 * mm])
-    runs = grid_table(["Map", "Iterations run", "Stop reason", "Loss start → end", "s at end", "max |Δx|"], [
+    runs = grid_table(["Map", "Iterations run", "Stop reason", "Loss start → end", "s at end", "max |Δx|",
+                       "vs Reference (est.)"], [
         [text.map_name(k), r["iterations"], text.STOP_REASONS.get(r["stop_reason"], r["stop_reason"]),
          f"{text.num(r['initial_loss'])} → {text.num(r['final_loss'])}", text.num(r["final_similarity"]),
-         f"{r['raw_delta_max_abs']:.4f}" + (" (empty map)" if r["empty"] else "")]
+         f"{r['raw_delta_max_abs']:.4f}" + (" (empty map)" if r["empty"] else ""), text.agreement(r.get("agreement"))]
         for k, r in facts["maps"].items()
-    ], [36 * mm, 22 * mm, 32 * mm, 34 * mm, 20 * mm, FRAME_WIDTH - 144 * mm])
+    ], [32 * mm, 18 * mm, 30 * mm, 32 * mm, 16 * mm, 20 * mm, FRAME_WIDTH - 148 * mm])
+    note = text.agreement_note(facts["maps"])
     hashes = kv_table([(f"raw/{k}.npy", mono(facts["maps"][k]["raw_npy_sha256"])) for k in facts["maps"]],
                       label_width=52 * mm)
     return [
@@ -52,6 +56,7 @@ def results(facts: dict) -> list:
         para("Iterations per map", "h2"), runs,
         para("s: the similarity after the optimisation (e+ lowers it, e− raises it). Δx = x̄ − x: the accumulated "
              "change of the crop, in [0, 1] pixel units.", "caption"),
+        *([para(note, "caption")] if note else []),
         CondPageBreak(45 * mm), para("Raw Δx (SHA-256 of the exported float32 .npy files)", "h2"), hashes,
         CondPageBreak(30 * mm), para("Repeating the analysis", "h2"),
         para("From the original files (SHA-256 above), with the same model and parameters:", "body"),
@@ -66,6 +71,8 @@ def map_caption(r: dict):
     reason = text.STOP_REASONS.get(r["stop_reason"], r["stop_reason"])
     if r["empty"]:
         return markup(f"<b>empty map</b>: {r['iterations']} iterations ({reason})", "centre")
+    if r.get("agreement"):  # a Fast map: how close it is estimated to be to the Reference map
+        return para(f"{r['iterations']} iterations ({reason}); vs Reference {text.agreement(r['agreement'])}", "centre")
     return para(f"{r['iterations']} iterations ({reason})", "centre")
 
 
@@ -100,6 +107,9 @@ def maps(session, facts: dict) -> list:
              "compare regions within a map, not strengths between maps.", "body"),
         grid,
     ]
+    note = text.agreement_note(facts["maps"])
+    if note:
+        out.append(para(note, "caption"))
     if any(r["empty"] for r in facts["maps"].values()):
         out.append(para("Grey: an empty map. Its optimisation stopped before the first step because the loss "
                         "was already below ε (e.g. the e+ maps of a pair the model finds dissimilar); run with "

@@ -78,6 +78,7 @@ def _run_record(result) -> dict:
             **{k: [_num(v) for v in getattr(r, k)] for k in ("initial_loss", "final_loss", "initial_score",
                                                               "final_score")},
             "elapsed": float(r.elapsed), "cancelled": bool(r.cancelled), "params": asdict(r.params),
+            "stop_change": [_num(v) for v in r.stop_change],
             "model": result.model, "environment": result.environment, "snapshot": result.snapshot.describe()}
 
 
@@ -177,10 +178,14 @@ def run_record(d: dict, raw: bytes, params) -> FameRun:
     iterations, reasons = typed(d["iterations"], list, "the iterations"), typed(d["stop_reasons"], list, "stops")
     if len(iterations) != n or len(reasons) != n:
         raise CaseFileError("the result's bookkeeping does not list every target")
+    change = typed(d.get("stop_change") or [None] * n, list, "the stopping statistic")  # absent before it was kept
+    if len(change) != n or not all(v is None or (isinstance(v, (int, float)) and 0 <= v <= 2) for v in change):
+        raise CaseFileError(f"the result's stopping statistic must be {n} numbers in [0, 2] or null")
     return FameRun(delta=delta, iterations=np.asarray([int(i) for i in iterations], np.int64),
                    stop_reasons=[typed(r, str, "a stop reason") for r in reasons],
                    elapsed=float(typed(d["elapsed"], (int, float), "the run time")),
-                   cancelled=typed(d["cancelled"], bool, "the cancelled flag"), params=params, **arrays)
+                   cancelled=typed(d["cancelled"], bool, "the cancelled flag"), params=params,
+                   stop_change=np.asarray([np.nan if v is None else float(v) for v in change]), **arrays)
 
 
 def upgrade_legacy(doc: dict, members: dict[str, bytes]) -> tuple[dict, dict[str, bytes]]:

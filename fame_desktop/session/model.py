@@ -350,19 +350,20 @@ class Session(SessionState):
             raise ValueError(f"{self.task.title} keeps no evidence record (calibration, checklist, conclusion)")
 
     # runs -------------------------------------------------------------------------------
-    def request_run(self, method, model, targets) -> RunRequest:
+    def request_run(self, method, model, targets, start=None) -> RunRequest:
         """A run of `method` on `targets` with this session's inputs, parameters and options.
 
         The snapshot is taken now and the start is logged; execute the request in a worker and
-        hand its result to `accept_result`."""
+        hand its result to `accept_result`. start: a shown result's run to continue ("Refine")."""
         if not self.ready or self.analysis is None:
             raise StaleResultError("a run needs every input prepared and analysed")
         params = self.params_for(method)
         req = request_run(self.task, method, model, self.inputs, self.analysis, targets, params, self.options,
-                          self.model_key, self.weights)
+                          self.model_key, self.weights, start)
         files = {f"{r.role}_sha256": r.file_sha256 for r in req.snapshot.inputs}
+        continued = {} if start is None else {"continues_from_iterations": [int(n) for n in start.iterations]}
         self.audit.record("run started", method=method.key, targets=[t.key for t in req.job.targets],
-                          parameters=params.describe(), snapshot=req.snapshot.digest(), **files)
+                          parameters=params.describe(), snapshot=req.snapshot.digest(), **continued, **files)
         return req
 
     def accept_result(self, result: TaskResult, environment: dict | None = None) -> Accumulated | None:

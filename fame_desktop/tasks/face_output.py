@@ -34,9 +34,12 @@ def now_iso() -> str:
 
 
 def per_map(result: TaskResult) -> dict[str, dict]:
-    """Per map key: iterations, stop reason, losses and the similarity after the optimisation."""
+    """Per map key: iterations, stop reason, losses, the similarity after the optimisation and, for a map of the
+    Fast preset, its estimated agreement with the Reference map (null where there is none)."""
+    agreement = result.measurements.get("agreement_with_reference", {})
     return {k: {"iterations": v["iterations"], "stop_reason": v["stop_reason"], "initial_loss": v["initial_loss"],
-                "final_loss": v["final_loss"], "final_similarity": v["final_score"]}
+                "final_loss": v["final_loss"], "final_similarity": v["final_score"],
+                "agreement_with_reference": agreement.get(k)}
             for k, v in result.per_target().items()}
 
 

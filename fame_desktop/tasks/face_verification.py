@@ -178,6 +178,16 @@ class FaceVerificationTask(Task):
         similar = torch.tensor([t.data["kind"] == "similar" for t in targets], device=references.device)
         return VerificationObjective(model, references, similar, getattr(params, "detach_norms", False))
 
+    def measure(self, result: TaskResult) -> dict:
+        """Each map's estimated agreement with the Reference preset's map (core.agreement), where calibrated."""
+        from ..core.agreement import estimate_agreement
+
+        if result.method.key != "fame":
+            return {}
+        found = estimate_agreement(result.run, str(result.model.get("key", "")))
+        return {"agreement_with_reference": {k: None if a is None else a.describe()
+                                             for k, a in zip(result.keys, found)}}
+
     def report_section(self, result: TaskResult, settings: MapSettings, display: dict = DISPLAY) -> ReportSection:
         section = super().report_section(result, settings, display)
         section.caveats.insert(0, "A raw cosine score is not a measure of evidence strength; any decision "

@@ -133,7 +133,7 @@ def merge_results(task, results: list[TaskResult]) -> TaskResult:
                   initial_loss=stack("initial_loss"), final_loss=stack("final_loss"),
                   initial_score=stack("initial_score"), final_score=stack("final_score"),
                   elapsed=sum(r.run.elapsed for r in results), cancelled=any(r.run.cancelled for r in results),
-                  params=first.run.params)
+                  params=first.run.params, stop_change=stack("stop_change"))
     merged = TaskResult(task=first.task, model=first.model, inputs=first.inputs, analysis=first.analysis,
                         targets=tuple(r.targets[i] for r, i in picks), run=run, options=first.options,
                         method=first.method, snapshot=first.snapshot)

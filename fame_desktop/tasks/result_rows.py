@@ -26,7 +26,8 @@ def select_rows(task, result: TaskResult, keys) -> TaskResult:
     run = FameRun(delta=r.delta[rows], iterations=r.iterations[rows], stop_reasons=[r.stop_reasons[i] for i in rows],
                   initial_loss=r.initial_loss[rows], final_loss=r.final_loss[rows],
                   initial_score=r.initial_score[rows], final_score=r.final_score[rows], elapsed=r.elapsed,
-                  cancelled=any(r.stop_reasons[i] == "cancelled" for i in rows), params=r.params)
+                  cancelled=any(r.stop_reasons[i] == "cancelled" for i in rows), params=r.params,
+                  stop_change=r.stop_change[rows])
     out = TaskResult(task=result.task, model=result.model, inputs=result.inputs, analysis=result.analysis,
                      targets=tuple(result.targets[i] for i in rows), run=run, options=result.options,
                      method=result.method, snapshot=result.snapshot)

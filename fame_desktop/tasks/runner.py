@@ -53,10 +53,12 @@ class RunRequest:
 
 def request_run(task: Task, method: Method, model, inputs: dict[str, PreparedInput], analysis: Analysis,
                 targets: Sequence[Target], params, options: dict, model_key: str | None = None,
-                checkpoint: str | None = None) -> RunRequest:
+                checkpoint: str | None = None, start=None) -> RunRequest:
     """Check the request and take the snapshot of its inputs (now, before anything runs).
 
-    model_key / checkpoint: the model as the caller names it (default: the key the model states)."""
+    model_key / checkpoint: the model as the caller names it (default: the key the model states).
+    start: an earlier result's run of exactly these targets to continue ("Refine": the Fast
+    preset's maps taken on to the Reference's iterations without starting again)."""
     why = method.applies_to(task)
     if why:
         raise MethodNotApplicable(why)
@@ -71,5 +73,7 @@ def request_run(task: Task, method: Method, model, inputs: dict[str, PreparedInp
     model_key = model_key or str(info.get("key", info.get("class", "")))
     snapshot = InputSnapshot.capture(task.key, ordered, model_key, checkpoint, info, params,
                                      options, method.key, task.choice_noun)
-    job = MethodJob(task, model, dict(inputs), analysis, targets, params, dict(options))
+    if start is not None and len(start.iterations) != len(targets):
+        raise FameError(f"the run to continue has {len(start.iterations)} rows; {len(targets)} targets were asked for")
+    job = MethodJob(task, model, dict(inputs), analysis, targets, params, dict(options), start)
     return RunRequest(method, job, snapshot)

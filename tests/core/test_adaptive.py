@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -62,7 +64,8 @@ def test_a_zero_tolerance_never_stops_and_epsilon_still_wins(face_model, crops):
 def test_presets():
     ref, fast = PRESETS["reference"], PRESETS["fast"]
     assert (ref.iterations, ref.epsilon, ref.adaptive, ref.preset) == (500, 0, False, "reference")
-    assert fast.adaptive and fast.epsilon == 0 and fast.iterations == 200 and fast.preset == "fast"
+    assert fast.adaptive and fast.epsilon == 0 and fast.preset == "fast"
+    assert fast.iterations == ref.iterations  # a map that never settles ends as the Reference map
     assert fast.step_size == ref.step_size == FameParams().step_size  # same steps, fewer of them
     assert FameParams().epsilon == 0.01 and not FameParams().adaptive  # defaults stay the reference code's
     assert preset_params("fast") == fast
@@ -92,3 +95,51 @@ def test_progress_reports_stopped_maps_as_inactive(face_model, crops):
             if e.delta is not None:  # a stopped map's Δx no longer moves
                 assert np.array_equal(e.delta[stopped], run.delta[stopped])
     assert events[-1].iteration == max(run.iterations) and not events[-1].active.any()
+
+
+def test_refine_continues_a_fast_run_to_the_plain_run_of_the_full_length(face_model, crops):
+    """A fast run stopped early, continued to T, equals one uninterrupted run of T (no restart)."""
+    g, p = crops["obama"], crops["obama2"]
+    fast = explain_pair(face_model, g, p, FameParams(iterations=20, epsilon=0, converge_tolerance=0.2,
+                                                     converge_window=3))
+    assert all(r == "converged" for r in fast.run.stop_reasons) and max(fast.run.iterations) < 20
+    events = []
+    refined = explain_pair(face_model, g, p, FameParams(iterations=40, epsilon=0, snapshot_every=5),
+                           start=fast, on_progress=events.append)
+    straight = explain_pair(face_model, g, p, FameParams(iterations=40, epsilon=0))
+    assert list(refined.run.iterations) == [40] * 4 and refined.run.stop_reasons == ["iterations"] * 4
+    # float rounding only: x̄ = x + Δx is rebuilt from the stored float32 Δx, and a 1-ulp change can move
+    # the pixel of the largest gradient, which normalised steps carry along (about η/40 on average)
+    eta = FameParams().step_size
+    for i, (key, m) in enumerate(refined.maps().items()):
+        assert np.abs(refined.run.delta[i] - straight.run.delta[i]).mean() < eta / 10, key
+        assert np.corrcoef(m.ravel(), straight.maps()[key].ravel())[0, 1] > 0.9999, key
+    np.testing.assert_array_equal(refined.run.initial_loss, fast.run.initial_loss)  # the loss at x, not at x̄
+    assert refined.run.elapsed > fast.run.elapsed
+    # progress counts the continuation; each map's `done` is its whole count
+    need = 40 - fast.run.iterations
+    assert [e.iteration for e in events] == list(range(1, int(need.max()) + 1))
+    assert all(e.total == need.max() for e in events)
+    np.testing.assert_array_equal(events[0].done, np.minimum(fast.run.iterations + 1, 40))
+    # a map that reached T earlier is inactive; those reaching it at the last step are, as in a fresh run, active
+    np.testing.assert_array_equal(events[-1].active, fast.run.iterations == fast.run.iterations.min())
+    assert events[-1].delta is not None
+
+
+def test_continuing_a_finished_run_changes_nothing(face_model, crops):
+    done = explain_pair(face_model, crops["obama"], crops["biden"], FameParams(iterations=4, epsilon=0))
+    again = explain_pair(face_model, crops["obama"], crops["biden"], FameParams(iterations=4, epsilon=0),
+                         start=done)
+    np.testing.assert_allclose(again.run.delta, done.run.delta, atol=1e-7)
+    assert list(again.run.iterations) == [4] * 4 and again.run.stop_reasons == done.run.stop_reasons
+
+
+def test_refine_params_only_for_an_unfinished_fast_result():
+    from fame_desktop.core.presets import REFINED, refine_params
+
+    fast, ref = PRESETS["fast"], PRESETS["reference"]
+    refined = refine_params(replace(fast, snapshot_every=7), [120, 500, 90, 60])
+    assert refined == replace(ref, snapshot_every=7, preset=REFINED)
+    assert refine_params(fast, [500] * 4) is None  # every map ran the Reference's iterations already
+    assert refine_params(ref, [120] * 4) is None
+    assert refine_params(replace(fast, preset="fast (changed: converge_tolerance)"), [120] * 4) is None

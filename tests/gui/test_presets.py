@@ -14,7 +14,7 @@ def test_fast_by_default_reference_one_click_away_and_edits_make_custom(qtbot, w
     assert p.form.preset.currentData() == "fast"
     fast = p.form.params()
     assert (fast.preset, fast.converge_tolerance, fast.converge_window, fast.iterations, fast.epsilon) == \
-           ("fast", PRESETS["fast"].converge_tolerance, 10, 200, 0.0)
+           ("fast", PRESETS["fast"].converge_tolerance, 30, 500, 0.0)
 
     p.form.choose("reference")
     ref = p.form.params()

@@ -168,3 +168,27 @@ def test_a_run_with_adaptive_stopping_states_preset_tolerance_and_stops(tmp_path
     assert "δ 0.3, maps compared every 2 iterations" in flat
     assert "map stopped changing (δ)" in flat
     assert "--converge-tolerance 0.3 --converge-window 2" in flat
+
+
+def test_fast_maps_are_reported_with_their_estimated_agreement_and_its_source(tmp_path, pair_session, face_model,
+                                                                              monkeypatch):
+    from dataclasses import replace
+
+    from fame_desktop.core import agreement
+    from fame_desktop.core.presets import preset_params
+    from fame_desktop.methods import FameMethod
+
+    # a short adaptive run, and the calibration made to cover it (its figures are tested in tests/core)
+    monkeypatch.setattr(agreement, "FACE_VERIFICATION", replace(
+        agreement.FACE_VERIFICATION, window=2, tolerances=(0.1, 0.5), largest_change=1.0))
+    s = pair_session
+    s.set_params("fame", preset_params("fast", iterations=30, converge_tolerance=0.3, converge_window=2))
+    s.accept_result(s.request_run(FameMethod(), face_model, s.analysis.defaults()).execute())
+    estimates = s.result().measurements["agreement_with_reference"]
+    assert all(estimates.values())
+    texts, _, _ = _pages(write_report(s, tmp_path / "fast.pdf").pdf)
+    flat = " ".join("\n".join(texts).split())
+    assert "vs Reference (est.)" in flat and "Agreement with the Reference" in flat
+    for a in estimates.values():
+        assert f"r ≈ {a['expected_r']:.2f} (≥ {a['lower_r']:.2f})" in flat
+    assert "hard-pair benchmark set" in flat

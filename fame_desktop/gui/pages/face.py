@@ -19,6 +19,7 @@ from ..score_panel import ScorePanel
 from ..actions import make_action
 from ..layouts import box
 from ..evidence_panel import EvidencePanel, score_line
+from ..refine import RefineButton, agreement_caption
 from .base import TaskPage
 
 HINTS = {"gallery": "reference", "probe": "questioned"}
@@ -47,6 +48,8 @@ class FacePage(TaskPage):
         self.export_button.setToolTip("Write the PDF report of this comparison and its exports (Ctrl+E)")
         self.export_button.clicked.connect(lambda _=False: self.reports.export())
         self.score.add_widget(self.export_button)
+        self.refine_button = RefineButton(self)
+        self.score.add_widget(self.refine_button)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(box(*((slot, 1) for slot in self.slots.values()), row=True))
         self.splitter.addWidget(box(self.score, (self.review, 1)))
@@ -256,9 +259,9 @@ class FacePage(TaskPage):
         r = self.session.result()
         if r is None:
             return None, "", {}
-        per = r.per_target()
+        per, agreement = r.per_target(), r.measurements.get("agreement_with_reference", {})
         captions = {k: f"result · {v['iterations']} it. {CAPTIONS.get(v['stop_reason'], '')}".strip()
-                    for k, v in per.items()}
+                    + agreement_caption(agreement.get(k)) for k, v in per.items()}
         return {k: self.map_of(k, r) for k in r.keys}, "result", captions
 
     def _render_score(self, busy: str) -> None:
@@ -275,3 +278,4 @@ class FacePage(TaskPage):
         self.export_button.setVisible(not self.reports.reportable())
         self.export_button.setEnabled(self.reports.job is None)
         self.export_button.setText("Export report…" if self.reports.job is None else "Exporting…")
+        self.refine_button.update_state()

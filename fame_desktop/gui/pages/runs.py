@@ -76,14 +76,16 @@ class RunController(QObject):
         return p.target_blocker()
 
     # start / cancel ---------------------------------------------------------------------
-    def start(self, targets=None) -> bool:
+    def start(self, targets=None, params=None, start=None) -> bool:
+        """Run the page's method on `targets` (default: those chosen) with `params` (default: the form's);
+        start: the shown result's run to continue instead of starting from the inputs ("Refine")."""
         p, s = self.page, self.page.session
         why = self.blocker() if targets is None else ("A run is going on" if self.running else "")
         if why:
             p.shell.messages.info("Cannot run yet", why + ".")
             return False
         try:
-            params = p.params.method_params()
+            params = params or p.params.method_params()
         except ValueError as e:
             p.shell.messages.warning("Invalid parameters", str(e))
             return False
@@ -92,7 +94,7 @@ class RunController(QObject):
         s.set_params(method.key, params)
         s.set_map_settings(p.controls.map_settings())
         try:
-            request = s.request_run(method, p.loader.model, targets)
+            request = s.request_run(method, p.loader.model, targets, start)
         except FameError as e:
             p.shell.messages.info("Cannot run yet", str(e))
             return False
