@@ -41,6 +41,12 @@ class FaceVerificationTask(Task):
     score_label = "cosine similarity"
     order = 0
     choice_noun = "the face chosen"
+    # CAMs explain L = s (one map per face, e+ only; docs/methods.md). Not offered: Score-CAM (its
+    # softmax over the cosines of 512 masked faces, all within a few tenths, gives near-uniform
+    # weights: the map is the mean activation) and Ablation-CAM (weights divided by s, which is near
+    # 0 or negative for different people: unstable, sign-flipped).
+    methods = ("fame", "gradcam", "gradcam-ew", "hirescam", "gradcam++", "xgradcam", "layercam", "fullgrad",
+               "fd-cam")
 
     def __init__(self):
         self._detector: FaceDetector | None = None
