@@ -67,12 +67,7 @@ def _one_map(gray: np.ndarray, s: MapSettings) -> np.ndarray:
         k = s.odd_kernel
         m = cv2.GaussianBlur(m, (k, k), sigmaX=s.blur_sigma, sigmaY=s.blur_sigma,
                              borderType=cv2.BORDER_REFLECT_101)
-    return normalise_map(m, s.normalisation)
-
-
-def normalise_map(m: np.ndarray, normalisation: str) -> np.ndarray:
-    """(H, W) → float32 in [0, 1]: "minmax" (m − min) / (max − min), "max" m / max; a flat map → zeros."""
-    if normalisation == "minmax":
+    if s.normalisation == "minmax":
         lo, hi = float(m.min()), float(m.max())
         m = (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)
     else:

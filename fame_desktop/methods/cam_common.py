@@ -6,7 +6,7 @@ for a face e+ target that is L = s, the cosine to the frozen partner embedding; 
 L = z_o (or |z_o|). `ObjectiveModule` wraps the objective as an nn.Module whose output is
 the per-row loss (n,), so grad-cam's algorithms run on it with an identity target.
 
-Raw output (`RunRecord.delta`): (B, S, S) float32 ≥ 0, the CAM of row i upsampled bilinearly
+Raw output (`RunRecord.delta`): (B, 1, S, S) float32 ≥ 0, the CAM of row i upsampled bilinearly
 from the layer's h × w grid to the model input (S × S), not normalised. `cam_maps` normalises
 it as the user chose (MapSettings.normalisation) and never blurs: a 7 × 7 grid upsampled is
 already as smooth as its layer, and a blur would spread the map beyond what the layer says.
@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..core.attribution import MapSettings, normalise_map
+from ..core.attribution import MapSettings
 from ..core.errors import ModelError
 from ..core.fame import FameProgress
 from ..core.feature_map import LayerCapture, default_layer, resolve_layer
@@ -136,8 +136,14 @@ def upsample(raw: np.ndarray, size: int) -> np.ndarray:
 
 
 def cam_maps(run: RunRecord, settings: MapSettings) -> np.ndarray:
-    """(B, S, S) float32 in [0, 1]: each raw map normalised as `settings` says (minmax or max), never blurred."""
-    return np.stack([normalise_map(m, settings.normalisation) for m in np.asarray(run.delta, dtype=np.float32)])
+    """(B, S, S) float32 in [0, 1]: each raw map normalised as `settings` says, never blurred:
+    "minmax" (m − min) / (max − min), "max" m / max; a flat map gives zeros."""
+    out = []
+    for m in np.asarray(run.delta, dtype=np.float32)[:, 0]:
+        lo = float(m.min()) if settings.normalisation == "minmax" else 0.0
+        hi = float(m.max())
+        out.append((m - lo) / (hi - lo) if hi > lo else np.zeros_like(m))
+    return np.stack(out).astype(np.float32)
 
 
 class Progress:
@@ -174,10 +180,10 @@ class Progress:
 
 def cam_record(delta: np.ndarray, steps: np.ndarray, finished: np.ndarray, loss: np.ndarray, score: np.ndarray,
                elapsed: float, params) -> RunRecord:
-    """The run record of a CAM: raw maps, steps per row, "done" / "cancelled" per row; the input is
+    """The run record of a CAM: raw maps (B, S, S) kept as (B, 1, S, S), steps per row, "done" / "cancelled" per row; the input is
     never changed, so the loss and score before and after are the same."""
     finished = np.asarray(finished, dtype=bool)
-    return RunRecord(delta=np.asarray(delta, dtype=np.float32), iterations=np.asarray(steps, dtype=np.int64),
+    return RunRecord(delta=np.asarray(delta, dtype=np.float32)[:, None], iterations=np.asarray(steps, dtype=np.int64),
                      stop_reasons=["done" if f else "cancelled" for f in finished],
                      initial_loss=loss, final_loss=loss.copy(), initial_score=score, final_score=score.copy(),
                      elapsed=elapsed, cancelled=not bool(finished.all()), params=params)
