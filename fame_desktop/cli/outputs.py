@@ -8,13 +8,15 @@ the command inside `guarded(args)`, which
   outputs that are one path or one inside the other;
 - refuses inputs that are not regular files (a named pipe would hang, /dev/zero never ends);
 - checks that every output can be written and that an existing one may be replaced
-  (`--overwrite`), so nothing is computed for a path that will be refused;
+  (`--overwrite`), so nothing is computed for a path that will be refused; a resumable folder
+  (an evaluation that grows row by row) may exist: its command decides whether to resume it;
 - locks every output (core.file_lock) until the command ends: a second run into the same
   target fails at once instead of mixing its files with this one's.
 """
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ class Output:
     option: str  # as the user named it: "--out", or "the report's exports folder"
     path: Path
     folder: bool = False
+    resumable: bool = False  # a folder written in place, row by row, and resumed by a rerun
 
 
 def inputs_of(**labelled: str | None) -> list[Input]:
@@ -73,7 +76,23 @@ def check_io(inputs: list[Input], outputs: list[Output], overwrite: bool) -> Non
     for inp in inputs:
         check_regular_file(inp.path, FameError)
     for out in outputs:
-        (check_folder_target if out.folder else check_target)(out.path, overwrite)
+        if out.resumable:
+            check_resumable_folder(out)
+        else:
+            (check_folder_target if out.folder else check_target)(out.path, overwrite)
+
+
+def check_resumable_folder(out: Output) -> None:
+    """A resumable folder may exist (as a folder); its parent must, and be writable."""
+    p = Path(os.path.abspath(out.path))
+    if os.path.lexists(p) and not p.is_dir():
+        raise ExportError(f"{out.option} {p}: exists and is not a folder")
+    if p == p.parent or same_file(p, os.getcwd()) or is_inside(os.getcwd(), p):
+        raise ExportError(f"{out.option} {out.path}: is or holds the current folder")
+    if not p.parent.is_dir():
+        raise ExportError(f"{out.option} {p.parent}: folder does not exist")
+    if not os.access(p if p.is_dir() else p.parent, os.W_OK):
+        raise ExportError(f"{out.option} {p}: not allowed to write here")
 
 
 @contextmanager
