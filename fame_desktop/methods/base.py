@@ -77,6 +77,7 @@ class Method(ABC):
     title: str = ""
     description: str = ""
     kind: str = "iterative"
+    blurs: bool = True  # maps() applies MapSettings' blur (False: the window hides the blur controls)
 
     def applies_to(self, task: "Task") -> str:
         """'' when the method can explain `task`'s targets, else why not (shown beside the chooser)."""
@@ -107,4 +108,4 @@ class Method(ABC):
 
     def describe(self) -> dict:
         return {"key": self.key, "title": self.title, "description": self.description, "kind": self.kind,
-                "api_version": self.api_version}
+                "blurs": self.blurs, "api_version": self.api_version}

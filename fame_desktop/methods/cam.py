@@ -140,7 +140,7 @@ ALGORITHMS_BY_KEY = {a.key: a for a in ALGORITHMS}
 class CamMethod(Method):
     """A grad-cam algorithm as a method; one map per input (see the module docstring)."""
 
-    blurs = False  # maps() ignores the blur settings (cam_common)
+    blurs = False  # maps() never blur (cam_common)
 
     def __init__(self, algorithm: CamAlgorithm):
         self.algorithm = algorithm

@@ -153,7 +153,7 @@ class FdCamMethod(Method):
     description = ("FD-CAM (Li et al.): Grad-CAM weights combined with grouped channel-switching scores (the 5 % "
                    "most similar channels switched off / on together); ω = α̂·exp(ŝ) − 0.5, map = ReLU(Σ ω A).")
     kind = "perturbation"
-    blurs = False  # maps() ignores the blur settings (cam_common)
+    blurs = False  # maps() never blur (cam_common)
 
     def default_params(self, task) -> FdCamParams:
         return FdCamParams()

@@ -126,10 +126,10 @@ class Task(ABC):
         return ReportSection(
             title=self.title, headline=result.analysis.headline,
             facts=[("Model", str(result.model.get("name", result.model.get("key", "")))),
-                   ("FAME", fame_summary(result.run.params)),
+                   (result.method.title, method_summary(result.run.params)),
                    ("Maps", settings.describe()["blur"] + f", {settings.normalisation} normalisation")],
             tables=[Table(("target", "label", "iterations", "stop", f"{self.score_label} before",
-                           f"{self.score_label} after"), rows, "FAME runs")],
+                           f"{self.score_label} after"), rows, f"{result.method.title} runs")],
             figures=figures,
             caveats=["The maps explain this model's behaviour on this input; they are not evidence "
                      "of what the image shows."])
@@ -144,6 +144,11 @@ def fame_summary(params: FameParams) -> str:
     eta = f"{params.step_size * 255:g}/255"
     extra = (", clamped to [0, 1]" if params.clamp else "") + (", cosine norms detached" if params.detach_norms else "")
     return f"T = {params.iterations}, η = {eta}, ε = {params.epsilon:g}{' (off)' if params.epsilon == 0 else ''}{extra}"
+
+
+def method_summary(params) -> str:
+    """One line of a run's parameters: FAME's (fame_summary), or another method's own `summary()`."""
+    return fame_summary(params) if isinstance(params, FameParams) else params.summary()
 
 
 def _fmt(v) -> str:

@@ -62,6 +62,9 @@ def test_face_task_one_similarity_map_per_face(face_pair, key):
     assert events[-1].iteration == events[-1].total == req.total_steps
     _, again = face_pair.run(m)
     assert np.array_equal(again.run.delta, result.run.delta)  # deterministic
+    section = face_pair.task.report_section(result, MapSettings())
+    assert (m.title, result.run.params.summary()) in section.facts and section.tables[0].caption == f"{m.title} runs"
+    assert "body.17 (512 × 7 × 7, upsampled)" in result.run.params.summary()
 
 
 @pytest.mark.parametrize("key", IMAGENET_METHODS)
