@@ -20,7 +20,8 @@ Where this departs from grad-cam's defaults, and why:
 - the raw map is kept (grad-cam min-max normalises every map), so "max" normalisation stays possible;
 - Ablation-CAM sets an ablated channel to 0, as its paper does; grad-cam puts min − 10⁷ into layers
   with negative values (all the default layers here), which drives the network far off its range;
-- grad-cam's own tqdm bars are silenced while a run lasts: progress goes to `on_progress`.
+- grad-cam's own tqdm bars are silenced while a run lasts: progress goes to `on_progress`;
+- FullGrad's aggregation sums a layer's channels before resizing (same arithmetic, seconds faster).
 grad-cam is imported on the first run only (its import takes seconds).
 """
 
@@ -205,7 +206,8 @@ class CamMethod(Method):
 
         module = ObjectiveModule(job, job.targets)
         layers = [resolve_layer(job.model, layer)] if layer else []
-        cam = getattr(pytorch_grad_cam, self.algorithm.cam_class)(model=module, target_layers=layers)
+        cls = _vectorised_fullgrad() if self.key == "fullgrad" else getattr(pytorch_grad_cam, self.algorithm.cam_class)
+        cam = cls(model=module, target_layers=layers)
         try:
             xg = x.detach().clone().requires_grad_(True)  # the model's weights are frozen: the graph starts here
             with torch.enable_grad():
@@ -245,6 +247,38 @@ class CamMethod(Method):
             return np.maximum(raw, 0)
         finally:
             cam.activations_and_grads.release()
+
+
+@lru_cache(maxsize=1)
+def _vectorised_fullgrad():
+    """grad-cam's FullGrad, its aggregation done on whole layers at once: grad-cam min-max scales
+    and resizes every channel of every biased layer one by one with cv2 (21 008 channels in
+    EfficientNet-Lite0: 5–15 s here), then sums them; summing each layer's scaled channels first
+    and resizing the sum once is the same arithmetic (resizing is linear) — the test
+    test_vectorised_fullgrad_gives_grad_cams_fullgrad holds the two maps equal."""
+    from pytorch_grad_cam import FullGrad
+
+    class VectorisedFullGrad(FullGrad):
+        def compute_cam_per_layer(self, input_tensor, targets, eigen_smooth):
+            size = tuple(input_tensor.shape[-2:])
+            total = _scaled_channel_sum((input_tensor.grad * input_tensor).detach().abs().cpu(), size)
+            for bias, grads in zip(self.bias_data, self.activations_and_grads.gradients, strict=True):
+                total += _scaled_channel_sum((torch.from_numpy(bias)[None, :, None, None] * grads).abs(), size)
+            return total[:, None].numpy()
+
+    return VectorisedFullGrad
+
+
+def _scaled_channel_sum(t: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """(B, C, h, w) → (B, H, W): each channel min-max scaled as grad-cam's scale_cam_image does
+    ((a − min) / (1e-7 + max)), resized bilinearly (cv2's INTER_LINEAR = align_corners False) and
+    summed. Resizing is linear, so the channels are summed first and the sum resized once."""
+    t = t.float()
+    t = t - t.amin(dim=(2, 3), keepdim=True)
+    summed = (t / (1e-7 + t.amax(dim=(2, 3), keepdim=True))).sum(dim=1, keepdim=True)
+    if tuple(summed.shape[-2:]) != size:
+        summed = torch.nn.functional.interpolate(summed, size=size, mode="bilinear", align_corners=False)
+    return summed[:, 0]
 
 
 @lru_cache(maxsize=1)

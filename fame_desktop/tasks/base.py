@@ -127,7 +127,8 @@ class Task(ABC):
             title=self.title, headline=result.analysis.headline,
             facts=[("Model", str(result.model.get("name", result.model.get("key", "")))),
                    (result.method.title, method_summary(result.run.params)),
-                   ("Maps", settings.describe()["blur"] + f", {settings.normalisation} normalisation")],
+                   ("Maps", (settings.describe()["blur"] if result.method.blurs else "no blur (never applied to "
+                             f"{result.method.title} maps)") + f", {settings.normalisation} normalisation")],
             tables=[Table(("target", "label", "iterations", "stop", f"{self.score_label} before",
                            f"{self.score_label} after"), rows, f"{result.method.title} runs")],
             figures=figures,

@@ -63,6 +63,7 @@ def test_face_task_one_similarity_map_per_face(face_pair, key):
     _, again = face_pair.run(m)
     assert np.array_equal(again.run.delta, result.run.delta)  # deterministic
     section = face_pair.task.report_section(result, MapSettings())
+    assert dict(section.facts)["Maps"].startswith(f"no blur (never applied to {m.title} maps)")
     assert (m.title, result.run.params.summary()) in section.facts and section.tables[0].caption == f"{m.title} runs"
     assert "body.17 (512 × 7 × 7, upsampled)" in result.run.params.summary()
 
@@ -226,3 +227,43 @@ def test_the_input_gradient_is_not_left_on_the_model(chelsea):
     chelsea.run(method("fullgrad"))
     assert all(p.grad is None and not p.requires_grad for p in chelsea.model.parameters())
     assert torch.is_grad_enabled()
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 224, 224), (2, 32, 112, 112), (1, 96, 56, 56), (1, 320, 7, 7)])
+def test_layer_aggregation_of_fullgrad_is_grad_cams(shape):
+    """Summing a layer's scaled channels and resizing once = grad-cam's resize of every channel, summed."""
+    from pytorch_grad_cam.utils.image import scale_accross_batch_and_channels
+
+    from fame_desktop.methods.cam import _scaled_channel_sum
+
+    t = torch.from_numpy(np.random.default_rng(1).random(shape, dtype=np.float32) ** 3)
+    ours = _scaled_channel_sum(t, (224, 224)).numpy()
+    grad_cams = scale_accross_batch_and_channels(t.numpy(), (224, 224)).sum(axis=1)
+    assert np.abs(ours - grad_cams).max() < 1e-4 * grad_cams.max()
+
+
+@pytest.mark.slow
+def test_vectorised_fullgrad_gives_grad_cams_fullgrad(chelsea):
+    """Same layers, same gradients: the vectorised aggregation and grad-cam's per-channel cv2 loop
+    (slow: grad-cam resizes 21 008 channels one by one)."""
+    import pytorch_grad_cam
+
+    from fame_desktop.methods.cam import _vectorised_fullgrad
+    from fame_desktop.methods.cam_common import ObjectiveModule, identity_target, model_left_as_found
+    from fame_desktop.tasks.runner import request_run
+
+    m = method("fullgrad")
+    target = chelsea.task.target(chelsea.analysis, CAT)
+    job = request_run(chelsea.task, m, chelsea.model, chelsea.inputs, chelsea.analysis, [target],
+                      m.default_params(None), chelsea.options).job
+    maps = []
+    with model_left_as_found(chelsea.model):
+        for cls in (pytorch_grad_cam.FullGrad, _vectorised_fullgrad()):
+            cam = cls(model=ObjectiveModule(job, job.targets), target_layers=[])
+            x = job.input_batch().clone().requires_grad_(True)
+            cam.activations_and_grads(x).sum().backward()
+            maps.append(np.asarray(cam.compute_cam_per_layer(x, [identity_target], False))[0, 0])
+            cam.activations_and_grads.release()
+    grad_cams, ours = maps
+    assert ours.shape == grad_cams.shape == (224, 224)
+    assert np.abs(ours - grad_cams).max() < 1e-4 * grad_cams.max()
