@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from fame_desktop.core.casefile import open_case, save_case
+from fame_desktop.session.casefile import open_case, save_case
 from fame_desktop.report import render_pdf, report_facts, write_report
 
 

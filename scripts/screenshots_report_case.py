@@ -3,7 +3,8 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots_report_case.py OUT_DIR [--iterations 60]
 
 States: the result with the Export button and the File menu, the export under way, the
-message after the export, the question before replacing a report, the unsaved-changes
+message after the export, the question before replacing a report, signing switched on
+(passphrase, File menu) and the signed case in the case panel, the unsaved-changes
 question, the case reopened in a new window (every view restored), a damaged case file
 refused. Also renders every page of the exported PDF to OUT_DIR/report-page-N.png.
 Modal questions are shown as they are built by the app, grabbed, then answered.
@@ -105,7 +106,32 @@ def main() -> int:
     QMessageBox.question = staticmethod(question)
     w.reports.export()
 
-    # save the case, change the display, and meet the unsaved-changes question on New case
+    # signing: a key pair as `fame keygen --passphrase` makes it, chosen with File ▸ Sign saved cases
+    from PySide6.QtWidgets import QInputDialog
+
+    from fame_desktop.session.signing import generate_key_pair
+
+    keys = generate_key_pair(tmp / "examiner", b"correct horse")
+    QFileDialog.getOpenFileName = staticmethod(lambda *a, **k: (str(keys.private), ""))
+
+    def passphrase(parent, title, label, echo):
+        box = QInputDialog(parent)
+        box.setWindowTitle(title)
+        box.setLabelText(label)
+        box.setTextEchoMode(echo)
+        box.setTextValue("correct horse")
+        box.show()
+        shot("25a_signing_key_passphrase", box)
+        box.close()
+        return "correct horse", True
+
+    QInputDialog.getText = staticmethod(passphrase)
+    w.cases.signing.act_sign.trigger()
+    w.file_menu.popup(w.mapToGlobal(QPoint(10, 30)))
+    shot("25b_file_menu_signing_on", w.file_menu)
+    w.file_menu.hide()
+
+    # save the case (signed), change the display, and meet the unsaved-changes question on New case
     case = tmp / "2024-FR-0173.famecase"
     QFileDialog.getSaveFileName = staticmethod(lambda *a, **k: (str(case), ""))
     saved = []
@@ -113,6 +139,10 @@ def main() -> int:
     w.cases.save()
     wait(lambda: saved, what="the case file")
     print("title after saving:", w.windowTitle())
+    print("status after saving:", w.statusBar().currentMessage())
+    w.tabs.setCurrentIndex(1)
+    shot("25c_saved_signed_case_panel", w.dock)
+    w.tabs.setCurrentIndex(0)
     w.model.record("compared the ear shapes by eye")
     print("title after a change:", w.windowTitle())
     QMessageBox.exec = grab_modal("25_unsaved_changes_question", QMessageBox.StandardButton.Cancel)

@@ -65,25 +65,37 @@ def crops(face_inputs) -> dict[str, np.ndarray]:
 PAIR_ITERATIONS = 4
 
 
+def explained_face_session(gallery, probe, face_model, params, **case):
+    """A face-verification Session of the FaceInputs `gallery` and `probe`, explained with FAME `params`."""
+    from dataclasses import replace
+
+    from fame_desktop.methods import FameMethod
+    from fame_desktop.session.model import Session
+    from fame_desktop.tasks import default_registry
+    from fame_desktop.tasks.face_verification import face_prepared_input
+
+    task = default_registry().get("face-verification")
+    s = Session(task, model_key="arcface-mbf", device="cpu")
+    if case:
+        s.set_case(**case)
+    s.set_input(face_prepared_input(replace(gallery, role="gallery")))
+    s.set_input(face_prepared_input(replace(probe, role="probe")))
+    s.set_params("fame", params)
+    s.set_analysis(task.analyse(face_model, s.inputs, s.options), s.input_records())
+    s.accept_result(s.request_run(FameMethod(), face_model, s.analysis.defaults()).execute())
+    return s
+
+
 @pytest.fixture(scope="session")
 def _pair_session_master(face_inputs, face_model):
     """obama (gallery) vs obama2 (probe), all four maps for a few FAME iterations, case details set."""
-    from dataclasses import replace
-
     from fame_desktop.core.fame import FameParams
-    from fame_desktop.core.session import ComparisonSession, Threshold
-    from fame_desktop.core.verification import explain_pair
+    from fame_desktop.session.audit import Threshold
 
-    s = ComparisonSession()
-    s.set_case(case_id="2024-FR-0173", exhibit_gallery="EXH-01", exhibit_probe="EXH-02", examiner="A. Examiner")
-    s.set_input(face_inputs["obama"])
-    s.set_input(replace(face_inputs["obama2"], role="probe"))
-    s.set_model("arcface-mbf", None, "cpu")
-    params = FameParams(iterations=PAIR_ITERATIONS, epsilon=0.0)
-    s.set_parameters(params)
+    s = explained_face_session(face_inputs["obama"], face_inputs["obama2"], face_model,
+                               FameParams(iterations=PAIR_ITERATIONS, epsilon=0.0), case_id="2024-FR-0173",
+                               exhibits={"gallery": "EXH-01", "probe": "EXH-02"}, examiner="A. Examiner")
     s.set_threshold(Threshold(0.3, "demonstration value, not validated"))
-    snapshot = s.run_snapshot(face_model.describe(), params)
-    s.set_explanation(explain_pair(face_model, s.gallery.crop, s.probe.crop, params), face_model.describe(), snapshot)
     s.set_case(notes="Frontal portraits.\nNo visible manipulation.")
     return s
 
@@ -91,6 +103,6 @@ def _pair_session_master(face_inputs, face_model):
 @pytest.fixture
 def pair_session(_pair_session_master):
     """A private copy of the explained pair (tests may add audit entries or change settings)."""
-    import copy
+    from fame_desktop.session.model import Session
 
-    return copy.deepcopy(_pair_session_master)
+    return Session.from_state(_pair_session_master)

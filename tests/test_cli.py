@@ -49,7 +49,7 @@ def test_result_json_holds_the_contract(explained, data_dir):
         crop_bytes = (out / inp["crop"]).read_bytes()
         assert inp["crop_png_sha256"] == hashlib.sha256(crop_bytes).hexdigest()
     assert r["versions"]["torch"] == torch.__version__ and r["versions"]["device"] == "cpu"
-    assert set(r["timings_s"]) >= {"load_detect_align", "model_load", "fame"}
+    assert set(r["timings_s"]) >= {"prepare_analyse", "model_load", "fame"}
     assert set(r["maps"]) == set(MAP_KEYS)
 
 
@@ -139,17 +139,19 @@ def test_preset_fast_records_converged_maps_and_explicit_options_win(tmp_path, d
 
 
 def test_preset_reference_and_the_defaults(capsys):
+    from dataclasses import replace
+
     from fame_desktop.cli import build_parser
     from fame_desktop.cli.options import fame_params
     from fame_desktop.core.presets import PRESETS
 
     parse = build_parser().parse_args
-    ref = fame_params(parse(["explain", "a", "b", "-o", "x", "--preset", "reference"]))
+    ref = fame_params(parse(["explain", "a", "b", "-o", "x", "--preset", "reference"]), "fast")
     assert (ref.iterations, ref.epsilon, ref.adaptive, ref.preset) == (500, 0, False, "reference")
     assert ref.step_size == PRESETS["reference"].step_size
-    plain = fame_params(parse(["explain", "a", "b", "-o", "x"]))
-    assert (plain.iterations, plain.epsilon, plain.adaptive, plain.preset) == (500, 0.01, False, "")
-    eps = fame_params(parse(["explain", "a", "b", "-o", "x", "--preset", "fast", "--epsilon", "0.01"]))
+    plain = fame_params(parse(["explain", "a", "b", "-o", "x"]), "fast")  # the task's default, as in the window
+    assert replace(plain, snapshot_every=PRESETS["fast"].snapshot_every) == PRESETS["fast"]
+    eps = fame_params(parse(["explain", "a", "b", "-o", "x", "--preset", "fast", "--epsilon", "0.01"]), "fast")
     assert eps.epsilon == 0.01 and eps.adaptive and eps.preset == "fast (changed: epsilon)"
     with pytest.raises(SystemExit):
         parse(["explain", "a", "b", "-o", "x", "--preset", "quick"])

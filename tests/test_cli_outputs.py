@@ -19,7 +19,7 @@ import pytest
 
 from fame_desktop.cli import main
 from fame_desktop.core import io_utils
-from fame_desktop.core.casefile import save_case
+from fame_desktop.session.casefile import save_case
 
 FAST = ["-T", "1", "-q", "--device", "cpu"]
 

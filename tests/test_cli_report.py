@@ -1,6 +1,7 @@
 """`fame explain --report/--case` and `fame report CASEFILE`: end to end, and bad input → exit 2, one line."""
 
 from __future__ import annotations
+from fame_desktop.tasks.face_output import per_map
 
 import json
 
@@ -8,7 +9,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from fame_desktop.cli import main
-from fame_desktop.core.casefile import open_case
+from fame_desktop.session.casefile import open_case
 
 
 def _text(pdf) -> str:
@@ -19,7 +20,7 @@ def _text(pdf) -> str:
 def explained(tmp_path_factory, data_dir):
     d = tmp_path_factory.mktemp("cli-report")
     # an impostor pair with ε on: the e+ maps stop at once and the report must say they are empty
-    code = main(["explain", str(data_dir / "obama.jpg"), str(data_dir / "biden.jpg"), "-T", "2", "-q",
+    code = main(["explain", str(data_dir / "obama.jpg"), str(data_dir / "biden.jpg"), "-T", "2", "--epsilon", "0.01", "-q",
                  "--device", "cpu", "--report", str(d / "r.pdf"), "--case", str(d / "c.famecase"),
                  "--case-id", "C-42", "--examiner", "B. Examiner", "--threshold", "0.35",
                  "--threshold-source", "lab validation 2024, FMR 0.1%", "--colour-map", "turbo"])
@@ -34,9 +35,9 @@ def test_explain_writes_report_and_case_file(explained, capsys):
     manifest = json.loads((explained / "r-exports" / "manifest.json").read_text())
     case_sha = manifest["audit"][-1]["details"]["sha256"]
     assert manifest["audit"][-1]["action"] == "save case file" and case_sha in text
-    s = open_case(explained / "c.famecase")
+    s, _notes = open_case(explained / "c.famecase")
     assert s.case.case_id == "C-42" and s.threshold.value == 0.35
-    assert [s.explanation.per_map()[k]["stop_reason"] for k in s.explanation.keys] == \
+    assert [per_map(s.result())[k]["stop_reason"] for k in s.result().keys] == \
            ["epsilon", "iterations", "epsilon", "iterations"]
 
 

@@ -25,13 +25,16 @@ import sys
 import time
 from pathlib import Path
 
+from ..core.attribution import NORMALISATIONS
 from ..core.errors import ExportError, FameError
 from ..core.io_utils import atomic_write_bytes, atomic_write_json, is_inside, same_file
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL, IMAGENET_MODELS
 from .evaluation_folder import EvaluationFolder
 from .options import add_device_option, add_fame_options, fame_params
 from .outputs import Output, add_overwrite_option, inputs_of
-from .task_runner import add_scaled_map_options, builtin_task, resolved_map_settings
+from .runs import map_settings
+
+TASK = "imagenet-classification"
 
 COMMAND = "fame evaluate-classification"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -67,7 +70,12 @@ def register(sub) -> None:
     g.add_argument("--seed", type=int, default=0, help="seed of ROAD's imputation noise (default %(default)s)")
     add_device_option(p)
     add_fame_options(p)
-    add_scaled_map_options(p)
+    m = p.add_argument_group("maps", "FAME's blur (the paper's, scaled to the 224-px input); CAM maps are never blurred")
+    m.add_argument("--blur-kernel", type=int, default=None, help="Gaussian kernel size (default 97 at 224 px)")
+    m.add_argument("--blur-sigma", type=float, default=None, help="Gaussian σ (default 15.4 at 224 px)")
+    m.add_argument("--no-blur", action="store_true", help="no Gaussian blur")
+    m.add_argument("--normalisation", choices=NORMALISATIONS, default="minmax",
+                   help="map normalisation (default %(default)s)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run, io=files)
 
@@ -116,32 +124,27 @@ def read_classes(path: str | None) -> dict[str, int]:
     return out
 
 
-def builtin_methods(task, spec: str) -> list:
-    """The methods named in --methods (built-in ones; the CLI imports no third-party plugin)."""
-    from ..methods import FameMethod
-    from ..methods.cam import cam_methods
-    from ..methods.fdcam import FdCamMethod
-
-    available = {m.key: m for m in [FameMethod(), *cam_methods(), FdCamMethod()] if m.key in task.methods}
-    keys = list(task.methods) if spec.strip() == "all" else [k.strip() for k in spec.split(",") if k.strip()]
+def chosen_methods(registry, task, spec: str) -> list:
+    """The methods named in --methods, among those that explain the task."""
+    available = registry.methods_for(task)
+    keys = list(available) if spec.strip() == "all" else [k.strip() for k in spec.split(",") if k.strip()]
     unknown = [k for k in keys if k not in available]
     if unknown or not keys:
         raise FameError(f"--methods: {', '.join(unknown) or 'none given'}; choose from {', '.join(available)} or all")
     return [available[k] for k in dict.fromkeys(keys)]
 
 
-def method_params(method, args):
-    from ..methods.cam import CamParams
-    from ..methods.fdcam import FdCamParams
-
+def method_params(method, task, args):
+    """FAME's from its options; a CAM's from --layer and --cam-batch-size (where it takes them)."""
     if method.key == "fame":
-        return fame_params(args)
+        return fame_params(args, task.default_preset)
+    values = {"layer": args.layer} if any(s.key == "layer" for s in method.param_specs(task)) else {}
+    if method.key in ("scorecam", "ablationcam"):
+        values["batch_size"] = args.cam_batch_size
     try:
-        if method.key == "fd-cam":
-            return FdCamParams(layer=args.layer)
-        return CamParams(method.key, layer=args.layer, batch_size=args.cam_batch_size)
+        return method.params_from(task, values)
     except ValueError as e:
-        raise FameError(f"--cam-batch-size: {e}") from None
+        raise FameError(f"{method.title}: {e}") from None
 
 
 def image_class(image: Path, boxes_dir: Path | None, classes: dict[str, int], analysis):
@@ -169,15 +172,18 @@ def run(args) -> int:
     check_folders(out, images_dir, boxes_dir)
     images = list_images(images_dir)
     classes = read_classes(args.classes)
-    task = builtin_task("imagenet-classification")
-    methods = builtin_methods(task, args.methods)
-    params = {m.key: method_params(m, args) for m in methods}
+    from ..tasks import default_registry
+
+    registry = default_registry()
+    task = registry.get(TASK)
+    methods = chosen_methods(registry, task, args.methods)
+    params = {m.key: method_params(m, task, args) for m in methods}
     caveat = task.preset_caveats.get(getattr(args, "preset", None) or "")
     if caveat and "fame" in params:
         print(f"note: {caveat}", file=sys.stderr)
     model = task.load_model(args.model, args.weights, args.device)
     options = task.resolve_options({"preparation": args.preparation, "variant": args.variant}, model)
-    settings = resolved_map_settings(args, task, model)
+    settings = map_settings(args, task, model)
     metric_settings = MetricSettings(road_seed=args.seed)
     config = {
         "format": "fame-desktop/evaluate-classification", "format_version": 1,

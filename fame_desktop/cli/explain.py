@@ -1,38 +1,31 @@
 """`fame explain GALLERY PROBE --out DIR [--report R.pdf] [--case C.famecase]`: a face pair → similarity,
-the four FAME maps, and optionally the PDF report and a case file."""
+the four FAME maps, and optionally the PDF report and a case file (the face-verification task)."""
 
 from __future__ import annotations
 
-import sys
-import time
-from pathlib import Path
-
 from ..core.models.registry import DEFAULT_FACE_MODEL, FACE_MODELS
-from .options import (add_case_options, add_device_option, add_display_options, add_fame_options, add_map_options,
-                      case_details, fame_params, map_settings, threshold, usage_error)
-from .outputs import Output, add_overwrite_option, inputs_of, report_outputs
+from .outputs import inputs_of
+from .runs import add_run_options, output_files, run_task, write_outputs
+
+TASK = "face-verification"
 
 
 def register(sub) -> None:
     p = sub.add_parser("explain", help="explain the similarity of a face pair with FAME",
-                       description="Detect, align and compare two faces; write the FAME maps.")
+                       description="Detect, align and compare two faces; explain the similarity (FAME by default: "
+                                   "the similar and dissimilar maps of both faces).")
     p.add_argument("gallery", help="gallery (reference) photograph")
     p.add_argument("probe", help="probe (questioned) photograph")
-    p.add_argument("--out", "-o", help="output folder, created when the run has succeeded (its parent must exist)")
-    p.add_argument("--report", metavar="PDF", help="also write the PDF report (and its -exports folder)")
-    p.add_argument("--case", metavar="FILE", help="also save the session as a case file (.famecase)")
-    add_overwrite_option(p)
     p.add_argument("--model", default=DEFAULT_FACE_MODEL, choices=sorted(FACE_MODELS),
                    help="face model (default %(default)s, embedded and offline)")
     p.add_argument("--checkpoint", help="AdaFace checkpoint (.ckpt or state dict); implies --model adaface")
-    add_device_option(p)
-    p.add_argument("--gallery-face", type=int, default=0, help="face index in the gallery, 0 = largest")
-    p.add_argument("--probe-face", type=int, default=0, help="face index in the probe, 0 = largest")
-    add_fame_options(p)
-    add_map_options(p)
-    add_case_options(p)
-    add_display_options(p)
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    for role in ("gallery", "probe"):
+        p.add_argument(f"--{role}-face", type=int, default=0, help=f"face index in the {role}, 0 = largest")
+        p.add_argument(f"--{role}-landmarks", default="", metavar="X1,Y1,…,X5,Y5",
+                       help=f"the 5 points of the {role} face placed by hand, in photograph pixels (left eye, "
+                            "right eye, nose tip, left and right mouth corner as seen), instead of a detected face")
+        p.add_argument(f"--exhibit-{role}", default="", help=f"exhibit ID of the {role} photograph")
+    add_run_options(p)
     p.set_defaults(func=run, io=files)
 
 
@@ -40,99 +33,25 @@ def files(args):
     """What explain reads and writes (checked and locked by cli.outputs before it runs)."""
     inputs = inputs_of(**{"the gallery photograph": args.gallery, "the probe photograph": args.probe,
                           "the checkpoint": args.checkpoint})
-    outputs = [Output("--out", Path(args.out), folder=True)] if args.out else []
-    outputs += report_outputs(args.report, exports=not args.no_exports)
-    outputs += [Output("--case", Path(args.case))] if args.case else []
-    return inputs, outputs
+    return inputs, output_files(args)
 
 
 def run(args) -> int:
-    # heavy imports only once the command line is known to be valid
-    from ..core.device import select_device
-    from ..core.explain_output import write_explain_dir
-    from ..core.faces import FaceDetector
-    from ..core.models import load_face_model
-    from ..core.pipeline import prepare_face
-    from ..core.session import ComparisonSession
-    from ..core.verification import explain_pair
-    from ..report import check_report_target
+    from ..tasks import default_registry
 
-    if not (args.out or args.report or args.case):
-        usage_error("nothing to write: give --out, --report and/or --case")
-    params = fame_params(args)
-    settings = map_settings(args)
-    limit = threshold(args)
-    # an unwritable or existing path fails now, not after the run (cli.outputs checked the rest)
-    if args.report:
-        check_report_target(args.report, exports=not args.no_exports, overwrite=args.overwrite)
     model_key = "adaface" if args.checkpoint and args.model == DEFAULT_FACE_MODEL else args.model
-    # the session records each step as it happens, so the audit log's times are true
-    session = ComparisonSession()
-    session.set_case(**case_details(args))
-    session.set_model(model_key, args.checkpoint, args.device)
-    session.set_parameters(params, settings)
-    if limit is not None:
-        session.set_threshold(limit)
-    timings: dict[str, float] = {}
-    t = time.perf_counter()
-    device = select_device(args.device)
-    detector = FaceDetector(device="cpu" if device.type == "mps" else str(device))
-    gallery = prepare_face(args.gallery, detector, "gallery", args.gallery_face)
-    session.set_input(gallery)
-    probe = prepare_face(args.probe, detector, "probe", args.probe_face)
-    session.set_input(probe)
-    timings["load_detect_align"] = time.perf_counter() - t
-    t = time.perf_counter()
-    model = load_face_model(model_key, args.checkpoint, device)
-    timings["model_load"] = time.perf_counter() - t
-
-    bar = None
-    if not args.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(total=params.iterations, desc="FAME", unit="it", file=sys.stderr, disable=None,
-                   dynamic_ncols=True)
-
-    def progress(p):
-        if bar is not None:
-            bar.update(p.iteration - bar.n)
-            if p.iteration % 10 == 0:  # reading the scores copies them from the device
-                bar.set_postfix(s=" ".join(f"{v:+.3f}" for v in p.score), refresh=False)
-
-    snapshot = session.run_snapshot(model.describe(), params)
-    session.record_run_started(snapshot, str(model.device))
-    t = time.perf_counter()
-    try:
-        explanation = explain_pair(model, gallery.crop, probe.crop, params, on_progress=progress)
-    finally:
-        if bar is not None:
-            bar.close()
-    timings["fame"] = time.perf_counter() - t
-    session.set_explanation(explanation, model.describe(), snapshot)
-    explanation = session.explanation  # now carrying the snapshot of its inputs
-    if args.out:
-        t = time.perf_counter()
-        write_explain_dir(args.out, gallery, probe, model, explanation, settings, timings,
-                          cmap=args.colour_map or "jet", overwrite=args.overwrite)
-        timings["write"] = time.perf_counter() - t
+    options = {"gallery_face": args.gallery_face, "probe_face": args.probe_face,
+               "gallery_landmarks": args.gallery_landmarks, "probe_landmarks": args.probe_landmarks}
+    task = default_registry().get(TASK)
+    session, result, timings = run_task(task, args, {"gallery": args.gallery, "probe": args.probe}, options, None,
+                                        model_key, args.checkpoint)
+    lines = write_outputs(session, result, args, timings)
     iters = ", ".join(f"{k} {v['iterations']}" + ("" if v["stop_reason"] == "iterations" else f" ({v['stop_reason']})")
-                      for k, v in explanation.per_map().items())
-    preset = f"preset {params.preset}; " if params.preset else ""
-    print(f"similarity {explanation.similarity:.4f} ({model.spec.display_name}); {preset}"
-          f"iterations: {iters}; FAME {timings['fame']:.1f} s" + (f" → {args.out}" if args.out else ""))
-    _write_session_files(args, session)
+                      for k, v in result.per_target().items())
+    params = result.run.params
+    preset = f"preset {params.preset}; " if getattr(params, "preset", "") else ""
+    print(f"similarity {result.analysis.summary['similarity']:.4f} ({result.model.get('name', model_key)}); "
+          f"{result.method.title} {preset}iterations: {iters}; {timings[result.method.key]:.1f} s")
+    for line in lines:
+        print(line)
     return 0
-
-
-def _write_session_files(args, session) -> None:
-    if args.case:  # first, so the report's audit log names the case file and its SHA-256
-        from ..core.casefile import save_case
-
-        info = save_case(session, args.case, overwrite=args.overwrite)
-        print(f"case file → {info.path} (SHA-256 {info.sha256})")
-    if args.report:
-        from ..report import write_report
-
-        out = write_report(session, args.report, exports=not args.no_exports, colour_map=args.colour_map,
-                           opacity=args.opacity, overwrite=args.overwrite)
-        print(f"report {out.report_id} → {out.pdf}" + (f"; exports → {out.exports}" if out.exports else ""))

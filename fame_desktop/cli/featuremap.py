@@ -6,8 +6,10 @@ from ..core.classifier_input import PREPARATIONS
 from ..core.errors import FameError
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL, IMAGENET_MODELS
 from ..core.models.registry import FACE_MODELS
-from .options import add_device_option, add_fame_options
-from .task_runner import add_output_options, add_scaled_map_options, builtin_task, run_task
+from .outputs import inputs_of
+from .runs import add_run_options, output_files, run_task, write_outputs
+
+TASK = "feature-map"
 
 
 def register(sub) -> None:
@@ -16,7 +18,6 @@ def register(sub) -> None:
                                    "run FAME with L = Σ_c |a[c, k]| for every cell k (or those given with "
                                    "--cell) and compare each receptive field with the cell's nominal area.")
     p.add_argument("image", nargs="?", help="photograph (a face photograph for face models)")
-    add_output_options(p)
     p.add_argument("--model", default=DEFAULT_IMAGENET_MODEL, choices=[*IMAGENET_MODELS, *FACE_MODELS],
                    help="ImageNet or face model (default %(default)s)")
     p.add_argument("--weights", help="weights / checkpoint file for the model (loaded weights-only)")
@@ -27,15 +28,18 @@ def register(sub) -> None:
     p.add_argument("--chunk", type=int, default=0, help="cells per batch; 0 = automatic (default)")
     p.add_argument("--preparation", choices=PREPARATIONS, default="full", help="ImageNet models: image preparation")
     p.add_argument("--face", type=int, default=0, help="face models: which face, 0 = largest")
-    add_device_option(p)
-    add_fame_options(p)
-    add_scaled_map_options(p)
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    p.set_defaults(func=run)
+    add_run_options(p)
+    p.set_defaults(func=run, io=files)
+
+
+def files(args):
+    return inputs_of(**{"the photograph": args.image, "the weights file": args.weights}), output_files(args)
 
 
 def run(args) -> int:
-    task = builtin_task("feature-map")
+    from ..tasks import default_registry
+
+    task = default_registry().get(TASK)
     if args.list_layers:
         model = task.load_model(args.model, args.weights, args.device)
         default = task.resolve_options({}, model)["layer"]
@@ -43,14 +47,17 @@ def run(args) -> int:
             mark = "  (default)" if info.name == default else ""
             print(f"{info.name:40s} {info.kind:24s} {'×'.join(map(str, info.shape))}{mark}")
         return 0
-    if not args.image or not args.out:
-        raise FameError("featuremap needs an IMAGE and --out DIR (or --list-layers)")
+    if not args.image:
+        raise FameError("featuremap needs an IMAGE (or --list-layers)")
     options = {"layer": args.layer, "chunk": args.chunk, "preparation": args.preparation, "image_face": args.face}
-    result, doc = run_task(task, args, {"image": args.image}, options, args.cells)
-    rows = doc["measurements"]["rows"]
+    session, result, timings = run_task(task, args, {"image": args.image}, options, args.cells, args.model,
+                                        args.weights)
+    lines = write_outputs(session, result, args, timings)
+    rows = result.measurements.get("rows", {})
     first = rows.get("0")
     figures = (f"; first row: {first['mean_mass_outside']:.0%} of the mass outside the nominal cell, "
                f"centre {first['mean_offset_cells'][1]:+.2f} cells down" if first else "")
-    print(f"{result.analysis.headline}; {len(result.targets)} cell(s){figures}; "
-          f"FAME {doc['timings_s']['fame']:.1f} s → {args.out}")
+    print(f"{result.analysis.headline}; {len(result.targets)} cell(s){figures}; {timings[result.method.key]:.1f} s")
+    for line in lines:
+        print(line)
     return 0

@@ -1,4 +1,4 @@
-"""Command-line options shared by the sub-commands (FAME parameters, map settings, model)."""
+"""Command-line options shared by the sub-commands (FAME parameters, case details, display, device)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,17 @@ import argparse
 import sys
 from fractions import Fraction
 
-from ..core.attribution import NORMALISATIONS, MapSettings
 from ..core.device import DEVICE_CHOICES
 from ..core.fame import FameParams
 from ..core.presets import PRESET_HELP, PRESETS, preset_params
 
-_DEFAULT_PARAMS = FameParams()
+_FAST, _REFERENCE = PRESETS["fast"], PRESETS["reference"]
 
 
 def usage_error(message: str):
     """Bad option values: one line on stderr, exit code 2 (as argparse does)."""
     print(f"fame: error: {message}", file=sys.stderr)
     raise SystemExit(2)
-
-_DEFAULT_MAPS = MapSettings()
 
 
 def fraction(text: str) -> float:
@@ -36,15 +33,17 @@ _FAME_OPTIONS = ("iterations", "step_size", "epsilon", "clamp", "detach_norms",
 
 
 def add_fame_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("FAME", "without --preset the defaults are the reference implementation's; "
-                                     "options given explicitly override the preset's values")
+    g = p.add_argument_group("FAME", "without --preset the task's default preset applies, as in the window "
+                                     "(faces: fast; classification: reference); options given explicitly "
+                                     "override the preset's values")
     g.add_argument("--preset", choices=sorted(PRESETS),
                    help="; ".join(f"{k}: {v}" for k, v in PRESET_HELP.items()))
     g.add_argument("--iterations", "-T", type=int,
-                   help=f"most iterations per map (default {_DEFAULT_PARAMS.iterations})")
+                   help=f"most iterations per map (fast: {_FAST.iterations}, reference: {_REFERENCE.iterations})")
     g.add_argument("--step-size", type=fraction, help="η in [0,1] pixel units, e.g. 1/255 (default 1/255)")
     g.add_argument("--epsilon", type=float,
-                   help=f"stop a map when its loss is below ε; 0 = off (default {_DEFAULT_PARAMS.epsilon:g})")
+                   help="stop a map when its loss is below ε (the reference verification script's 0.01); "
+                        "0 = off (both presets: off)")
     g.add_argument("--clamp", action="store_true", default=None, help="keep the perturbed image inside [0,1]")
     g.add_argument("--detach-norms", action="store_true", default=None,
                    help="do not differentiate the cosine's norms (paper footnote)")
@@ -53,51 +52,41 @@ def add_fame_options(p: argparse.ArgumentParser) -> None:
                         "iterations apart is below DELTA; 0 = off (default 0; preset fast: "
                         f"{PRESETS['fast'].converge_tolerance:g})")
     g.add_argument("--converge-window", type=int, metavar="K",
-                   help=f"iterations between the map comparisons (default {_DEFAULT_PARAMS.converge_window})")
-
-
-def add_map_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("maps")
-    g.add_argument("--blur-kernel", type=int, default=_DEFAULT_MAPS.blur_kernel,
-                   help="Gaussian kernel size (default %(default)s)")
-    g.add_argument("--blur-sigma", type=float, default=_DEFAULT_MAPS.blur_sigma,
-                   help="Gaussian σ (default %(default)s)")
-    g.add_argument("--no-blur", action="store_true", help="no Gaussian blur")
-    g.add_argument("--normalisation", choices=NORMALISATIONS, default=_DEFAULT_MAPS.normalisation,
-                   help="map normalisation (default %(default)s)")
+                   help=f"iterations between the map comparisons (fast: {_FAST.converge_window})")
 
 
 def add_device_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help=f"one of {', '.join(DEVICE_CHOICES)} or cuda:N (default auto)")
 
 
-def fame_params(args, snapshot_every: int = 0) -> FameParams:
-    """FameParams from the command line: the preset (or the defaults), then explicit options."""
+def fame_params(args, default_preset: str, snapshot_every: int = 0) -> FameParams:
+    """FameParams from the command line: the preset given (else the task's default preset, as in the
+    window), then the options given explicitly."""
     given = {k: getattr(args, k) for k in _FAME_OPTIONS if getattr(args, k, None) is not None}
     try:
-        if getattr(args, "preset", None):
-            return preset_params(args.preset, snapshot_every=snapshot_every, **given)
-        return FameParams(snapshot_every=snapshot_every, **given)
+        return preset_params(getattr(args, "preset", None) or default_preset, snapshot_every=snapshot_every, **given)
     except ValueError as e:
         usage_error(str(e))
 
 
-def map_settings(args) -> MapSettings:
-    try:
-        return MapSettings(blur_kernel=0 if args.no_blur else args.blur_kernel,
-                           blur_sigma=args.blur_sigma, normalisation=args.normalisation)
-    except ValueError as e:
-        usage_error(str(e))
+def method_params(args, method, task):
+    """The parameters of `method` on `task`: FAME's from its options; another method's defaults."""
+    if method.key == "fame":
+        return fame_params(args, task.default_preset)
+    given = [k for k in ("preset", *_FAME_OPTIONS) if getattr(args, k, None) is not None]
+    if given:
+        usage_error(f"--{given[0].replace('_', '-')} is a FAME option; --method {method.key} does not take it")
+    return method.default_params(task)
 
 
 def add_case_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("case details (stated in reports and case files)")
     g.add_argument("--case-id", default="", help="case identifier")
     g.add_argument("--examiner", default="", help="examiner's name")
-    g.add_argument("--exhibit-gallery", default="", help="exhibit ID of the gallery photograph")
-    g.add_argument("--exhibit-probe", default="", help="exhibit ID of the probe photograph")
+    g.add_argument("--exhibit", action="append", default=[], metavar="ROLE=ID",
+                   help="exhibit ID of an input, e.g. gallery=EXH-01 (repeat for each input)")
     g.add_argument("--notes", default="", help="examiner notes")
-    g.add_argument("--threshold", type=float, help="decision threshold on the cosine score (needs --threshold-source)")
+    g.add_argument("--threshold", type=float, help="decision threshold on the task's score (needs --threshold-source)")
     g.add_argument("--threshold-source", default="", help="where the threshold comes from (data set, procedure)")
 
 
@@ -111,14 +100,24 @@ def add_display_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-exports", action="store_true", help="write only the PDF, not the <name>-exports folder")
 
 
-def case_details(args) -> dict:
-    return {k: getattr(args, k) for k in ("case_id", "examiner", "exhibit_gallery", "exhibit_probe", "notes")
-            if getattr(args, k)}
+def case_details(args, roles: tuple[str, ...]) -> dict:
+    """case_id, examiner, notes and {role: exhibit ID} as given (--exhibit ROLE=ID, or explain's aliases)."""
+    exhibits = {}
+    for item in args.exhibit:
+        role, sep, value = item.partition("=")
+        if not sep or role.strip() not in roles or not value.strip():
+            usage_error(f"--exhibit {item!r}: give ROLE=ID with ROLE one of {', '.join(roles)}")
+        exhibits[role.strip()] = value.strip()
+    for role in roles:  # fame explain's --exhibit-gallery / --exhibit-probe
+        if getattr(args, f"exhibit_{role}", ""):
+            exhibits[role] = getattr(args, f"exhibit_{role}")
+    details = {k: getattr(args, k) for k in ("case_id", "examiner", "notes") if getattr(args, k)}
+    return details | ({"exhibits": exhibits} if exhibits else {})
 
 
 def threshold(args):
     """A Threshold from --threshold/--threshold-source, or None."""
-    from ..core.session import Threshold
+    from ..session.audit import Threshold
 
     if args.threshold is None:
         if args.threshold_source:

@@ -13,6 +13,8 @@ def register(sub) -> None:
     p.add_argument("case", help="case file (.famecase) saved by fame-desktop or `fame explain --case`")
     p.add_argument("--out", "-o", required=True, help="PDF file to write (with its <name>-exports folder)")
     add_overwrite_option(p)
+    p.add_argument("--checkpoint", help="the AdaFace checkpoint the case's result was computed with, when it is "
+                                        "not at the path the case records (needed to check the result)")
     add_display_options(p)
     p.set_defaults(func=run, io=files)
 
@@ -23,13 +25,15 @@ def files(args):
 
 
 def run(args) -> int:
-    from ..core.casefile import open_case
+    from ..session.signing import signature_text
+    from ..session.casefile import case_file_status, open_case
     from ..report import check_report_target, write_report
 
     check_report_target(args.out, not args.no_exports, args.overwrite)  # fail before the work, with the reason
-    session = open_case(args.case)
+    session, _notes = open_case(args.case, checkpoint=args.checkpoint)
     out = write_report(session, args.out, exports=not args.no_exports, colour_map=args.colour_map,
                        opacity=args.opacity, overwrite=args.overwrite)
     print(f"report {out.report_id} → {out.pdf} (SHA-256 {out.sha256})"
           + (f"; exports → {out.exports}" if out.exports else ""))
+    print(f"case file checked; {signature_text(case_file_status(session)['signature'])}")
     return 0

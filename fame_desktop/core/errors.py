@@ -35,3 +35,20 @@ class CaseFileError(FameError):
 
 class TargetExistsError(ExportError):
     """An output that exists already and is not to be replaced (the CLI's --overwrite replaces it)."""
+
+
+class CaseModelUnavailable(CaseFileError):
+    """A case whose result cannot be checked: its face model (e.g. an AdaFace checkpoint) is not here."""
+
+    def __init__(self, message: str, model_key: str, checkpoint: str | None):
+        super().__init__(message)
+        self.model_key = model_key
+        self.checkpoint = checkpoint
+
+
+class SigningError(FameError):
+    """A signing key that is missing, not an Ed25519 key, or cannot be unlocked."""
+
+
+class PassphraseNeeded(SigningError):
+    """The private key is protected by a passphrase and none (or a wrong one) was given."""

@@ -52,6 +52,22 @@ class DetectedFace:
         x1, y1, x2, y2 = self.box
         return x1 <= x <= x2 and y1 <= y <= y2
 
+    def to_record(self) -> dict:
+        """Exact JSON-ready form (a case file rebuilds the face from it); NaN probability → None."""
+        p = float(self.probability)
+        return {"box": [float(v) for v in self.box], "probability": None if np.isnan(p) else p,
+                "landmarks": np.asarray(self.landmarks, np.float64).tolist(), "manual": bool(self.manual)}
+
+    @classmethod
+    def from_record(cls, d: dict) -> "DetectedFace":
+        """The face of `to_record`; ValueError when the record is malformed."""
+        p, manual = d.get("probability"), d["manual"]
+        box = tuple(float(v) for v in d["box"])
+        if len(box) != 4 or not isinstance(manual, bool) or (p is None) != manual:
+            raise ValueError("a face record is malformed (box, probability or manual flag)")
+        return cls(box=box, probability=float("nan") if p is None else float(p),
+                   landmarks=np.asarray(d["landmarks"], np.float64).reshape(5, 2), manual=manual)
+
     def describe(self) -> dict:
         return {
             "box": [round(float(v), 2) for v in self.box],

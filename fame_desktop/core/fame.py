@@ -32,6 +32,10 @@ from .convergence import ConvergenceMonitor
 
 Objective = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 STOP_REASONS = ("iterations", "epsilon", "converged", "cancelled")
+# why a run's row stopped, in words (every front end and the report say it the same way); "done":
+# a method without iterations (one pass) finished
+STOP_TEXT = {"iterations": "reached T", "epsilon": "loss below ε", "converged": "map stopped changing (δ)",
+             "cancelled": "cancelled by the user", "done": "done"}
 ACCELERATOR_CHECK_EVERY = 8  # iterations between host looks at the stop state on CUDA / MPS
 
 

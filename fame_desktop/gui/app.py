@@ -42,7 +42,7 @@ def create_window(args: argparse.Namespace, detector=None, preloaded_models: dic
     from .app_icon import app_icon
 
     app.setWindowIcon(app_icon())
-    from .main_window import MainWindow
+    from .shell import MainWindow
     from .messages import configure_logging
     from .settings import AppSettings
 

@@ -1,27 +1,28 @@
-"""Case details: case and exhibit identifiers, examiner, free-text notes."""
+"""Case details: case ID, an exhibit ID per input, examiner, free-text notes (every change audited)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+from html import escape
 
-FIELDS = (("case_id", "Case ID"), ("exhibit_gallery", "Exhibit (gallery)"),
-          ("exhibit_probe", "Exhibit (probe)"), ("examiner", "Examiner"))
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
 
 
 class CasePanel(QWidget):
-    edited = Signal(dict)  # {field: new value} of what changed since the last signal
+    edited = Signal(dict)  # CaseInfo fields that changed since the last signal (exhibits as a whole dict)
 
-    def __init__(self, parent=None):
+    def __init__(self, roles: tuple[str, ...], parent=None):
         super().__init__(parent)
         form = QFormLayout()
-        self.fields: dict[str, QLineEdit] = {}
-        for key, label in FIELDS:
-            edit = QLineEdit()
-            edit.setObjectName(key)
+        self.case_id, self.examiner = QLineEdit(), QLineEdit()
+        self.exhibits = {role: QLineEdit() for role in roles}
+        form.addRow("Case ID", self.case_id)
+        for role, edit in self.exhibits.items():
+            edit.setObjectName(f"exhibit_{role}")
+            form.addRow(f"Exhibit ({role})", edit)
+        form.addRow("Examiner", self.examiner)
+        for edit in (self.case_id, self.examiner, *self.exhibits.values()):
             edit.editingFinished.connect(self._commit)
-            self.fields[key] = edit
-            form.addRow(label, edit)
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Observations, conditions of the images, decisions taken…")
         self._notes_timer = QTimer(self, singleShot=True, interval=1500)
@@ -29,35 +30,46 @@ class CasePanel(QWidget):
         self.notes.textChanged.connect(self._notes_timer.start)
         hint = QLabel("Every change is recorded in the audit log.")
         hint.setStyleSheet("color: #8a8f98; font-size: 9pt;")
+        self.file_status = QLabel()  # the case file and its signature status (set_file_status)
+        self.file_status.setObjectName("case_file_status")
+        self.file_status.setWordWrap(True)
+        self.file_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.file_status.hide()
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(QLabel("Notes"))
         lay.addWidget(self.notes, 1)
+        lay.addWidget(self.file_status)
         lay.addWidget(hint)
-        self._committed: dict[str, str] = {k: "" for k, _ in FIELDS} | {"notes": ""}
+        self._committed = self.values()
 
-    def values(self) -> dict[str, str]:
-        v = {k: e.text().strip() for k, e in self.fields.items()}
-        v["notes"] = self.notes.toPlainText()
-        return v
+    def set_file_status(self, text: str | None) -> None:
+        """'case.famecase: signed … / unsigned …', or None when the case is in no file."""
+        self.file_status.setText(f"<b>Case file</b> {escape(text)}" if text else "")
+        self.file_status.setVisible(bool(text))
 
-    def set_values(self, values: dict[str, str]) -> None:
-        """Fill the form without reporting the values as edits."""
-        for k, e in self.fields.items():
-            if k in values:
-                e.setText(values[k])
-        if "notes" in values:
-            self.notes.blockSignals(True)
-            self.notes.setPlainText(values["notes"])
-            self.notes.blockSignals(False)
-        self._committed.update({k: v for k, v in values.items() if k in self._committed})
+    def values(self) -> dict:
+        return {"case_id": self.case_id.text().strip(), "examiner": self.examiner.text().strip(),
+                "notes": self.notes.toPlainText(),
+                "exhibits": {r: e.text().strip() for r, e in self.exhibits.items() if e.text().strip()}}
+
+    def set_values(self, case) -> None:
+        """Show a session's CaseInfo without reporting it as edits."""
+        for edit, text in ((self.case_id, case.case_id), (self.examiner, case.examiner)):
+            edit.setText(text)
+        for role, edit in self.exhibits.items():
+            edit.setText(case.exhibits.get(role, ""))
+        self.notes.blockSignals(True)
+        self.notes.setPlainText(case.notes)
+        self.notes.blockSignals(False)
+        self._committed = self.values()
 
     def _commit(self) -> None:
         self._notes_timer.stop()
         now = self.values()
         changed = {k: v for k, v in now.items() if self._committed.get(k) != v}
         if changed:
-            self._committed.update(changed)
+            self._committed = now
             self.edited.emit(changed)
 
     def flush(self) -> None:

@@ -12,6 +12,7 @@ import logging
 import traceback
 from typing import Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal
 
 log = logging.getLogger(__name__)
@@ -91,3 +92,20 @@ class JobRunner(QObject):
         for job in list(self._jobs):
             job.wait()
         self._jobs.clear()
+
+
+def alive(owner, fn):
+    """`fn`, called only while the Qt object `owner` still exists (a job can finish after its window closed)."""
+
+    def call(*args):
+        if shiboken6.isValid(owner):
+            return fn(*args)
+        return None
+
+    return call
+
+
+def start_owned(owner, runner: JobRunner, name: str, fn, on_success=None, on_failure=None, on_progress=None) -> Job:
+    """JobRunner.start with every callback guarded by `owner`'s lifetime."""
+    g = (lambda f: None if f is None else alive(owner, f))
+    return runner.start(name, fn, on_success=g(on_success), on_failure=g(on_failure), on_progress=g(on_progress))

@@ -1,144 +1,296 @@
-"""FAME and model parameters (METHOD.md defaults), persisted in the app settings.
+"""A page's parameters: model (with where its weights are), device, explanation method and its
+parameters, and the task's options — remembered per task under `tasks/<key>/…` in the settings.
 
-Built once the engine has imported the core (FameParams and the model registry live
-next to torch), so the window can appear before torch is loaded.
+Options are drawn from the task's `OptionSpec`s (choice → list, int → spin box, text → line);
+values are checked by the task (`resolve_options`). FAME's parameters have their own form
+(presets); another method's parameters are drawn from its `param_specs`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QStackedWidget,
+    QVBoxLayout, QWidget,
 )
 
 from .fame_form import FameForm
 
-DEFAULT_PREVIEW_EVERY = 1  # snapshots are cheap; the worker limits how often they are drawn
+SNAPSHOT_EVERY = 1  # raw snapshots every step; the worker draws at most ~3 previews a second
 DEVICES = (("auto", "auto (CUDA → MPS → CPU)"), ("cpu", "CPU"), ("cuda", "CUDA GPU"), ("mps", "Apple MPS"))
 
 
+class OptionsForm(QFormLayout):
+    """Fields for a list of OptionSpecs; values remembered under `prefix/<key>`."""
+
+    def __init__(self, settings, prefix: str, changed):
+        super().__init__()
+        self.settings, self.prefix, self.changed = settings, prefix, changed
+        self.widgets: dict[str, QWidget] = {}
+
+    def build(self, specs, visible=lambda key: True) -> None:
+        while self.rowCount():
+            self.removeRow(0)
+        self.widgets.clear()
+        for spec in specs:
+            w = self._widget(spec)
+            label = QLabel(spec.label)
+            label.setToolTip(spec.help)
+            self.addRow(label, w)
+            self.widgets[spec.key] = w
+            label.setVisible(visible(spec.key))
+            w.setVisible(visible(spec.key))
+
+    def _widget(self, spec) -> QWidget:
+        stored = self.settings.get(f"{self.prefix}/{spec.key}", None, str)
+        if spec.kind == "choice":
+            w = QComboBox()
+            for c in spec.choices:
+                w.addItem(str(c), c)
+            w.setCurrentIndex(max(0, w.findText(stored if stored is not None else str(spec.default))))
+            w.currentIndexChanged.connect(lambda _i, k=spec.key: self._edited(k))
+        elif spec.kind == "int":
+            w = QSpinBox()
+            w.setRange(spec.minimum if spec.minimum is not None else -1_000_000, 1_000_000)
+            try:
+                w.setValue(int(stored) if stored is not None else int(spec.default))
+            except ValueError:
+                w.setValue(int(spec.default))
+            if spec.key == "chunk":
+                w.setSpecialValueText("automatic")
+            w.valueChanged.connect(lambda _v, k=spec.key: self._edited(k))
+        else:
+            w = QLineEdit(stored if stored is not None else str(spec.default or ""))
+            w.editingFinished.connect(lambda k=spec.key: self._edited(k))
+        w.setToolTip(spec.help)
+        return w
+
+    def _edited(self, key: str) -> None:
+        self.settings.set(f"{self.prefix}/{key}", str(raw_value(self.widgets[key])))
+        self.changed()
+
+    def values(self) -> dict:
+        """The values of the visible fields (the task or method fills in the rest)."""
+        return {k: raw_value(w) for k, w in self.widgets.items() if not w.isHidden()}
+
+    def show_values(self, values: dict) -> None:
+        for key, value in values.items():
+            w = self.widgets.get(key)
+            if w is None:
+                continue
+            w.blockSignals(True)
+            if isinstance(w, QComboBox):
+                w.setCurrentIndex(max(0, w.findText(str(value))))
+            elif isinstance(w, QSpinBox):
+                w.setValue(int(value))
+            else:
+                w.setText(str(value))
+            w.blockSignals(False)
+
+
+def raw_value(w: QWidget):
+    if isinstance(w, QComboBox):
+        return w.currentData()
+    if isinstance(w, QSpinBox):
+        return w.value()
+    return w.text().strip()
+
+
 class ParamsPanel(QWidget):
-    params_changed = Signal()
     model_changed = Signal()
+    method_changed = Signal(str)
+    options_changed = Signal()
 
-    def __init__(self, settings, parent=None):
+    def __init__(self, task, registry, settings, hidden_options=(), parent=None):
         super().__init__(parent)
-        self.settings = settings
-        self.ready = False
-        self._lay = QVBoxLayout(self)
-        self._waiting = QLabel("Starting the compute engine (torch, face detector)…")
-        self._waiting.setWordWrap(True)
-        self._lay.addWidget(self._waiting)
-        self._lay.addStretch(1)
+        self.task, self.registry, self.settings = task, registry, settings
+        self.models = {m.key: m for m in task.models()}
+        self.hidden = set(hidden_options)
+        self.prefix = f"tasks/{task.key}"
+        self.methods = registry.methods_for(task)
 
-    # built when the core is importable ---------------------------------------------------
-    def build(self) -> None:
-        from ..core.models.registry import DEFAULT_FACE_MODEL, FACE_MODELS
-
-        self._models = FACE_MODELS
-        s = self.settings
-        self._waiting.hide()
-        form = QFormLayout()
         self.model = QComboBox()
-        for key, spec in FACE_MODELS.items():
-            self.model.addItem(spec.display_name, key)
-        self.model.setCurrentIndex(max(0, self.model.findData(s.get("model/key", DEFAULT_FACE_MODEL))))
-        self.checkpoint = QLineEdit(s.get("model/checkpoint", ""))
-        self.checkpoint.setPlaceholderText("AdaFace .ckpt or state dict")
+        for m in self.models.values():
+            self.model.addItem(m.name if m.available else f"{m.name} — weights missing", m.key)
+            if not m.available:
+                self.model.setItemData(self.model.count() - 1, QColor("#9a9ea6"), Qt.ItemDataRole.ForegroundRole)
+            self.model.setItemData(self.model.count() - 1, m.status, Qt.ItemDataRole.ToolTipRole)
+        self.model.setCurrentIndex(max(0, self.model.findData(self._get("model", task.default_model))))
+        self.weights = QLineEdit()
+        self.weights.setPlaceholderText("weights or checkpoint file (.pth / .pt / .ckpt)")
         self.browse = QPushButton("Browse…")
         self.browse.clicked.connect(self._browse)
-        ck = QHBoxLayout()
-        ck.addWidget(self.checkpoint, 1)
-        ck.addWidget(self.browse)
-        self.licence = QLabel()
-        self.licence.setWordWrap(True)
-        self.licence.setStyleSheet("color: #b9bec7; font-size: 9pt;")
+        row = QHBoxLayout()
+        row.addWidget(self.weights, 1)
+        row.addWidget(self.browse)
+        self.model_info = QLabel()
+        self.model_info.setWordWrap(True)
+        self.model_info.setStyleSheet("color: #b9bec7; font-size: 9pt;")
         self.device = QComboBox()
         for key, label in DEVICES:
             self.device.addItem(label, key)
-        self.device.setCurrentIndex(max(0, self.device.findData(s.get("model/device", "auto"))))
+        self.device.setCurrentIndex(max(0, self.device.findData(self._get("device", "auto"))))
         self.model_status = QLabel("")
         self.model_status.setWordWrap(True)
 
-        self.fame = FameForm(s)
-        # the fields, under the names the rest of the window (and its tests) use
-        f = self.fame
-        self.preset, self.iterations, self.step, self.epsilon = f.preset, f.iterations, f.step, f.epsilon
-        self.converge, self.window, self.clamp, self.detach = f.converge, f.window, f.clamp, f.detach
-        self.preview = QSpinBox()
-        self.preview.setRange(1, 1000)
-        self.preview.setValue(s.get("fame/preview_every", DEFAULT_PREVIEW_EVERY))
-        self.preview.setToolTip("Take a live snapshot of the maps every this many iterations; the window shows "
-                                "at most about 3 a second")
+        self.method = QComboBox()
+        for key, m in self.methods.items():
+            self.method.addItem(m.title, key)
+            self.method.setItemData(self.method.count() - 1, m.description, Qt.ItemDataRole.ToolTipRole)
+        self.method.setCurrentIndex(max(0, self.method.findData(self._get("method", "fame"))))
+        self.method_info = QLabel()
+        self.method_info.setWordWrap(True)
+        self.method_info.setStyleSheet("color: #b9bec7; font-size: 9pt;")
+        self.fame = FameForm(settings, f"{self.prefix}/fame", with_detach=task.fame_detach_norms,
+                             default_preset=task.default_preset, caveats=task.preset_caveats)
+        self.method_form = OptionsForm(settings, f"{self.prefix}/method", lambda: None)
+        method_box = QWidget()
+        method_box.setLayout(self.method_form)
+        self.method_stack = QStackedWidget()
+        self.method_stack.addWidget(self.fame)
+        self.method_stack.addWidget(method_box)
         self.defaults = QPushButton("Restore defaults")
         self.defaults.clicked.connect(self.restore_defaults)
 
-        form.addRow("Face model", self.model)
-        form.addRow("Checkpoint", ck)
-        form.addRow("", self.licence)
+        form = QFormLayout()
+        form.addRow("Model", self.model)
+        form.addRow("Weights", row)
+        form.addRow("", self.model_info)
         form.addRow("Device", self.device)
         form.addRow("", self.model_status)
-        self._lay.insertLayout(0, form)
-        self._lay.insertWidget(1, self.fame)
-        preview = QFormLayout()
-        preview.addRow("Preview every", self.preview)
-        self._lay.insertLayout(2, preview)
-        self._lay.insertWidget(3, self.defaults)
+        self.options_form = OptionsForm(settings, f"{self.prefix}/options", self.options_changed.emit)
+        methods = QFormLayout()
+        methods.addRow("Method", self.method)
+        methods.addRow("", self.method_info)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        self.options_heading = _heading("Task options")
+        lay.addWidget(self.options_heading)
+        lay.addLayout(self.options_form)
+        lay.addWidget(_heading("Explanation"))
+        lay.addLayout(methods)
+        lay.addWidget(self.method_stack)
+        lay.addWidget(self.defaults)
+        lay.addStretch(1)
 
-        self.fame.changed.connect(self.params_changed)
-        self.preview.valueChanged.connect(self._changed)
         self.model.currentIndexChanged.connect(self._model_changed)
         self.device.currentIndexChanged.connect(self._model_changed)
-        self.checkpoint.editingFinished.connect(self._model_changed)
-        self.ready = True
-        self._show_licence()
+        self.weights.editingFinished.connect(self._model_changed)
+        self.method.currentIndexChanged.connect(self._method_changed)
+        self._show_model_info()
+        self._show_method()
+        self.set_model(None)
 
-    # values -----------------------------------------------------------------------------
-    def fame_params(self):
-        """FameParams from the form; ValueError with a readable reason when a value is bad."""
-        return self.fame.params(snapshot_every=self.preview.value())
+    # settings ---------------------------------------------------------------------------
+    def _get(self, name: str, default, kind=None):
+        return self.settings.get(f"{self.prefix}/{name}", default, kind)
 
+    def _set(self, name: str, value) -> None:
+        self.settings.set(f"{self.prefix}/{name}", value)
+
+    # model ------------------------------------------------------------------------------
     def model_choice(self) -> tuple[str, str | None, str]:
         key = self.model.currentData()
-        ckpt = self.checkpoint.text().strip() or None
-        return key, (ckpt if self._models[key].needs_checkpoint else None), self.device.currentData()
-
-    def model_spec(self):
-        return self._models[self.model.currentData()]
-
-    def restore_defaults(self) -> None:
-        self.preview.setValue(DEFAULT_PREVIEW_EVERY)
-        self.fame.restore_defaults()
-
-    def set_model_status(self, text: str) -> None:
-        if self.ready:
-            self.model_status.setText(text)
-
-    # persistence ------------------------------------------------------------------------
-    def _changed(self, *_):
-        self.settings.set("fame/preview_every", self.preview.value())
-        self.params_changed.emit()
+        weights = self.weights.text().strip() or None
+        return key, (weights if self.models[key].accepts_file else None), self.device.currentData()
 
     def _model_changed(self, *_):
-        key, _ckpt, device = self.model_choice()
-        self.settings.set("model/key", key)
-        self.settings.set("model/checkpoint", self.checkpoint.text().strip())
-        self.settings.set("model/device", device)
-        self._show_licence()
+        key = self.model.currentData()
+        self._set("model", key)
+        self._set("device", self.device.currentData())
+        if self.sender() is self.weights:
+            self._set(f"weights/{key}", self.weights.text().strip())
+        self._show_model_info()
         self.model_changed.emit()
 
-    def _show_licence(self) -> None:
-        spec = self.model_spec()
-        self.checkpoint.setEnabled(spec.needs_checkpoint)
-        self.browse.setEnabled(spec.needs_checkpoint)
-        self.licence.setText(f"{spec.description}<br><b>Licence:</b> {spec.licence}")
+    def _show_model_info(self) -> None:
+        m = self.models[self.model.currentData()]
+        self.weights.blockSignals(True)
+        self.weights.setText(self._get(f"weights/{m.key}", "") if m.accepts_file else "")
+        self.weights.blockSignals(False)
+        self.weights.setEnabled(m.accepts_file)
+        self.browse.setEnabled(m.accepts_file)
+        missing = "" if m.available else "<br><b style='color:#ffb547'>Weights missing:</b> "
+        self.model_info.setText(f"{m.status if m.available else ''}{missing}{'' if m.available else m.status}"
+                                f"<br><b>Licence:</b> {m.licence}")
+
+    def set_model_status(self, text: str) -> None:
+        self.model_status.setText(text)
 
     def _browse(self) -> None:
-        start = str(Path(self.checkpoint.text()).parent) if self.checkpoint.text() else ""
-        path, _ = QFileDialog.getOpenFileName(self, "AdaFace checkpoint", start,
-                                              "Checkpoints (*.ckpt *.pt *.pth);;All files (*)")
+        start = str(Path(self.weights.text()).parent) if self.weights.text() else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Model weights or checkpoint", start,
+                                              "Weights (*.pth *.pt *.ckpt);;All files (*)")
         if path:
-            self.checkpoint.setText(path)
+            self.weights.setText(path)
+            self._set(f"weights/{self.model.currentData()}", path)
             self._model_changed()
+
+    # task options -----------------------------------------------------------------------
+    def set_model(self, model) -> None:
+        """(Re)build the option fields for a loaded model (choices may depend on it)."""
+        specs = [s for s in self.task.options(model) if s.key not in self.hidden]
+        self.options_form.build(specs, lambda key: model is None or self.task.option_applies(key, model))
+        self.options_heading.setVisible(bool(specs))
+
+    def option_values(self) -> dict:
+        return self.options_form.values()
+
+    # method -----------------------------------------------------------------------------
+    def method_key(self) -> str:
+        return self.method.currentData() or "fame"
+
+    def _method_changed(self, *_):
+        self._set("method", self.method_key())
+        self._show_method()
+        self.method_changed.emit(self.method_key())
+
+    def _show_method(self) -> None:
+        m = self.methods.get(self.method_key())
+        if m is None:
+            return
+        self.method_info.setText(m.description)
+        if m.key == "fame":
+            self.method_stack.setCurrentIndex(0)
+        else:
+            self.method_form.prefix = f"{self.prefix}/method/{m.key}"
+            self.method_form.build(m.param_specs(self.task))
+            self.method_stack.setCurrentIndex(1)
+
+    def method_params(self):
+        """The chosen method's parameters from the form; ValueError with a readable reason."""
+        m = self.methods[self.method_key()]
+        if m.key == "fame":
+            return self.fame.params(snapshot_every=SNAPSHOT_EVERY)
+        return m.params_from(self.task, self.method_form.values())
+
+    def restore_defaults(self) -> None:
+        self.fame.restore_defaults()
+
+    # a session's choices (a reopened case) ----------------------------------------------
+    def show_session(self, session) -> None:
+        """Show what `session` chose: model, weights, device, method, its parameters, the task options."""
+        for w in (self.model, self.device, self.weights, self.method):
+            w.blockSignals(True)
+        self.model.setCurrentIndex(max(0, self.model.findData(session.model_key)))
+        self._show_model_info()
+        if session.weights:
+            self.weights.setText(session.weights)
+        self.device.setCurrentIndex(max(0, self.device.findData(session.device)))
+        self.method.setCurrentIndex(max(0, self.method.findData(session.method)))
+        for w in (self.model, self.device, self.weights, self.method):
+            w.blockSignals(False)
+        self._show_method()
+        params = session.params.get(session.method)
+        if params is not None and session.method == "fame":
+            self.fame.set_params(params)
+        self.options_form.show_values({k: v for k, v in session.options.items() if k not in self.hidden})
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(f"<b>{text}</b>")
+    label.setStyleSheet("margin-top: 8px;")
+    return label

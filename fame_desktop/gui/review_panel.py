@@ -64,7 +64,9 @@ class MapToggle(QWidget):
 
 
 class ReviewPanel(QWidget):
-    def __init__(self, parent=None):
+    """controls / colour_bar: the page's display controls (opacity, colour map) and its colour bar."""
+
+    def __init__(self, controls: DisplayControls, colour_bar: ColourBar, parent=None):
         super().__init__(parent)
         self.crops: dict[str, np.ndarray | None] = {"gallery": None, "probe": None}
         self.maps: dict[str, np.ndarray] | None = None
@@ -97,9 +99,7 @@ class ReviewPanel(QWidget):
         self.mix.setToolTip("Left: gallery only · right: probe only")
         self.blend_mode.toggled.connect(lambda _b: self._render_compare())
         self.mix.valueChanged.connect(lambda _v: self._render_compare())
-        self.colour_bar = ColourBar()
-        self.controls = DisplayControls()
-        self.controls.display_changed.connect(self._display_changed)
+        self.colour_bar, self.controls = colour_bar, controls
 
         titles = {"gallery": "Gallery · aligned face", "probe": "Probe · aligned face"}
         grid = QGridLayout()
@@ -129,9 +129,7 @@ class ReviewPanel(QWidget):
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(6)
         lay.addLayout(grid, 1)
-        lay.addWidget(self.controls)
 
     @staticmethod
     def _title(text: str) -> QLabel:
@@ -163,10 +161,6 @@ class ReviewPanel(QWidget):
         if self.maps is None or kind is None:
             return None
         return self.maps.get(f"{side}_{kind}")
-
-    def _display_changed(self) -> None:
-        self.colour_bar.set_cmap(self.controls.colour_map())
-        self.render()
 
     # drawing ----------------------------------------------------------------------------
     def render(self) -> None:

@@ -7,7 +7,7 @@ maps. It is driven the same way by the CLI, the window's worker thread and batch
 
     job  = MethodJob(task, model, inputs, analysis, targets, params, options)
     run  = method.run(job, on_progress, should_cancel)    # a RunRecord; row i ↔ targets[i]
-    maps = method.maps(run, settings)                     # (B, S, S) in [0, 1], cheap
+    maps = method.maps(run.delta, settings)               # (B, S, S) in [0, 1], cheap
 
 Kinds, so the app can say what a run costs: "iterative" (an optimisation, e.g. FAME's
 hundreds of steps), "gradient" (one or a few backward passes, e.g. the Grad-CAM family),
@@ -22,13 +22,14 @@ Nothing here imports Qt.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Callable, Optional
 
 import numpy as np
 import torch
 
 from ..core.attribution import MapSettings
+from ..core.errors import FameError
 from ..core.fame import FameRun
 
 if TYPE_CHECKING:
@@ -87,6 +88,27 @@ class Method(ABC):
     def default_params(self, task: "Task"):
         """The parameters a new user starts with on `task` (an immutable object with `describe()`)."""
 
+    def param_specs(self, task: "Task") -> list:
+        """The parameters a user may set (`tasks.OptionSpec`s; FAME has its own form with presets)."""
+        return []
+
+    def params_from(self, task: "Task", values: dict):
+        """Parameters from form or command-line values (ValueError with a readable reason)."""
+        return self.default_params(task)
+
+    def params_from_record(self, task: "Task", record: dict):
+        """Parameters saved as a plain record (a case file: `dataclasses.asdict`) back as the method's object."""
+        default = self.default_params(task)
+        names = {f.name for f in fields(default)}
+        return replace(default, **{k: v for k, v in record.items() if k in names})
+
+    def check_run(self, job: MethodJob, run: RunRecord, tolerance: float) -> float:
+        """A stored run (a reopened case) checked against its inputs: FameError at the first mismatch; returns
+        the largest difference found. The default checks only that the raw output is finite."""
+        if not np.isfinite(run.delta).all():
+            raise FameError(f"the raw output of {self.title} is not finite")
+        return 0.0
+
     def select_targets(self, targets) -> tuple:
         """The targets this method explains among those asked for, in their order (default: all).
 
@@ -103,8 +125,10 @@ class Method(ABC):
         """Explain every target of `job`; row i of the record belongs to job.targets[i]."""
 
     @abstractmethod
-    def maps(self, run: RunRecord, settings: MapSettings) -> np.ndarray:
-        """(B, S, S) float32 maps in [0, 1] from the run's raw output; cheap (re-run when settings change)."""
+    def maps(self, raw: np.ndarray, settings: MapSettings) -> np.ndarray:
+        """(B, S, S) float32 maps in [0, 1] from raw output (a run's `delta`, or a preview's snapshot of it).
+
+        Cheap: re-run whenever the settings change."""
 
     def describe(self) -> dict:
         return {"key": self.key, "title": self.title, "description": self.description, "kind": self.kind,

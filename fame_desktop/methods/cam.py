@@ -40,8 +40,9 @@ import torch
 from ..core.attribution import MapSettings
 from ..core.feature_map import resolve_layer
 from .base import Method, MethodJob, RunRecord
-from .cam_common import (Cancelled, ObjectiveModule, Progress, cam_maps, cam_record, identity_target, layer_name,
-                         layer_shape, loss_and_score, model_left_as_found, similar_only, upsample)
+from .cam_common import (Cancelled, ObjectiveModule, Progress, cam_maps, cam_record, check_cam_run, identity_target,
+                         layer_name, layer_shape, loss_and_score, model_left_as_found, params_from_specs, similar_only,
+                         upsample)
 
 
 @dataclass(frozen=True)
@@ -197,8 +198,27 @@ class CamMethod(Method):
         progress.report()
         return cam_record(delta, steps, finished, loss, score, progress.elapsed, params)
 
-    def maps(self, run: RunRecord, settings: MapSettings) -> np.ndarray:
-        return cam_maps(run, settings)
+    def maps(self, raw: np.ndarray, settings: MapSettings) -> np.ndarray:
+        return cam_maps(raw, settings)
+
+    def param_specs(self, task) -> list:
+        from ..tasks.types import OptionSpec
+
+        specs = []
+        if self.algorithm.layer_based:
+            specs.append(OptionSpec("layer", "Target layer", "text", "",
+                                    help="module name in the network; empty: the model's last convolutional block"))
+        if self.kind == "perturbation":
+            specs.append(OptionSpec("batch_size", "Inputs per pass", "int", 16, minimum=1,
+                                    help="masked / ablated inputs per forward pass (memory; small is faster on a CPU)"))
+        return specs
+
+    def params_from(self, task, values: dict) -> CamParams:
+        return CamParams(self.key, **params_from_specs(self.param_specs(task), values))
+
+    def check_run(self, job: MethodJob, run: RunRecord, tolerance: float) -> float:
+        """Shape, range, stop reasons and scores; a gradient CAM is also computed again (a fraction of a second)."""
+        return check_cam_run(self, job, run, tolerance, recompute=self.kind == "gradient")
 
     def _gradient_cams(self, job: MethodJob, x: torch.Tensor, layer: str) -> np.ndarray:
         """(B, h, w) raw maps (FullGrad: (B, S, S)) of every target in one forward and backward pass."""

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from ..core.attribution import MapSettings
-from ..core.errors import ModelError
+from ..core.errors import FameError, ModelError
 from ..core.fame import FameProgress
 from ..core.feature_map import LayerCapture, default_layer, resolve_layer
 from .base import MethodJob, RunRecord
@@ -93,6 +93,23 @@ class ObjectiveModule(nn.Module):
         return loss
 
 
+def params_from_specs(specs, values: dict) -> dict:
+    """Form or command-line values checked by their OptionSpecs ({} for a value left empty);
+    ValueError with the reason, as Method.params_from promises."""
+    by_key = {s.key: s for s in specs}
+    out = {}
+    for key, value in values.items():
+        if key not in by_key:
+            raise ValueError(f"unknown parameter {key!r}; known: {', '.join(by_key) or 'none'}")
+        if value is None or value == "":
+            continue
+        try:
+            out[key] = by_key[key].parse(value)
+        except FameError as e:
+            raise ValueError(str(e)) from None
+    return out
+
+
 def identity_target(output: torch.Tensor) -> torch.Tensor:
     """grad-cam target of one row: the row's loss itself (ObjectiveModule already computed it)."""
     return output
@@ -135,11 +152,11 @@ def upsample(raw: np.ndarray, size: int) -> np.ndarray:
     return np.stack([cv2.resize(m, (size, size), interpolation=cv2.INTER_LINEAR) for m in raw]).astype(np.float32)
 
 
-def cam_maps(run: RunRecord, settings: MapSettings) -> np.ndarray:
-    """(B, S, S) float32 in [0, 1]: each raw map normalised as `settings` says, never blurred:
-    "minmax" (m − min) / (max − min), "max" m / max; a flat map gives zeros."""
+def cam_maps(raw: np.ndarray, settings: MapSettings) -> np.ndarray:
+    """(B, 1, S, S) raw maps → (B, S, S) float32 in [0, 1], each normalised as `settings` says, never
+    blurred: "minmax" (m − min) / (max − min), "max" m / max; a flat map gives zeros."""
     out = []
-    for m in np.asarray(run.delta, dtype=np.float32)[:, 0]:
+    for m in np.asarray(raw, dtype=np.float32)[:, 0]:
         lo = float(m.min()) if settings.normalisation == "minmax" else 0.0
         hi = float(m.max())
         out.append((m - lo) / (hi - lo) if hi > lo else np.zeros_like(m))
@@ -176,6 +193,43 @@ class Progress:
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
+
+
+def check_cam_run(method, job: MethodJob, run: RunRecord, tolerance: float, recompute: bool) -> float:
+    """A stored CAM run (a reopened case) against its inputs: raw maps of the inputs' shape, finite and
+    ≥ 0, known stop reasons, the stored loss and score equal to the objective at the input; with
+    `recompute` (cheap methods) the maps computed again equal the stored ones. Returns the largest
+    difference found; FameError at the first mismatch."""
+    keys = [t.key for t in job.targets]
+    x = job.input_batch()
+    shape = (x.shape[0], 1, x.shape[2], x.shape[3])
+    delta = np.asarray(run.delta)
+    if delta.shape != shape:
+        raise FameError(f"the raw {method.title} maps have shape {delta.shape}; the inputs give {shape}")
+    if not np.isfinite(delta).all() or (delta < 0).any():
+        raise FameError(f"the raw {method.title} maps are not finite and non-negative")
+    for key, reason in zip(keys, run.stop_reasons):
+        if reason not in ("done", "cancelled"):
+            raise FameError(f"{key}: unknown stop reason {reason!r}")
+    loss, score = loss_and_score(job, x)
+    largest = 0.0
+    for name, now in (("loss", loss), ("score", score)):
+        for stored in (getattr(run, f"initial_{name}"), getattr(run, f"final_{name}")):
+            diff = np.abs(np.asarray(stored, np.float64) - now)
+            largest = max(largest, float(diff.max()))
+            if diff.max() > tolerance:
+                i = int(diff.argmax())
+                raise FameError(f"{keys[i]}: the stored {name} {float(stored[i]):.4f} does not match the "
+                                f"{float(now[i]):.4f} recomputed from the input")
+    if recompute and all(r == "done" for r in run.stop_reasons):
+        again = method.run(job).delta
+        scale = max(float(np.abs(again).max()), 1e-12)
+        diff = float(np.abs(again - delta).max()) / scale
+        if diff > max(tolerance, 1e-4):
+            raise FameError(f"the stored {method.title} maps differ from the maps computed again from the inputs "
+                            f"(by {diff:.2%} of their maximum)")
+        largest = max(largest, diff)
+    return largest
 
 
 def cam_record(delta: np.ndarray, steps: np.ndarray, finished: np.ndarray, loss: np.ndarray, score: np.ndarray,

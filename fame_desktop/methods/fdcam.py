@@ -32,8 +32,8 @@ import torch
 from ..core.attribution import MapSettings
 from ..core.feature_map import LayerCapture, resolve_layer
 from .base import Method, MethodJob, RunRecord
-from .cam_common import (Cancelled, ObjectiveModule, Progress, cam_maps, cam_record, layer_name, layer_shape,
-                         loss_and_score, model_left_as_found, similar_only, upsample)
+from .cam_common import (Cancelled, ObjectiveModule, Progress, cam_maps, cam_record, check_cam_run, layer_name,
+                         layer_shape, loss_and_score, model_left_as_found, params_from_specs, similar_only, upsample)
 
 
 @dataclass(frozen=True)
@@ -199,8 +199,27 @@ class FdCamMethod(Method):
         progress.report()
         return cam_record(delta, steps, finished, loss, score, progress.elapsed, params)
 
-    def maps(self, run: RunRecord, settings: MapSettings) -> np.ndarray:
-        return cam_maps(run, settings)
+    def maps(self, raw: np.ndarray, settings: MapSettings) -> np.ndarray:
+        return cam_maps(raw, settings)
+
+    def param_specs(self, task) -> list:
+        from ..tasks.types import OptionSpec
+
+        return [OptionSpec("layer", "Target layer", "text", "",
+                           help="module name in the network; empty: the model's last convolutional block"),
+                OptionSpec("group_percent", "Group (% of channels)", "int", 5, minimum=1,
+                           help="the channels most similar to each channel, switched off / on together (paper: 5 %)"),
+                OptionSpec("batch_size", "Switched activations per pass", "int", 64, minimum=1)]
+
+    def params_from(self, task, values: dict) -> FdCamParams:
+        given = params_from_specs(self.param_specs(task), values)
+        if "group_percent" in given:
+            given["group_fraction"] = given.pop("group_percent") / 100
+        return FdCamParams(**given)
+
+    def check_run(self, job: MethodJob, run: RunRecord, tolerance: float) -> float:
+        """Shape, range, stop reasons and scores; FD-CAM is also computed again (seconds)."""
+        return check_cam_run(self, job, run, tolerance, recompute=True)
 
     @staticmethod
     def _activations_and_gradient_weights(job: MethodJob, x: torch.Tensor, layer) -> tuple[torch.Tensor, torch.Tensor]:

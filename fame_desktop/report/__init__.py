@@ -1,9 +1,15 @@
-"""Reports and exports of a comparison session: PDF, files beside it, JSON manifest (no Qt).
+"""Reports and exports of a session of any task: PDF, files beside it, JSON manifest (no Qt).
 
-    write_report(session, "case.pdf")   → case.pdf and case-exports/ (see exports.py)
+    write_report(session, "case.pdf")   → case.pdf and case-exports/
 
-Front ends check `target_exists` first (the GUI asks before replacing anything) and
-show ExportError's one-line message when a write fails; nothing partial is left behind.
+The report reads only the session. Face verification has its own layout (facts.py,
+pdf.py, exports.py: the photographs with their faces, the crops, the four maps, the
+score and threshold); every other task is laid out from its `ReportSection`
+(task_report.py). Both state the case, the inputs' provenance, the model, every parameter,
+the software, the input snapshot of the run and the audit log, and draw the overlays in the
+colour map and opacity the user chose. Front ends check `existing_targets` first (the GUI
+asks before replacing anything) and show ExportError's one-line message when a write
+fails; nothing partial is left behind.
 """
 
 from __future__ import annotations
@@ -16,14 +22,23 @@ from ..core.errors import ExportError, TargetExistsError
 from ..core.images import sha256_bytes
 from ..core.file_lock import target_lock
 from ..core.io_utils import atomic_writer, check_target, target_exists
-from ..core.session import ComparisonSession
-from .exports import exports_dir_for, write_exports
-from .facts import check_reportable, report_facts
-from .pdf import render_pdf
+from ..core.view_state import ViewState
+from .exports import SUFFIX, exports_dir_for
 
 __all__ = ["ReportOutput", "write_report", "report_targets", "existing_targets", "check_report_target",
-           "exports_dir_for", "check_reportable",
-           "report_facts", "render_pdf", "ExportError"]
+           "exports_dir_for", "ExportError", "SUFFIX"]
+
+
+def _layout(task_key: str):
+    """(facts, render_pdf, write_exports) of the task's report layout."""
+    if task_key == "face-verification":
+        from . import exports, facts, pdf
+
+        return (lambda s, d: facts.report_facts(s, d["colour_map"], d["opacity"])), pdf.render_pdf, \
+            exports.write_exports
+    from . import task_report
+
+    return task_report.task_facts, task_report.render_task_pdf, task_report.write_task_exports
 
 
 @dataclass(frozen=True)
@@ -57,18 +72,20 @@ def check_report_target(pdf_path: str | Path, exports: bool = True, overwrite: b
     return pdf
 
 
-def write_report(session: ComparisonSession, pdf_path: str | Path, exports: bool = True,
-                 colour_map: str | None = None, opacity: float | None = None,
-                 overwrite: bool = True) -> ReportOutput:
+def write_report(session, pdf_path: str | Path, exports: bool = True, colour_map: str | None = None,
+                 opacity: float | None = None, overwrite: bool = True) -> ReportOutput:
     """Write the PDF (and its exports folder) atomically; log it in the session's audit log.
 
     Colour map and opacity default to the session's view settings (else jet, 0.5).
     Raises ExportError before writing anything when a target cannot be written, or
-    exists and `overwrite` is False.
+    exists and `overwrite` is False, or when the session has nothing (current) to report.
     """
     pdf = check_report_target(pdf_path, exports, overwrite)
-    facts = report_facts(session, colour_map=colour_map or session.view.get("colour_map", "jet"),
-                         opacity=float(opacity if opacity is not None else session.view.get("opacity", 0.5)))
+    report_facts, render_pdf, write_exports = _layout(session.task.key)
+    view = ViewState.from_dict(session.view)[0]  # the session's display, unusable values replaced by defaults
+    display = {"colour_map": colour_map or view.colour_map,
+               "opacity": float(opacity if opacity is not None else view.opacity)}
+    facts = report_facts(session, display)
     data = render_pdf(session, facts)
     digest = sha256_bytes(data)
     folder = None

@@ -13,14 +13,15 @@ from dataclasses import asdict
 import numpy as np
 
 from .. import __version__
+from ..session.signing import signature_text
+from ..session.casefile import case_file_status
 from ..core.environment import versions
 from ..core.errors import ExportError
 from ..core.images import sha256_bytes
 from ..core.io_utils import npy_bytes
 from ..core.overlay import COLOUR_MAPS
-from ..core.session import ComparisonSession, now_iso
-from ..core.snapshot import StaleResultError
-from ..core.verification import MAP_KEYS, split_key
+from ..session.audit import now_iso
+from ..core.verification import split_key
 
 FORMAT = "fame-desktop/report"
 FORMAT_VERSION = 1
@@ -51,75 +52,84 @@ def npy_sha256(a: np.ndarray) -> str:
     return sha256_bytes(npy_bytes(np.asarray(a, dtype=np.float32)))
 
 
-def _threshold(session: ComparisonSession) -> dict | None:
+def _threshold(session, score: float) -> dict | None:
     t = session.threshold
     if t is None:
         return None
-    score = session.explanation.similarity
     return {"value": t.value, "source": t.source, "score_at_or_above": bool(score >= t.value)}
 
 
-def _maps(session: ComparisonSession) -> dict:
-    e = session.explanation
-    maps = e.maps(session.map_settings)
-    per = e.per_map()
+def _maps(session, result) -> dict:
+    maps = result.maps(session.map_settings)
     per = {k: {n: (None if isinstance(v, float) and not math.isfinite(v) else v) for n, v in d.items()}
-           for k, d in per.items()}  # JSON has no NaN
+           for k, d in result.per_target().items()}  # JSON has no NaN
     return {
-        k: {**per[k], "side": split_key(k)[0], "kind": split_key(k)[1],
-            "raw_npy_sha256": npy_sha256(e.delta(k)), "map_npy_sha256": npy_sha256(maps[k]),
-            "raw_delta_max_abs": float(np.abs(e.delta(k)).max()), "empty": bool(maps[k].max() <= 0)}
-        for k in e.keys
+        k: {"iterations": per[k]["iterations"], "stop_reason": per[k]["stop_reason"],
+            "initial_loss": per[k]["initial_loss"], "final_loss": per[k]["final_loss"],
+            "final_similarity": per[k]["final_score"], "side": split_key(k)[0], "kind": split_key(k)[1],
+            "raw_npy_sha256": npy_sha256(result.delta(k)), "map_npy_sha256": npy_sha256(maps[k]),
+            "raw_delta_max_abs": float(np.abs(result.delta(k)).max()), "empty": bool(maps[k].max() <= 0)}
+        for k in result.keys
     }
 
 
-def check_reportable(session: ComparisonSession) -> None:
-    """ExportError unless the session holds both photographs and a FAME result of all four maps."""
-    if not session.ready:
-        raise ExportError("nothing to report: the session needs both a gallery and a probe photograph")
-    if session.explanation is None:
-        raise ExportError("nothing to report: FAME has not been run on this pair")
-    missing = [k for k in MAP_KEYS if k not in session.explanation.keys]
-    if missing:
-        raise ExportError(f"nothing to report: the FAME result lacks the map(s) {', '.join(missing)}")
-    try:
-        session.check_result_current()
-    except StaleResultError as e:
-        raise ExportError(f"cannot report: {e}") from None
+def _case_file(session) -> dict | None:
+    """The case file the session was last opened from or saved to, with its signature status in words."""
+    status = case_file_status(session)
+    return None if status is None else {**status, "signature_text": signature_text(status["signature"])}
 
 
-def report_facts(session: ComparisonSession, report_id: str | None = None, colour_map: str = "jet",
-                 opacity: float = 0.5, generated: str | None = None) -> dict:
-    """The report's content. `colour_map` / `opacity` are how overlays are drawn."""
-    check_reportable(session)
-    if colour_map not in COLOUR_MAPS:
-        raise ExportError(f"unknown colour map {colour_map!r}; choose one of {', '.join(COLOUR_MAPS)}")
+def check_display(display: dict) -> dict:
+    """The overlays' colour map and opacity, checked."""
+    cmap, opacity = display["colour_map"], float(display["opacity"])
+    if cmap not in COLOUR_MAPS:
+        raise ExportError(f"unknown colour map {cmap!r}; choose one of {', '.join(COLOUR_MAPS)}")
     if not 0.0 < opacity <= 1.0:
         raise ExportError(f"overlay opacity must be in (0, 1], got {opacity}")
-    e = session.explanation
-    model = dict(session.model_info or {"key": session.model_key, "name": session.model_key})
+    return {"colour_map": cmap, "opacity": opacity}
+
+
+def common_facts(session, result, display: dict, report_id: str | None = None, generated: str | None = None) -> dict:
+    """What every report states, whatever the task: case, inputs' provenance, model, software, run, audit."""
+    env = result.environment or {}
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "report_id": report_id or new_report_id(),
         "generated": generated or now_iso(),
         "generated_by": {"app": __version__, **{k: v for k, v in versions("-").items() if k != "device"}},
+        "task": {"key": session.task.key, "title": session.task.title},
+        "method": result.method.describe(),
         "case": asdict(session.case),
         "session_created": session.created,
-        "inputs": {role: session.inputs[role].describe() for role in ("gallery", "probe")},
-        "model": model,
-        "device": (session.environment or {}).get("device") or model.get("device") or session.device,
-        "environment": session.environment,
-        "similarity": float(e.similarity),
-        "threshold": _threshold(session),
+        "case_file": _case_file(session),
+        "model": dict(result.model),
+        "device": env.get("device") or result.model.get("device") or session.device,
+        "environment": result.environment,
         "parameters": {
-            "fame": e.run.params.describe(),
+            "fame": result.run.params.describe(),
             "maps": session.map_settings.describe(),
-            "display": {"colour_map": colour_map, "opacity": opacity},
+            "options": {k: (v if isinstance(v, (int, float, bool)) or v is None else str(v))
+                        for k, v in result.options.items()},
+            "display": check_display(display),
         },
-        "fame_run": {"cancelled": bool(e.run.cancelled), "elapsed_s": round(float(e.run.elapsed), 3),
-                     "batch_order": list(e.keys), "input_snapshot": e.snapshot.describe()},
-        "maps": _maps(session),
+        "fame_run": {"cancelled": bool(result.run.cancelled), "elapsed_s": round(float(result.run.elapsed), 3),
+                     "batch_order": list(result.keys), "input_snapshot": result.snapshot.describe()},
         "audit": session.audit.to_list(),
-        "limitations": list(LIMITATIONS),
     }
+
+
+def report_facts(session, colour_map: str = "jet", opacity: float = 0.5, report_id: str | None = None,
+                 generated: str | None = None) -> dict:
+    """The face-verification report's content; `colour_map` / `opacity` are how overlays are drawn."""
+    result = session.report_result()
+    similarity = float(result.analysis.summary["similarity"])
+    facts = common_facts(session, result, {"colour_map": colour_map, "opacity": opacity}, report_id, generated)
+    c = facts["case"]
+    c.update({f"exhibit_{r}": c["exhibits"].get(r, "") for r in ("gallery", "probe")})
+    return {**facts,
+            "inputs": {role: session.inputs[role].payload.describe() for role in ("gallery", "probe")},
+            "similarity": similarity,
+            "threshold": _threshold(session, similarity),
+            "maps": _maps(session, result),
+            "limitations": list(LIMITATIONS)}

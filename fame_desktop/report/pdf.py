@@ -7,12 +7,11 @@ import io
 from reportlab.platypus import SimpleDocTemplate
 
 from .. import __version__
-from ..core.session import ComparisonSession
 from . import sections_front, sections_results, text
 from .layout import MARGIN, PAGE, page_canvas, register_fonts
 
 
-def render_pdf(session: ComparisonSession, facts: dict) -> bytes:
+def render_pdf(session, facts: dict) -> bytes:
     """The report as PDF bytes; `facts` from `report_facts(session, ...)`."""
     register_fonts()
     c = facts["case"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from xml.sax.saxutils import escape
+
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 
-from ..core.session import ComparisonSession
 from . import figures, text
-from .layout import FRAME_WIDTH, grid_table, kv_table, layout_table, markup, mono, mono_block, para, picture
+from .layout import FRAME_WIDTH, MONO, grid_table, kv_table, layout_table, markup, mono, mono_block, para, picture
 
 
 def threshold_text(facts: dict) -> str:
@@ -16,6 +18,27 @@ def threshold_text(facts: dict) -> str:
         return "No threshold set. The score alone is not a decision."
     side = "at or above" if t["score_at_or_above"] else "below"
     return f"{t['value']:.4f} (source: {t['source']}). The score is {side} this threshold."
+
+
+def case_file_rows(facts: dict) -> list[tuple[str, object]]:
+    """The case file, its signature and what was checked when it was opened."""
+    f = facts.get("case_file")
+    if f is None:
+        return [("Case file", "none: this session was not saved in a case file"),
+                ("Signature", "none (only a case file can be signed)")]
+    opened = f["action"] == "open case file"
+    rows = [("Case file", markup(f"{escape(Path(str(f['path'])).name)}, {'opened' if opened else 'saved'} "
+                                 f"{text.when(f['time'])}<br/>SHA-256 <font name=\"{MONO}\">{f['sha256']}</font>",
+                                 "cell")),
+            ("Signature", f["signature_text"])]
+    if opened:
+        c = f.get("checks")
+        result = "" if c is None else (
+            f"; the similarity and the per-map scores recomputed with the recorded model agree with the stored "
+            f"ones (largest difference {c['largest_score_difference']:.1g})")
+        rows.append(("Checked on opening", "every member matches the manifest, each photograph its SHA-256, each "
+                                           f"crop the photograph and alignment; audit log {f['audit_chain']}{result}"))
+    return rows
 
 
 def summary(facts: dict) -> list:
@@ -30,6 +53,7 @@ def summary(facts: dict) -> list:
             ("Probe exhibit", c["exhibit_probe"]), ("Examiner", c["examiner"]),
             ("Report ID", mono(facts["report_id"])), ("Report generated", text.when(facts["generated"])),
             ("Session started", text.when(facts["session_created"])),
+            *case_file_rows(facts),
         ]),
         para("Result", "h1"),
     ]
@@ -48,9 +72,9 @@ def summary(facts: dict) -> list:
     return out
 
 
-def _input_block(session: ComparisonSession, facts: dict, role: str) -> list:
+def _input_block(session, facts: dict, role: str) -> list:
     d = facts["inputs"][role]
-    fi = session.inputs[role]
+    fi = session.inputs[role].payload
     exhibit = facts["case"][f"exhibit_{role}"]
     face = d["face"]
     chosen = "placed by hand (manual landmarks)" if face["manual"] else \
@@ -72,7 +96,7 @@ def _input_block(session: ComparisonSession, facts: dict, role: str) -> list:
     ])]
 
 
-def inputs(session: ComparisonSession, facts: dict) -> list:
+def inputs(session, facts: dict) -> list:
     out = [PageBreak(), para("Inputs", "h1"),
            para("The original files as loaded; the analysis never altered them. Green box and red dots: the "
                 "face used and its five landmarks (eyes, nose, mouth corners); orange boxes: other faces "
@@ -98,9 +122,10 @@ def _model_rows(facts: dict) -> list:
             ("Embedding size", m.get("embedding_size", "–")), ("Licence", m.get("licence", "–"))]
 
 
-def processing(session: ComparisonSession, facts: dict) -> list:
+def processing(session, facts: dict) -> list:
     g, p = facts["inputs"]["gallery"], facts["inputs"]["probe"]
-    crops = [[picture(figures.enlarge(session.inputs[r].crop, 4), width=40 * mm) for r in ("gallery", "probe")],
+    crops = [[picture(figures.enlarge(session.inputs[r].model_input, 4), width=40 * mm)
+              for r in ("gallery", "probe")],
              [para("Gallery crop", "centre"), para("Probe crop", "centre")]]
     col = (FRAME_WIDTH - 40 * mm) / 2
 

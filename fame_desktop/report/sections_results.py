@@ -8,8 +8,6 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer
 
-from ..core.session import ComparisonSession
-from ..core.verification import MAP_KEYS
 from . import figures, text
 from .layout import FRAME_WIDTH, MONO, grid_table, kv_table, layout_table, markup, mono, para, picture
 from .sections_front import threshold_text
@@ -40,7 +38,7 @@ def results(facts: dict) -> list:
          f"{r['raw_delta_max_abs']:.4f}" + (" (empty map)" if r["empty"] else "")]
         for k, r in facts["maps"].items()
     ], [36 * mm, 22 * mm, 32 * mm, 34 * mm, 20 * mm, FRAME_WIDTH - 144 * mm])
-    hashes = kv_table([(f"raw/{k}.npy", mono(facts["maps"][k]["raw_npy_sha256"])) for k in MAP_KEYS],
+    hashes = kv_table([(f"raw/{k}.npy", mono(facts["maps"][k]["raw_npy_sha256"])) for k in facts["maps"]],
                       label_width=46 * mm)
     return [
         PageBreak(), para("Results", "h1"),
@@ -77,19 +75,20 @@ def _bar(cmap: str) -> list:
                          [para("0 (low)", "centre")]], [18 * mm], pad=1)
 
 
-def maps(session: ComparisonSession, facts: dict) -> list:
+def maps(session, facts: dict) -> list:
     cmap, alpha = facts["parameters"]["display"]["colour_map"], facts["parameters"]["display"]["opacity"]
-    maps_ = session.explanation.maps(session.map_settings)
+    maps_ = session.result().maps(session.map_settings)
     size = 42 * mm
     rows = [[para("", "caption"), para("Aligned crop", "colhead"), para("e+ similar", "colhead"),
              para("e− dissimilar", "colhead"), para("", "caption")]]
     for role in ("gallery", "probe"):
-        crop = session.inputs[role].crop
+        crop = session.inputs[role].model_input
         cells = [para(text.SIDE_NAMES[role], "cellb"), [picture(figures.enlarge(crop, 4), width=size)]]
         for kind in ("similar", "dissimilar"):
             key = f"{role}_{kind}"
             cells.append([picture(figures.crop_overlay(crop, maps_[key], cmap, alpha), width=size),
-                          map_caption(facts["maps"][key])])
+                          map_caption(facts["maps"][key])] if key in maps_
+                         else para("not made by this method", "caption"))
         cells.append(_bar(cmap))
         rows.append(cells)
     grid = layout_table(rows, [16 * mm, size + 4 * mm, size + 4 * mm, size + 4 * mm, 20 * mm])
@@ -108,16 +107,17 @@ def maps(session: ComparisonSession, facts: dict) -> list:
     photo_w = (FRAME_WIDTH - 8 * mm) / 2
     blocks = []
     for role in ("gallery", "probe"):
-        fi = session.inputs[role]
+        fi = session.inputs[role].payload
         region = figures.footprint_region(fi)
+        kinds = [k for k in ("similar", "dissimilar") if f"{role}_{k}" in maps_]
         pics = [picture(figures.photo_overlay(fi, maps_[f"{role}_{kind}"], cmap, alpha, region=region),
-                        width=photo_w, height=95 * mm, jpeg=True) for kind in ("similar", "dissimilar")]
+                        width=photo_w, height=95 * mm, jpeg=True) for kind in kinds]
         x1, y1, x2, y2 = region
         blocks.append(KeepTogether([
             para(f"{text.SIDE_NAMES[role]} photograph {fi.image.name} with its maps", "h2"),
             layout_table([pics, [para(KIND_LABEL[k] + (" (empty map)" if facts["maps"][f"{role}_{k}"]["empty"] else ""),
-                                      "centre") for k in ("similar", "dissimilar")]],
-                         [photo_w + 4 * mm] * 2),
+                                      "centre") for k in kinds]],
+                         [photo_w + 4 * mm] * len(kinds)),
             para(f"Region x {x1}–{x2}, y {y1}–{y2} of the {fi.image.width} × {fi.image.height} photograph. "
                  "White outline: the area of the aligned crop; outside it the model saw nothing.", "caption"),
         ]))

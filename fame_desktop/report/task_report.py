@@ -1,18 +1,17 @@
-"""The PDF report of any task result (classification, feature maps, third-party tasks).
+"""The report layout of every task but face verification (classification, feature maps, plugins' tasks).
 
 A task describes its result as a Qt-free `ReportSection` (headline, facts, tables,
-figures, caveats); this module lays it out with the face report's fonts, tables and
-page furniture, and adds what every forensic record needs whatever the task: the
-input files with their SHA-256, the model and its weights' SHA-256, every FAME and
-map parameter, each target's run, and the software that produced the maps.
-
-    write_task_report(task, result, settings, "cat.pdf", device="cpu")
+figures, caveats) drawn in the user's colour map and opacity; this module lays it out with
+the face report's fonts, tables and page furniture, and adds what every forensic record
+needs whatever the task: the case, the input files with their SHA-256, the model and its
+weights' SHA-256, the method and every parameter, each target's run, the software that
+produced the maps, the run's input snapshot, notes and the audit log. The exports folder
+beside the PDF holds the task's output layout (tasks/output.py) and manifest.json.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.lib.units import mm
@@ -21,23 +20,14 @@ from reportlab.platypus import CondPageBreak, KeepTogether, SimpleDocTemplate, S
 from .. import __version__
 from ..core.attribution import MapSettings
 from ..core.environment import versions
-from ..core.errors import ExportError
-from ..core.images import sha256_bytes
-from ..core.io_utils import atomic_writer, check_target
-from ..core.session import now_iso
+from ..core.io_utils import assembled_folder, atomic_write_json
 from . import text
-from .facts import new_report_id
+from .facts import common_facts
 from .layout import FRAME_WIDTH, MARGIN, PAGE, grid_table, kv_table, layout_table, markup, mono, page_canvas, para, \
     picture, register_fonts
+from .sections_results import notes_and_audit
 
 FIGURE_WIDTH = (FRAME_WIDTH - 8 * mm) / 2
-
-
-@dataclass(frozen=True)
-class TaskReportOutput:
-    pdf: Path
-    report_id: str
-    sha256: str
 
 
 def _figures(section) -> list:
@@ -99,6 +89,8 @@ def _model(result) -> list:
 
 
 def _parameters(result, settings: MapSettings, display: dict) -> list:
+    if result.method.key != "fame":
+        return _method_parameters(result, settings, display)
     f = result.run.params.describe()
     rows = [["Preset", text.preset(f)], ["Step size η", text.step_size(f)], ["Iterations T (most)", f["iterations"]],
             ["Early stopping ε", f"{f['epsilon']:g}" + (" (off)" if f["epsilon"] == 0 else "")],
@@ -120,8 +112,17 @@ def _parameters(result, settings: MapSettings, display: dict) -> list:
                                                              if result.run.cancelled else "."), "caption")]
 
 
-def _software(device: str) -> list:
-    env = versions(device)
+def _method_parameters(result, settings: MapSettings, display: dict) -> list:
+    rows = [[k.replace("_", " "), str(v)] for k, v in result.run.params.describe().items()]
+    rows += [["Map blur", settings.describe()["blur"]], ["Normalisation", settings.normalisation]]
+    rows += [[f"Option: {k}", "–" if v in (None, "") else str(v)] for k, v in result.options.items()]
+    rows += [[f"Display: {k.replace('_', ' ')}", str(v)] for k, v in display.items()]
+    return [CondPageBreak(60 * mm), para(f"{result.method.title} parameters", "h1"),
+            grid_table(["Parameter", "Value"], rows, [55 * mm, FRAME_WIDTH - 55 * mm]),
+            para(f"{result.method.title} time {result.run.elapsed:.1f} s.", "caption")]
+
+
+def _software(env: dict) -> list:
     rows = [("Device", env["device"]), ("fame-desktop", env["app"]),
             ("Source revision", env.get("source_revision") or "not recorded (installed package)"),
             ("Python", env["python"]), ("PyTorch", env["torch"]), ("NumPy", env["numpy"]),
@@ -129,62 +130,74 @@ def _software(device: str) -> list:
     return [CondPageBreak(45 * mm), para("Software and device", "h2"), kv_table(rows)]
 
 
-def render_task_pdf(task, result, settings: MapSettings, report_id: str, generated: str, device: str = "",
-                    display: dict | None = None, section=None) -> bytes:
-    """The report as PDF bytes. `section`: the task's ReportSection (computed here when None)."""
+def task_facts(session, display: dict) -> dict:
+    """What the report states (the manifest of its exports holds the same)."""
+    result = session.report_result()
+    facts = common_facts(session, result, display)
+    return {**facts, "analysis": {"headline": result.analysis.headline, **result.analysis.summary},
+            "inputs": {role: inp.describe() for role, inp in result.inputs.items()},
+            "targets": result.per_target(), "measurements": result.measurements}
+
+
+def render_task_pdf(session, facts: dict) -> bytes:
+    """The report of the session's result as PDF bytes; `facts` from `task_facts`."""
     register_fonts()
-    section = section if section is not None else task.report_section(result, settings)
+    task, result, settings = session.task, session.result(), session.map_settings
+    display, report_id, generated = facts["parameters"]["display"], facts["report_id"], facts["generated"]
+    section = task.report_section(result, settings, display)
+    c = facts["case"]
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 2,
                             bottomMargin=MARGIN, pageCompression=1,
-                            title=f"FAME explanation report {report_id}", author="fame-desktop",
+                            title=f"Explanation report {report_id}", author=c["examiner"] or "fame-desktop",
                             subject=section.title, creator=f"fame-desktop {__version__}", keywords=report_id)
+    exhibits = [(f"Exhibit ({role})", c["exhibits"].get(role, "")) for role in result.inputs]
     story = [
-        para(f"{section.title}: FAME explanation report", "title"),
-        para(f"{task.description} Generated by fame-desktop {__version__}.", "subtitle"),
-        kv_table([("Report ID", mono(report_id)), ("Report generated", text.when(generated)),
-                  ("Task", f"{task.title} ({task.key})")]),
+        para(f"{section.title}: explanation report", "title"),
+        para(f"{task.description} Explained with {result.method.title}. Generated by fame-desktop {__version__}.",
+             "subtitle"),
+        kv_table([("Case ID", c["case_id"]), *exhibits, ("Examiner", c["examiner"]),
+                  ("Report ID", mono(report_id)), ("Report generated", text.when(generated)),
+                  ("Task", f"{task.title} ({task.key})"), ("Method", result.method.title)]),
         para("Result", "h1"),
         markup(f"<b>{_escape(section.headline)}</b>", "h2") if section.headline else Spacer(1, 0),
     ]
     if section.facts:
         story += [kv_table(list(section.facts)), Spacer(1, 2 * mm)]
     if result.run.cancelled:
-        story.append(markup("<b>The FAME run was cancelled: the maps are partial.</b>", "body"))
+        story.append(markup("<b>The run was cancelled: the maps are partial.</b>", "body"))
     story += [para(p) for p in section.paragraphs]
     for t in section.tables:
         story += _table(t)
     story += _figures(section)
-    story += _inputs(result) + _model(result) + _parameters(result, settings, display or {}) + _software(device)
+    story += _inputs(result) + _model(result) + _parameters(result, settings, display)
+    story += _software(result.environment or versions(facts["device"]))
+    story += [kv_table([("Inputs of the run", mono(facts["fame_run"]["input_snapshot"]["sha256"]))])]
     if section.caveats:
         story += [CondPageBreak(30 * mm), para("Limitations", "h1")]
         story += [para(f"{i}. {c}") for i, c in enumerate(section.caveats, 1)]
-    canvas_cls = page_canvas(header_left=f"FAME explanation report · {section.title}",
+    story += notes_and_audit(facts)
+    canvas_cls = page_canvas(header_left=f"Explanation report · {section.title}",
                              header_right=f"Report ID {report_id}",
                              footer_left=f"Generated {text.when(generated)} · fame-desktop {__version__}")
     doc.build(story, canvasmaker=canvas_cls)
     return buf.getvalue()
 
 
+def write_task_exports(session, facts: dict, folder: str | Path, pdf: dict | None = None,
+                       overwrite: bool = True) -> Path:
+    """The exports folder: the task's output layout (tasks/output.py) and manifest.json, assembled atomically."""
+    from ..tasks.output import fill_task_dir
+
+    result = session.result()
+    with assembled_folder(folder, overwrite) as root:
+        fill_task_dir(root, session.task, result, session.map_settings, {}, facts["device"],
+                      facts["parameters"]["display"])
+        atomic_write_json(root / "manifest.json", {**facts, "report_pdf": pdf})
+    return Path(folder)
+
+
 def _escape(s: str) -> str:
     from xml.sax.saxutils import escape
 
     return escape(str(s))
-
-
-def check_task_report_target(pdf_path: str | Path, overwrite: bool = True) -> Path:
-    pdf = Path(pdf_path)
-    if pdf.suffix.lower() != ".pdf":
-        raise ExportError(f"{pdf}: a report file name must end in .pdf")
-    return check_target(pdf, overwrite)
-
-
-def write_task_report(task, result, settings: MapSettings, pdf_path: str | Path, device: str = "",
-                      display: dict | None = None, overwrite: bool = True) -> TaskReportOutput:
-    """Render and write the PDF atomically (nothing partial is left on failure)."""
-    pdf = check_task_report_target(pdf_path, overwrite)
-    report_id = new_report_id()
-    data = render_task_pdf(task, result, settings, report_id, now_iso(), device, display)
-    with atomic_writer(pdf, overwrite) as f:
-        f.write(data)
-    return TaskReportOutput(pdf=pdf, report_id=report_id, sha256=sha256_bytes(data))

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..core.fame import STOP_TEXT
+
 SIDE_NAMES = {"gallery": "Gallery", "probe": "Probe"}
 KIND_NAMES = {"similar": "e+ (similar)", "dissimilar": "e− (dissimilar)"}
 LANDMARKS = {"left_eye": "left eye", "right_eye": "right eye", "nose": "nose",
              "mouth_left": "mouth left", "mouth_right": "mouth right"}
-STOP_REASONS = {
-    "iterations": "reached T",
-    "epsilon": "loss below ε",
-    "converged": "map stopped changing (δ)",
-    "cancelled": "cancelled by the user",
-}
+STOP_REASONS = STOP_TEXT
 
 
 def map_name(key: str) -> str:

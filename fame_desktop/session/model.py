@@ -19,12 +19,13 @@ current inputs and model; any change of an input or of the model drops them all.
 from __future__ import annotations
 
 from copy import deepcopy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from psygnal import Signal, SignalGroup
 
 from ..core.attribution import MapSettings
 from ..core.environment import versions
+from ..core.errors import ExportError
 from ..core.images import LoadedImage
 from ..core.snapshot import InputRecord, StaleResultError
 from ..tasks.base import Task
@@ -32,8 +33,7 @@ from ..tasks.result import TaskResult
 from ..tasks.result_rows import Accumulated, accumulate
 from ..tasks.runner import RunRequest, request_run
 from ..tasks.types import Analysis, PreparedInput
-from .audit import AuditLog, now_iso
-from .case_info import CaseInfo, Threshold
+from ..session.audit import AuditLog, CaseInfo, Threshold, now_iso
 
 
 class SessionEvents(SignalGroup):
@@ -73,16 +73,6 @@ class SessionState:
     results: dict[tuple[str, str], TaskResult] = field(default_factory=dict)  # (method, options key) → result
     created: str = field(default_factory=now_iso)
 
-
-class Session(SessionState):
-    """A SessionState with events and the rules that keep it consistent."""
-
-    def __init__(self, task: Task, **state):
-        super().__init__(task=task, **state)
-        self.events = SessionEvents()
-        self.model_key = self.model_key or task.default_model
-        self.audit.on_record = self.events.audit.emit
-
     # helpers ----------------------------------------------------------------------------
     @property
     def roles(self) -> tuple[str, ...]:
@@ -101,11 +91,35 @@ class Session(SessionState):
         """The result shown now: of `method` (default the session's) under the current task options."""
         return self.results.get((method or self.method, options_key(self.options)))
 
-    def _drop_results(self) -> bool:
-        had = bool(self.results) or self.analysis is not None
-        self.results = {}
-        self.analysis = None
-        return had
+    def input_records(self) -> tuple[InputRecord, ...]:
+        return tuple(InputRecord.of(self.inputs[r]) for r in self.roles if r in self.inputs)
+
+    def stale_reasons(self, result) -> list[str]:
+        """Why `result` (or a RunRequest) does not belong to the current inputs and model ([] if it does)."""
+        if result.snapshot is None:
+            return ["the result does not record the inputs it was computed from"]
+        return result.snapshot.differences(self.input_records(), self.model_key, self.weights)
+
+    def report_result(self) -> TaskResult:
+        """The result a report or export states; ExportError saying what is missing when there is none."""
+        if not self.ready:
+            raise ExportError(f"nothing to report: the session needs every input "
+                              f"({', '.join(s.label.lower() for s in self.task.inputs)})")
+        result = self.result()
+        if result is None:
+            raise ExportError("nothing to report: no explanation has been run on these inputs with this method")
+        try:
+            self.check_result_current(result)
+        except StaleResultError as e:
+            raise ExportError(f"cannot report: {e}") from None
+        return result
+
+    def check_result_current(self, result: TaskResult) -> None:
+        """StaleResultError unless `result` was computed from the current inputs and model."""
+        why = self.stale_reasons(result)
+        if why:
+            raise StaleResultError(f"the result was computed for other inputs ({', '.join(why)} changed)")
+
 
     def frozen_copy(self) -> "SessionState":
         """A copy later changes leave alone (e.g. to write a case file or a report in another thread).
@@ -113,10 +127,34 @@ class Session(SessionState):
         Inputs, results and case details are replaced, never changed in place, so they are
         shared; the containers that grow or change are copied. The copy has no events.
         """
-        return SessionState(**{**self.__dict__, "events": None} | {
-            "case": replace(self.case, exhibits=dict(self.case.exhibits)), "audit": self.audit.copy(),
-            "params": dict(self.params), "options": dict(self.options), "view": deepcopy(self.view),
-            "photos": dict(self.photos), "inputs": dict(self.inputs), "results": dict(self.results)})
+        state = {f.name: getattr(self, f.name) for f in fields(SessionState)}
+        return SessionState(**state | {
+            "case": replace(self.case, exhibits=dict(self.case.exhibits)), "audit": AuditLog(self.audit.entries),
+            "params": dict(self.params), "options": dict(self.options), "view": deepcopy(self.view), "photos": dict(self.photos),
+            "inputs": dict(self.inputs), "results": dict(self.results)})
+
+
+class Session(SessionState):
+    """A SessionState with events and the rules that keep it consistent."""
+
+    def __init__(self, task: Task, **state):
+        super().__init__(task=task, **state)
+        self.events = SessionEvents()
+        self.model_key = self.model_key or task.default_model
+        self.options = self.options or task.resolve_options({}, None)
+        self.audit.listeners.append(self.events.audit.emit)
+
+    @classmethod
+    def from_state(cls, state: SessionState) -> "Session":
+        """A live session holding a copy of `state` (e.g. a frozen copy taken earlier)."""
+        copy = state.frozen_copy()
+        return cls(**{f.name: getattr(copy, f.name) for f in fields(SessionState)})
+
+    def _drop_results(self) -> bool:
+        had = bool(self.results) or self.analysis is not None
+        self.results = {}
+        self.analysis = None
+        return had
 
     # inputs -----------------------------------------------------------------------------
     def set_photo(self, role: str, image: LoadedImage) -> None:
@@ -158,9 +196,6 @@ class Session(SessionState):
         if dropped:
             self.events.results.emit()
 
-    def input_records(self) -> tuple[InputRecord, ...]:
-        return tuple(InputRecord.of(self.inputs[r]) for r in self.roles if r in self.inputs)
-
     def set_analysis(self, analysis: Analysis, records: tuple[InputRecord, ...]) -> bool:
         """The model's answer for the inputs `records` describe; ignored (False) if they changed since."""
         if records != self.input_records():
@@ -197,7 +232,9 @@ class Session(SessionState):
         """The task's options (already resolved by the task); another options set shows its own results."""
         if options != self.options:
             self.options = dict(options)
+            self.analysis = None  # the model's answer may depend on them (e.g. a layer's cells)
             self.audit.record("set task options", **{k: str(v) for k, v in options.items()})
+            self.events.analysis.emit()
             self.events.parameters.emit()
             self.events.results.emit()
 
@@ -249,12 +286,6 @@ class Session(SessionState):
                           parameters=params.describe(), snapshot=req.snapshot.digest(), **files)
         return req
 
-    def stale_reasons(self, result: TaskResult) -> list[str]:
-        """Why `result` does not belong to the current inputs and model ([] if it does)."""
-        if result.snapshot is None:
-            return ["the result does not record the inputs it was computed from"]
-        return result.snapshot.differences(self.input_records(), self.model_key, self.weights)
-
     def accept_result(self, result: TaskResult, environment: dict | None = None) -> Accumulated | None:
         """Keep the complete rows of `result` beside the earlier ones — if its snapshot still matches.
 
@@ -281,12 +312,6 @@ class Session(SessionState):
                           **({"replaced_earlier": True} if acc.replaced else {}))
         self.events.results.emit()
         return acc
-
-    def check_result_current(self, result: TaskResult) -> None:
-        """StaleResultError unless `result` was computed from the current inputs and model."""
-        why = self.stale_reasons(result)
-        if why:
-            raise StaleResultError(f"the result was computed for other inputs ({', '.join(why)} changed)")
 
     def _check_role(self, role: str) -> None:
         if role not in self.roles:

@@ -33,6 +33,7 @@ from .result import TaskResult
 from .types import Analysis, InputSlot, MapView, ModelChoice, OptionSpec, PreparedInput, Target, TaskOptionError
 
 PLUGIN_API_VERSION = 1
+DISPLAY = {"colour_map": "jet", "opacity": 0.5}  # overlays when the user chose nothing else
 
 
 class Task(ABC):
@@ -50,6 +51,7 @@ class Task(ABC):
     default_preset: str = "fast"
     preset_caveats: dict[str, str] = {}
     methods: tuple[str, ...] = ("fame",)  # explanation methods that apply (keys in the plugin registry)
+    fame_detach_norms: bool = False  # the objective is a cosine whose norms FAME may leave undifferentiated
     choice_noun: str = "the preparation"  # what was chosen when preparing an input (said when it changes)
 
     # -- models ---------------------------------------------------------------------------
@@ -70,6 +72,10 @@ class Task(ABC):
     def options(self, model=None) -> list[OptionSpec]:
         """Task settings (choices may depend on the model, e.g. its layers)."""
         return []
+
+    def option_applies(self, key: str, model) -> bool:
+        """Whether option `key` means anything with `model` (e.g. a face choice only for face models)."""
+        return True
 
     def resolve_options(self, values: dict | None = None, model=None) -> dict:
         """Defaults filled in, every value checked; unknown names refused."""
@@ -103,6 +109,42 @@ class Task(ABC):
         """Most samples per optimisation batch (memory); None = all at once."""
         return None
 
+    def describe_choice(self, prepared: PreparedInput) -> tuple[str, dict]:
+        """The audit-log entry (action, details) of using `prepared` in its slot."""
+        return "prepare input", {k: v for k, v in prepared.details.items() if not isinstance(v, (list, dict))}
+
+    def input_notes(self, inputs: dict[str, PreparedInput]) -> list[str]:
+        """What the user should hear about the prepared inputs (e.g. which of several faces was used)."""
+        return [f"{role}: {note}" for role, inp in inputs.items() for note in inp.image.conversions]
+
+    def write_output(self, out, result: TaskResult, settings: MapSettings, timings: dict,
+                     display: dict = DISPLAY, overwrite: bool = False) -> dict:
+        """Write the `--out` folder of a run (tasks/output.py's layout); returns its result.json.
+
+        display: {"colour_map", "opacity"} of the overlays."""
+        from .output import write_task_dir
+
+        return write_task_dir(out, self, result, settings, timings, result.model.get("device", "cpu"), overwrite,
+                              display)
+
+    # -- case files -------------------------------------------------------------------------
+    def input_record(self, prepared: PreparedInput) -> dict:
+        """What a case file keeps of how `prepared` was made from its photograph (JSON-ready)."""
+        return dict(prepared.details)
+
+    def restore_input(self, model, role: str, image: LoadedImage, record: dict, stored, options: dict):
+        """The input a case file recorded, rebuilt from its photograph and checked against the stored model
+        input `stored` (S, S, 3) uint8: (PreparedInput, notes); FameError when they differ.
+
+        By default the photograph is prepared again (deterministic preparations: a resize, a crop)."""
+        from dataclasses import replace
+
+        from .types import stored_model_input
+
+        prepared = self.prepare(model, role, image, options)
+        pixels, notes = stored_model_input(role, prepared.model_input, stored)
+        return replace(prepared, model_input=pixels), notes
+
     def measure(self, result: TaskResult) -> dict:
         """JSON-ready figures derived from the maps (e.g. receptive-field sizes); {} by default."""
         return {}
@@ -116,12 +158,15 @@ class Task(ABC):
         maps = result.maps(settings)
         return [MapView(t.key, t.label, t.role, maps[t.key], group=t.data.get("group", "")) for t in result.targets]
 
-    def report_section(self, result: TaskResult, settings: MapSettings) -> ReportSection:
-        """Headline, model, per-target table and each map over its input; tasks add their own parts."""
+    def report_section(self, result: TaskResult, settings: MapSettings, display: dict = DISPLAY) -> ReportSection:
+        """Headline, model, per-target table and each map over its input; tasks add their own parts.
+
+        display: {"colour_map", "opacity"} the user chose for overlays."""
         rows = tuple((k, v["label"], str(v["iterations"]), v["stop_reason"],
                       _fmt(v["initial_score"]), _fmt(v["final_score"]))
                      for k, v in result.per_target().items())
-        figures = [Figure(overlay(result.inputs[v.role].model_input, v.map, 0.5), f"{v.label} ({v.key})")
+        figures = [Figure(overlay(result.inputs[v.role].model_input, v.map, display["opacity"], display["colour_map"]),
+                          f"{v.label} ({v.key})")
                    for v in self.views(result, settings)]
         return ReportSection(
             title=self.title, headline=result.analysis.headline,

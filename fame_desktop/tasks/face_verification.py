@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import torch
 
 from ..core.attribution import MapSettings
@@ -15,14 +16,15 @@ from ..core.faces import FaceDetector
 from ..core.images import LoadedImage
 from ..core.models.registry import DEFAULT_FACE_MODEL
 from ..core.pipeline import FaceInput, prepare_face
-from ..core.verification import MAP_KEYS, PairExplanation, VerificationObjective, cosine, split_key
-from .base import Task
+from ..core.verification import MAP_KEYS, VerificationObjective, cosine, split_key
+from .base import DISPLAY, Task
 from .models import face_model_choices, load_model_by_key
 from .report_section import ReportSection
 from .result import TaskResult, input_tensor
-from .types import Analysis, InputSlot, OptionSpec, PreparedInput, Target
+from .types import Analysis, InputSlot, OptionSpec, PreparedInput, Target, TaskOptionError
 
 KIND_TEXT = {"similar": "similar (e+)", "dissimilar": "dissimilar (e−)"}
+FACE_OPTIONS = {"gallery_face": 0, "probe_face": 0, "gallery_landmarks": "", "probe_landmarks": ""}  # defaults
 
 
 def face_prepared_input(face: FaceInput) -> PreparedInput:
@@ -41,6 +43,7 @@ class FaceVerificationTask(Task):
     score_label = "cosine similarity"
     order = 0
     choice_noun = "the face chosen"
+    fame_detach_norms = True
     # CAMs explain L = s (one map per face, e+ only; docs/methods.md). Not offered: Score-CAM (its
     # softmax over the cosines of 512 masked faces, all within a few tenths, gives near-uniform
     # weights: the map is the mean activation), Ablation-CAM (weights divided by s, which is near 0
@@ -51,10 +54,16 @@ class FaceVerificationTask(Task):
     def __init__(self):
         self._detector: FaceDetector | None = None
 
+    def use_detector(self, detector: FaceDetector) -> None:
+        """Share a detector already made (tests and benchmarks keep one per process)."""
+        self._detector = detector
+
     def detector(self, model=None) -> FaceDetector:
         """One MTCNN per task; on CUDA when the model is (MPS lacks ops MTCNN needs)."""
         if self._detector is None:
-            dev = getattr(model, "device", torch.device("cpu"))
+            from ..core.device import select_device
+
+            dev = getattr(model, "device", None) or select_device("auto")
             self._detector = FaceDetector(device="cuda" if dev.type == "cuda" else "cpu")
         return self._detector
 
@@ -69,12 +78,71 @@ class FaceVerificationTask(Task):
         return load_model_by_key(key, weights, device)
 
     def options(self, model=None) -> list[OptionSpec]:
-        return [OptionSpec(f"{r}_face", f"{r.title()} face", "int", 0,
-                           help="which face when the photograph holds several (0 = largest)", minimum=0)
-                for r in ("gallery", "probe")]
+        faces = [OptionSpec(f"{r}_face", f"{r.title()} face", "int", 0,
+                            help="which face when the photograph holds several (0 = largest)", minimum=0)
+                 for r in ("gallery", "probe")]
+        hands = [OptionSpec(f"{r}_landmarks", f"{r.title()} landmarks", "text", "",
+                            help="5 points placed by hand instead of a detected face: x1,y1,…,x5,y5 in photograph "
+                                 "pixels (left eye, right eye, nose tip, left and right mouth corner as seen)")
+                 for r in ("gallery", "probe")]
+        return faces + hands
 
     def prepare(self, model, role: str, image: LoadedImage, options: dict) -> PreparedInput:
-        return face_prepared_input(prepare_face(image, self.detector(model), role, options[f"{role}_face"]))
+        points = parse_landmarks(options.get(f"{role}_landmarks", ""), f"{role} landmarks")
+        return face_prepared_input(prepare_face(image, self.detector(model), role, options[f"{role}_face"], points))
+
+    def describe_choice(self, prepared: PreparedInput):
+        face: FaceInput = prepared.payload
+        if face.face.manual:
+            return "place landmarks by hand", {"landmarks": face.face.describe()["landmarks"]}
+        f = face.face.describe()
+        return "use face", {"face": face.face_index + 1, "faces_found": len(face.faces), "box": f["box"],
+                            "probability": f["probability"]}
+
+    def input_record(self, prepared: PreparedInput) -> dict:
+        """Every detected face, the one used (or the hand-placed landmarks) and the alignment, exactly."""
+        face: FaceInput = prepared.payload
+        return {"faces": [f.to_record() for f in face.faces], "face_index": face.face_index,
+                "face": face.face.to_record(),
+                "alignment": {"matrix": face.aligned.matrix.tolist(), "landmarks": face.aligned.landmarks.tolist()}}
+
+    def restore_input(self, model, role: str, image: LoadedImage, record: dict, stored, options: dict):
+        """No detection: the recorded face and alignment, the crop re-warped from the photograph and checked."""
+        from dataclasses import replace
+
+        from ..core.faces import DetectedFace, aligned_from_matrix
+        from .types import stored_model_input
+
+        faces = tuple(DetectedFace.from_record(f) for f in record["faces"])
+        index = int(record["face_index"])
+        if not -1 <= index < len(faces):
+            raise TaskOptionError(f"{role}: face {index + 1} is recorded, {len(faces)} were detected")
+        face = faces[index] if index >= 0 else DetectedFace.from_record(record["face"])
+        a = record["alignment"]
+        aligned = aligned_from_matrix(image.rgb, np.asarray(a["matrix"], np.float64),
+                                      np.asarray(a["landmarks"], np.float64))
+        crop, notes = stored_model_input(role, aligned.crop, stored)
+        fi = FaceInput(role=role, image=image, faces=faces, face=face, face_index=index,
+                       aligned=replace(aligned, crop=crop))
+        return face_prepared_input(fi), notes
+
+    def input_notes(self, inputs: dict[str, PreparedInput]) -> list[str]:
+        notes = super().input_notes(inputs)
+        for role, inp in inputs.items():
+            face: FaceInput = inp.payload
+            if face.face.manual:
+                notes.append(f"{role}: landmarks placed by hand ({len(face.faces)} face(s) detected, none used)")
+            elif len(face.faces) > 1:
+                notes.append(f"{role}: {len(face.faces)} faces found; face {face.face_index + 1} used "
+                             "(1 = largest; --" + role + "-face chooses another)")
+        return notes
+
+    def write_output(self, out, result: TaskResult, settings: MapSettings, timings: dict,
+                     display: dict = DISPLAY, overwrite: bool = False) -> dict:
+        """The `fame explain` folder (tasks/face_output.py: a stable contract)."""
+        from .face_output import write_explain_dir
+
+        return write_explain_dir(out, result, settings, timings, display["colour_map"], overwrite)
 
     @torch.no_grad()
     def analyse(self, model, inputs: dict[str, PreparedInput], options: dict) -> Analysis:
@@ -95,18 +163,27 @@ class FaceVerificationTask(Task):
         # only FAME's parameters choose detach_norms; the score of other methods does not depend on it
         return VerificationObjective(model, references, similar, getattr(params, "detach_norms", False))
 
-    def report_section(self, result: TaskResult, settings: MapSettings) -> ReportSection:
-        section = super().report_section(result, settings)
+    def report_section(self, result: TaskResult, settings: MapSettings, display: dict = DISPLAY) -> ReportSection:
+        section = super().report_section(result, settings, display)
         section.caveats.insert(0, "A raw cosine score is not a measure of evidence strength; any decision "
                                   "threshold must state where it comes from.")
         return section
 
 
-def to_pair_explanation(result: TaskResult) -> PairExplanation:
-    """The result as core.verification's PairExplanation (for the session, `fame explain` output, report)."""
-    return PairExplanation(similarity=result.analysis.summary["similarity"], keys=result.keys, run=result.run)
+def parse_landmarks(text: str, what: str) -> np.ndarray | None:
+    """'x1,y1,…,x5,y5' → (5, 2) float64 (None for an empty text); TaskOptionError when malformed."""
+    if not text.strip():
+        return None
+    try:
+        values = [float(v) for v in text.replace(";", ",").split(",")]
+    except ValueError:
+        raise TaskOptionError(f"{what}: give ten numbers x1,y1,…,x5,y5, got {text!r}") from None
+    if len(values) != 10 or not all(np.isfinite(values)):
+        raise TaskOptionError(f"{what}: give ten finite numbers x1,y1,…,x5,y5 (got {len(values)})")
+    return np.asarray(values, np.float64).reshape(5, 2)
 
 
 def setup(registry) -> None:
-    """Entry point of the built-in plugin (group fame_desktop.plugins)."""
+    """Entry point of the built-in plugin (group fame_desktop.plugins): the task and its window page."""
     registry.add(FaceVerificationTask())
+    registry.add_page("face-verification", "fame_desktop.gui.pages.face:FacePage")

@@ -18,7 +18,7 @@ from ..core.images import LoadedImage
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL
 from ..core.pipeline import prepare_face
 from ..core.receptive_field import cell_figures, summarise_rows
-from .base import Task, fame_summary
+from .base import DISPLAY, Task, fame_summary
 from .face_verification import face_prepared_input
 from .figures import cell_mosaic, grid_figure
 from .models import face_model_choices, imagenet_model_choices, is_face_model, load_model_by_key, model_input_size
@@ -71,6 +71,10 @@ class FeatureMapTask(Task):
             OptionSpec("image_face", "Face (face models)", "int", 0, help="0 = largest", minimum=0),
         ]
 
+    def option_applies(self, key: str, model) -> bool:
+        face = is_face_model(model)
+        return {"preparation": not face, "image_face": face}.get(key, True)
+
     def prepare(self, model, role: str, image: LoadedImage, options: dict) -> PreparedInput:
         if is_face_model(model):
             face = prepare_face(image, self._faces.detector(model), role, options["image_face"])
@@ -116,7 +120,7 @@ class FeatureMapTask(Task):
         maps = result.maps(settings)
         return [MapView(t.key, t.label, t.role, maps[t.key], "cell", tuple(t.data["box"])) for t in result.targets]
 
-    def report_section(self, result: TaskResult, settings: MapSettings) -> ReportSection:
+    def report_section(self, result: TaskResult, settings: MapSettings, display: dict = DISPLAY) -> ReportSection:
         grid, inp = result.analysis.grid, result.inputs["image"]
         maps = result.maps(settings)
         section = ReportSection(
@@ -129,7 +133,8 @@ class FeatureMapTask(Task):
                         "CAM-style upsampling of the feature map would attribute to it."],
             figures=[Figure(grid_figure(inp.model_input, grid), f"{grid.rows}×{grid.cols} cells of layer {grid.layer}"),
                      Figure(cell_mosaic(inp.model_input, grid, {(t.data["row"], t.data["col"]): maps[t.key]
-                                                                for t in result.targets}),
+                                                                for t in result.targets},
+                                        alpha=display["opacity"], cmap=display["colour_map"]),
                             "receptive field of each computed cell, nominal area outlined")])
         rows = []
         for key, f in result.measurements["cells"].items():
@@ -144,5 +149,6 @@ class FeatureMapTask(Task):
 
 
 def setup(registry) -> None:
-    """Entry point of the built-in plugin (group fame_desktop.plugins)."""
+    """Entry point of the built-in plugin (group fame_desktop.plugins): the task and its window page."""
     registry.add(FeatureMapTask())
+    registry.add_page("feature-map", "fame_desktop.gui.pages.feature_map:FeatureMapPage")

@@ -40,9 +40,10 @@ def grid_figure(rgb: np.ndarray, grid: CellGrid, highlight: tuple[int, int] | No
     return img
 
 
-def receptive_field_figure(rgb: np.ndarray, m: np.ndarray, box, scale: int = 2, alpha: float = 0.6) -> np.ndarray:
+def receptive_field_figure(rgb: np.ndarray, m: np.ndarray, box, scale: int = 2, alpha: float = 0.6,
+                           cmap: str = DEFAULT_COLOUR_MAP) -> np.ndarray:
     """A cell's map over the input with its nominal area outlined."""
-    img = _scaled(overlay(rgb, m, alpha), scale)
+    img = _scaled(overlay(rgb, m, alpha, cmap), scale)
     _box(img, box, scale, BOX_COLOUR, 2)
     return img
 

@@ -16,7 +16,7 @@ from ..core.images import LoadedImage
 from ..core.models.imagenet import imagenet_categories, load_imagenet_model
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL
 from ..core.overlay import overlay
-from .base import Task
+from .base import DISPLAY, Task
 from .models import imagenet_model_choices
 from .report_section import Figure, ReportSection, Table
 from .result import TaskResult, input_tensor
@@ -98,8 +98,8 @@ class ImageNetClassificationTask(Task):
     def objective(self, model, inputs, analysis, targets: Sequence[Target], options: dict, params):
         return ClassObjective(model, [t.data["class_index"] for t in targets], options["variant"])
 
-    def report_section(self, result: TaskResult, settings: MapSettings) -> ReportSection:
-        section = super().report_section(result, settings)
+    def report_section(self, result: TaskResult, settings: MapSettings, display: dict = DISPLAY) -> ReportSection:
+        section = super().report_section(result, settings, display)
         top = result.analysis.summary["top5"]
         section.tables.insert(0, Table(("rank", "class", "index", "probability", "logit"),
                                        tuple((str(i + 1), c["name"], str(c["index"]), f"{c['probability']:.2%}",
@@ -107,7 +107,8 @@ class ImageNetClassificationTask(Task):
                                        "Top-5 predictions"))
         inp = result.inputs["image"]
         for key, m in result.maps(settings).items():  # each map on the original photograph
-            on_photo = overlay(inp.image.rgb, inp.to_photo(m), 0.5, mask=inp.footprint())
+            on_photo = overlay(inp.image.rgb, inp.to_photo(m), display["opacity"], display["colour_map"],
+                               mask=inp.footprint())
             section.figures.append(Figure(on_photo, f"{result.targets[result.index(key)].label} "
                                                     "on the original photograph"))
         section.facts.append(("Preparation", f"{inp.details['preparation']}, region {inp.details['box']} "
@@ -117,5 +118,6 @@ class ImageNetClassificationTask(Task):
 
 
 def setup(registry) -> None:
-    """Entry point of the built-in plugin (group fame_desktop.plugins)."""
+    """Entry point of the built-in plugin (group fame_desktop.plugins): the task and its window page."""
     registry.add(ImageNetClassificationTask())
+    registry.add_page("imagenet-classification", "fame_desktop.gui.pages.classification:ClassificationPage")

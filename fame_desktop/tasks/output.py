@@ -22,11 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from ..core.attribution import MapSettings
-from ..core.explain_output import now_iso, versions
+from ..core.environment import versions
+from ..session.audit import now_iso
 from ..core.images import encode_png
 from ..core.io_utils import assembled_folder, atomic_write_bytes, atomic_write_json, atomic_write_npy, ensure_dir
 from ..core.overlay import overlay
-from .base import Task
+from .base import DISPLAY, Task
 from .figures import receptive_field_figure
 from .result import TaskResult
 
@@ -39,14 +40,16 @@ def _slug(text: str) -> str:
 
 
 def write_task_dir(out: str | Path, task: Task, result: TaskResult, settings: MapSettings,
-                   timings: dict, device, overwrite: bool = False) -> dict:
+                   timings: dict, device, overwrite: bool = False, display: dict = DISPLAY) -> dict:
     """Write the whole contract as the folder `out` (its parent must exist; an existing folder with
     files is replaced only with `overwrite`); return result.json's content."""
     with assembled_folder(out, overwrite) as root:
-        return _fill(root, task, result, settings, timings, device)
+        return fill_task_dir(root, task, result, settings, timings, device, display)
 
 
-def _fill(root: Path, task: Task, result: TaskResult, settings: MapSettings, timings: dict, device) -> dict:
+def fill_task_dir(root: Path, task: Task, result: TaskResult, settings: MapSettings, timings: dict, device,
+                  display: dict = DISPLAY) -> dict:
+    """The contract's files in the existing folder `root` (also the report's exports); returns result.json."""
     for sub in ("inputs", "maps", "raw", "overlays", "figures"):
         ensure_dir(root / sub)
     for role, inp in result.inputs.items():
@@ -55,10 +58,11 @@ def _fill(root: Path, task: Task, result: TaskResult, settings: MapSettings, tim
         atomic_write_npy(root / "maps" / f"{view.key}.npy", view.map.astype(np.float32))
         atomic_write_npy(root / "raw" / f"{view.key}.npy", result.delta(view.key).astype(np.float32))
         rgb = result.inputs[view.role].model_input
-        pic = (overlay(rgb, view.map, 0.5) if view.outline is None
-               else receptive_field_figure(rgb, view.map, view.outline, alpha=0.5))
+        alpha, cmap = display["opacity"], display["colour_map"]
+        pic = (overlay(rgb, view.map, alpha, cmap) if view.outline is None
+               else receptive_field_figure(rgb, view.map, view.outline, alpha=alpha, cmap=cmap))
         atomic_write_bytes(root / "overlays" / f"{view.key}.png", encode_png(pic))
-    section = task.report_section(result, settings)
+    section = task.report_section(result, settings, display)
     figures = []
     for i, fig in enumerate(section.figures):
         name = f"figures/{i:02d}_{_slug(fig.caption)}.png"
@@ -72,7 +76,9 @@ def _fill(root: Path, task: Task, result: TaskResult, settings: MapSettings, tim
         "task": task.describe(),
         "analysis": d["analysis"],
         "model": d["model"],
-        "parameters": {"fame": d["fame"], "maps": settings.describe(), "options": d["options"]},
+        "method": d["method"],
+        "parameters": {"fame": d["fame"], "maps": settings.describe(), "options": d["options"],
+                       "display": dict(display)},
         "inputs": {role: {**v, "input": f"inputs/{role}.png"} for role, v in d["inputs"].items()},
         "maps": {k: {**v, "map": f"maps/{k}.npy", "raw": f"raw/{k}.npy", "overlay": f"overlays/{k}.png"}
                  for k, v in d["targets"].items()},
@@ -80,8 +86,9 @@ def _fill(root: Path, task: Task, result: TaskResult, settings: MapSettings, tim
         "figures": figures,
         "report": section.to_text(),
         "cancelled": d["cancelled"],
+        "input_snapshot": d["input_snapshot"],
         "timings_s": {k: round(v, 4) for k, v in timings.items()},
-        "versions": versions(device),
+        "versions": result.environment or versions(device),
     }
     atomic_write_json(root / "result.json", doc)
     return doc

@@ -44,6 +44,7 @@ class TaskResult:
     measurements: dict = field(default_factory=dict)
     method: Method = field(default_factory=FameMethod)
     snapshot: InputSnapshot | None = None
+    environment: dict | None = None  # software and device that made it (core.environment.versions)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -57,7 +58,7 @@ class TaskResult:
 
     def maps(self, settings: MapSettings = MapSettings()) -> dict[str, np.ndarray]:
         """{key: (S, S) float32 map in [0, 1]} — cheap, re-run when the settings change."""
-        return dict(zip(self.keys, self.method.maps(self.run, settings)))
+        return dict(zip(self.keys, self.method.maps(self.run.delta, settings)))
 
     def per_target(self) -> dict[str, dict]:
         r = self.run

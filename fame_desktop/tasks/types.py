@@ -116,6 +116,26 @@ class PreparedInput:
                 "input_png_sha256": sha256_bytes(self.input_png())}
 
 
+def stored_model_input(role: str, rebuilt: np.ndarray, stored: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The model input a case file stored, checked against the one rebuilt from its photograph.
+
+    (input to use, notes): equal → the rebuilt one; off by one grey level (interpolation rounding
+    of another OpenCV build) → the stored one, which is what the run started from, with a note;
+    anything more → FameError: the stored input is not this photograph's."""
+    if stored.shape != rebuilt.shape:
+        raise FameError(f"{role}: the stored model input is {stored.shape[1]}×{stored.shape[0]}, the photograph "
+                        f"gives {rebuilt.shape[1]}×{rebuilt.shape[0]}")
+    diff = np.abs(stored.astype(np.int16) - rebuilt.astype(np.int16))
+    if diff.max() > 1:
+        raise FameError(f"{role}: the stored model input does not match the photograph and how it was prepared")
+    if diff.max() == 0:
+        return rebuilt, []
+    stored = stored.copy()
+    stored.flags.writeable = False
+    return stored, [f"{role}: the model input rebuilt from the photograph differs by 1 grey level in "
+                    f"{int((diff > 0).any(axis=2).sum())} pixels (interpolation rounding); the stored one is used"]
+
+
 @dataclass(frozen=True)
 class Target:
     """One thing a task can explain; one FAME sample. key names its files (maps/<key>.npy)."""

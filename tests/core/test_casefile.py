@@ -1,6 +1,7 @@
 """Case files: a saved session reopens identical (maps, Δx, parameters, notes, log); alterations are refused."""
 
 from __future__ import annotations
+from fame_desktop.tasks.face_output import per_map
 
 import hashlib
 import json
@@ -10,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from fame_desktop.core.casefile import open_case, save_case
+from fame_desktop.session.casefile import open_case, save_case
 from fame_desktop.core.errors import CaseFileError
 from fame_desktop.core.images import encode_png, sha256_bytes
 
@@ -90,7 +91,7 @@ def test_altered_or_damaged_case_files_are_refused(saved, tmp_path):
     }
     with zipfile.ZipFile(cases["extra member"][0], "a") as z:
         z.writestr("images/evil", b"x")
-    cases["extra member"] = (cases["extra member"][0], "images/evil is not in the manifest")
+    cases["extra member"] = (cases["extra member"][0], "images/evil is not part of the case format")
     truncated = tmp_path / "e.famecase"
     truncated.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
     cases["truncated"] = (truncated, "not a case file or damaged")
@@ -98,7 +99,7 @@ def test_altered_or_damaged_case_files_are_refused(saved, tmp_path):
     text.write_text("hello")
     cases["not a zip"] = (text, "not a case file or damaged")
     newer = _rewrite(path, tmp_path / "g.famecase",
-                     lambda n, d: d.replace(b'"format_version": 1', b'"format_version": 7') if n == "manifest.json" else d)
+                     lambda n, d: d.replace(b'"format_version": 2', b'"format_version": 7') if n == "manifest.json" else d)
     cases["newer format"] = (newer, "newer fame-desktop")
     cases["missing file"] = (tmp_path / "nope.famecase", "file not found")
     for what, (p, reason) in cases.items():
@@ -109,13 +110,13 @@ def test_altered_or_damaged_case_files_are_refused(saved, tmp_path):
 def test_a_forged_manifest_is_caught_by_the_content_checks(saved, tmp_path):
     session, path, _ = saved
     # a different crop, with the manifest updated: the crop no longer fits photograph + alignment
-    other = session.gallery.crop.copy()
+    other = session.inputs["gallery"].model_input.copy()
     other[40:60, 40:60] = 0
     forged = _resign(path, tmp_path / "f1.famecase", "crops/gallery.png", lambda d: encode_png(other))
     with pytest.raises(CaseFileError, match="gallery: the stored crop does not match"):
         open_case(forged)
     # a photograph swapped under the same name
-    name = f"images/{session.probe.image.sha256}"
+    name = f"images/{session.inputs["probe"].image.sha256}"
     forged = _resign(path, tmp_path / "f2.famecase", name, lambda d: d + b"appended")
     with pytest.raises(CaseFileError, match="does not match the hash in its name"):
         open_case(forged)
@@ -142,13 +143,197 @@ def test_hand_placed_landmarks_survive_the_round_trip_and_reach_the_report(tmp_p
     pair_session.set_input(manual)
     s, params = pair_session, pair_session.params
     snapshot = s.run_snapshot(face_model.describe(), params)
-    assert s.set_explanation(explain_pair(face_model, s.gallery.crop, s.probe.crop, params), face_model.describe(),
+    assert s.set_explanation(explain_pair(face_model, s.inputs["gallery"].model_input, s.inputs["probe"].model_input, params), face_model.describe(),
                              snapshot)
     save_case(pair_session, tmp_path / "m.famecase")
     back = open_case(tmp_path / "m.famecase")
     assert back.gallery.face.manual and back.gallery.face_index == -1
     assert np.array_equal(back.gallery.face.landmarks, manual.face.landmarks)
-    assert np.array_equal(back.gallery.crop, manual.crop)
+    assert np.array_equal(back.inputs["gallery"].model_input, manual.crop)
     write_report(back, tmp_path / "m.pdf", exports=False)
     text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(str(tmp_path / "m.pdf")))
     assert "placed by hand (manual landmarks)" in text
+
+
+# --- a consistently forged case (manifest re-hashed) is caught by recomputing from the evidence ------------
+
+def test_a_forged_score_and_iteration_count_are_refused(saved, tmp_path):
+    from case_forgery import edit_session, forge
+
+    _, path, _ = saved
+
+    def higher(doc):
+        doc["explanation"]["similarity"] = 0.99
+        doc["explanation"]["iterations"] = [500] * 4
+        doc["explanation"]["params"]["iterations"] = 500
+
+    forged = forge(path, tmp_path / "f.famecase", edit_session(higher))
+    with pytest.raises(CaseFileError, match=r"similarity 0\.9900 does not match .* 0\.70"):
+        open_case(forged)
+
+
+def test_a_forged_final_score_or_delta_is_refused(saved, tmp_path):
+    from case_forgery import edit_session, forge
+
+    from fame_desktop.core.io_utils import npy_bytes
+
+    session, path, _ = saved
+
+    def final(doc):
+        doc["explanation"]["final_score"][0] += 0.05
+
+    with pytest.raises(CaseFileError, match="gallery_similar: the stored final score .* does not match"):
+        open_case(forge(path, tmp_path / "a.famecase", edit_session(final)))
+
+    delta = session.result().run.delta.copy()
+    delta[1] *= 0.5  # a smaller (weaker-looking) dissimilar map, still within the bound
+
+    def weaker(members):
+        members["raw/delta.npy"] = npy_bytes(delta)
+
+    with pytest.raises(CaseFileError, match="gallery_dissimilar: the stored final score .* does not match"):
+        open_case(forge(path, tmp_path / "b.famecase", weaker))
+
+
+def test_a_delta_larger_than_the_recorded_iterations_allow_is_refused(saved, tmp_path):
+    from case_forgery import edit_session, forge
+
+    session, path, _ = saved
+    fewer = edit_session(lambda doc: doc["explanation"]["iterations"].__setitem__(2, 1))  # ran 4, claims 1
+    with pytest.raises(CaseFileError, match=r"probe_similar: the raw Δx changes a pixel by 0\.0\d+; 1 iteration"):
+        open_case(forge(path, tmp_path / "a.famecase", fewer))
+    nan = edit_session(lambda doc: doc["explanation"].__setitem__("similarity", float("nan")))
+    with pytest.raises(CaseFileError, match="NaN"):
+        open_case(forge(path, tmp_path / "b.famecase", nan))
+
+
+def test_a_reforged_photograph_renamed_by_its_new_hash_is_refused(saved, tmp_path):
+    """A photograph changed away from the face keeps the crop identical; the audit log still names the original."""
+    import io
+
+    from case_forgery import forge
+    from PIL import Image
+
+    session, path, _ = saved
+    probe = session.probe
+    img = Image.open(io.BytesIO(probe.image.data)).convert("RGB")
+    img.paste((255, 0, 0), (0, 0, 40, 40))  # far from the face: the re-warped crop does not change
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    new = buf.getvalue()
+    new_sha = sha256_bytes(new)
+
+    def swap(members):
+        del members[f"images/{probe.image.sha256}"]
+        members[f"images/{new_sha}"] = new
+        doc = json.loads(members["session.json"])
+        doc["inputs"]["probe"]["image"].update(sha256=new_sha, file_size=len(new), format="PNG",
+                                               original_mode="RGB", conversions=[])
+        members["session.json"] = json.dumps(doc).encode()
+
+    with pytest.raises(CaseFileError, match="probe photograph: the audit log records .* loaded, the case holds"):
+        open_case(forge(path, tmp_path / "f.famecase", swap))
+
+
+def test_a_changed_model_is_refused(saved, tmp_path):
+    from case_forgery import edit_session, forge
+
+    _, path, _ = saved
+
+    def adaface(doc):
+        doc["model_key"] = "adaface-ir50"
+
+    with pytest.raises(CaseFileError, match="the result's model .*arcface-mbf.* is not the case's model adaface-ir50"):
+        open_case(forge(path, tmp_path / "a.famecase", edit_session(adaface)))
+
+    def both(doc):
+        doc["model_key"] = doc["model_info"]["key"] = "adaface-ir50"
+        doc["checkpoint"] = str(tmp_path / "r50.ckpt")
+
+    with pytest.raises(CaseFileError, match="r50.ckpt.*not available"):
+        open_case(forge(path, tmp_path / "b.famecase", edit_session(both)))
+
+    def weights(doc):
+        doc["model_info"]["provenance"]["sha256"] = "0" * 64
+
+    with pytest.raises(CaseFileError, match="weights .*SHA-256.* differ"):
+        open_case(forge(path, tmp_path / "c.famecase", edit_session(weights)))
+
+
+def test_honest_cases_reopen_and_reopen_again(saved, tmp_path):
+    """Recomputing accepts the file as saved, a re-saved reopened case, and a re-run elsewhere (other kernels)."""
+    import torch
+
+    session, path, _ = saved
+    again = tmp_path / "again.famecase"
+    save_case(open_case(path), again)
+    reopened = open_case(again)
+    check = reopened.audit.entries[-1].details["checks"]
+    assert check["similarity"] == pytest.approx(session.result().analysis.summary["similarity"], abs=1e-6)
+    assert check["largest_score_difference"] < 1e-5
+    with torch.backends.mkldnn.flags(enabled=False):  # other convolution kernels, as on another CPU
+        open_case(again)
+
+
+# --- the audit log is a hash chain ----------------------------------------------------------------------
+
+def test_the_audit_log_is_chained_and_an_edited_entry_is_refused(saved, tmp_path):
+    from case_forgery import edit_session, forge, members_of, rechain
+
+    _, path, _ = saved
+    doc = json.loads(members_of(path)["session.json"])
+    assert doc["audit"][0]["prev"] == "0" * 64 and all(len(e["prev"]) == 64 for e in doc["audit"])
+    assert json.loads(members_of(path)["manifest.json"])["format_version"] == 2
+
+    def threshold(doc):
+        for e in doc["audit"]:
+            if e["action"] == "set threshold":
+                e["details"]["source"] = "validated on 10,000 pairs"
+
+    n = next(i for i, e in enumerate(doc["audit"], 1) if e["action"] == "set threshold")
+    with pytest.raises(CaseFileError, match=f"audit log entry {n + 1} does not follow entry {n}"):
+        open_case(forge(path, tmp_path / "a.famecase", edit_session(threshold)))
+    dropped = edit_session(lambda d: d["audit"].pop(1))
+    with pytest.raises(CaseFileError, match="audit log entry 2 does not follow entry 1"):
+        open_case(forge(path, tmp_path / "b.famecase", dropped))
+    # re-chained after the edit: the chain holds, as it must (only a signature binds the log to a person)
+    rechained = edit_session(lambda d: (threshold(d), rechain(d)))
+    assert open_case(forge(path, tmp_path / "c.famecase", rechained)).threshold is not None
+
+
+def test_a_format_1_case_still_opens_labelled_not_chained(saved, tmp_path):
+    from case_forgery import edit_session, forge
+
+    _, path, _ = saved
+
+    def version_1(members):
+        edit_session(lambda d: [e.pop("prev") for e in d["audit"]])(members)
+        m = json.loads(members["manifest.json"])
+        m["format_version"] = 1
+        members["manifest.json"] = json.dumps(m).encode()
+
+    s = open_case(forge(path, tmp_path / "v1.famecase", version_1))
+    opening = s.audit.entries[-1]
+    assert opening.details["format_version"] == 1
+    assert "audit log not chained (format 1)" in opening.details["notes"]
+    assert opening.details["signature"] == "unsigned"
+
+
+def test_an_adaface_case_needs_its_checkpoint_to_open(tmp_path, pair_session):
+    from adaface_case import make_adaface_case
+
+    from fame_desktop.core.errors import CaseModelUnavailable
+
+    case, checkpoint = make_adaface_case(tmp_path, pair_session)
+    assert open_case(case).audit.entries[-1].details["checks"]["model"] == "adaface-ir18"
+    moved = checkpoint.rename(tmp_path / "elsewhere.pt")
+    with pytest.raises(CaseModelUnavailable, match=r"AdaFace IResNet-18 \(ir18-seed0\.pt, SHA-256 [0-9a-f]{12}…\), "
+                                                   "which is not available here") as info:
+        open_case(case)
+    assert info.value.checkpoint == str(checkpoint)
+    s = open_case(case, moved)  # the same weights elsewhere: checked by their SHA-256, used from now on
+    assert s.checkpoint == str(moved) and "used from now on" in s.audit.entries[-1].details["notes"][-1]
+    (tmp_path / "other").mkdir()
+    _, other = make_adaface_case(tmp_path / "other", pair_session, seed=1)  # other weights of the same shape
+    with pytest.raises(CaseFileError, match=r"the weights of AdaFace IResNet-18 here .* differ"):
+        open_case(case, other)

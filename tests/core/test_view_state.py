@@ -47,8 +47,8 @@ def test_a_report_draws_with_the_colour_map_and_opacity_the_view_state_keeps(tmp
     assert "turbo, opacity 0.25" in text
     manifest = json.loads((out.exports / "manifest.json").read_text())
     assert manifest["parameters"]["display"] == {"colour_map": "turbo", "opacity": 0.25}
-    maps = pair_session.explanation.maps(pair_session.map_settings)
-    for key in pair_session.explanation.keys:
+    maps = pair_session.result().maps(pair_session.map_settings)
+    for key in pair_session.result().keys:
         crop = pair_session.inputs[split_key(key)[0]].crop
         drawn = decode_png((out.exports / "overlays" / f"{key}.png").read_bytes())
         assert np.array_equal(drawn, overlay(crop, maps[key], 0.25, "turbo")), key

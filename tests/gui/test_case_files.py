@@ -117,7 +117,7 @@ def test_saved_case_reopens_in_a_new_window_with_every_view(qtbot, tmp_path, det
 
 def test_tampered_case_file_is_refused_and_the_session_stays(qtbot, window, pair_session, tmp_path, monkeypatch,
                                                              unsaved_answers):
-    from fame_desktop.core.casefile import save_case
+    from fame_desktop.session.casefile import save_case
 
     w = window
     good = tmp_path / "good.famecase"
@@ -146,7 +146,7 @@ def test_tampered_case_file_is_refused_and_the_session_stays(qtbot, window, pair
 
 def test_unsaved_changes_are_asked_about_before_new_open_and_close(qtbot, window, pair_session, tmp_path,
                                                                    monkeypatch, unsaved_answers):
-    from fame_desktop.core.casefile import save_case
+    from fame_desktop.session.casefile import save_case
 
     answers, asked = unsaved_answers
     w = window
@@ -186,7 +186,7 @@ def test_unsaved_changes_are_asked_about_before_new_open_and_close(qtbot, window
 
 
 def test_opening_a_case_during_a_run_asks_to_stop_it(qtbot, window, pair_session, tmp_path, data_dir, monkeypatch):
-    from fame_desktop.core.casefile import save_case
+    from fame_desktop.session.casefile import save_case
 
     w = window
     path = tmp_path / "c.famecase"
@@ -200,17 +200,17 @@ def test_opening_a_case_during_a_run_asks_to_stop_it(qtbot, window, pair_session
     w.cases.tracker.mark_clean(w.model.session, read_view_state(w))  # nothing unsaved: only the run to ask about
     w.cases.open_path(str(path))
     qtbot.waitUntil(lambda: len(answers) == 1, timeout=30_000)  # "No": the run goes on
-    assert w.run.running and w.model.session.gallery.image.name == "obama.jpg"
+    assert w.run.running and w.model.session.inputs["gallery"].image.name == "obama.jpg"
     with qtbot.waitSignal(w.cases.opened, timeout=60_000):
         w.cases.open_path(str(path))
-    assert not w.run.running and w.model.session.probe.image.name == "obama2.jpg"
+    assert not w.run.running and w.model.session.inputs["probe"].image.name == "obama2.jpg"
     assert "FAME run cancelled" not in [e.action for e in w.model.session.audit.entries]
-    assert w.model.session.explanation is not None
+    assert w.model.session.result() is not None
 
 
 def test_dropping_a_case_file_or_naming_it_on_the_command_line_opens_it(qtbot, window, pair_session, tmp_path,
                                                                         detector, face_model):
-    from fame_desktop.core.casefile import save_case
+    from fame_desktop.session.casefile import save_case
 
     path = tmp_path / "dropped.famecase"
     save_case(pair_session.frozen_copy(), path)
@@ -225,7 +225,7 @@ def test_dropping_a_case_file_or_naming_it_on_the_command_line_opens_it(qtbot, w
         w.show()
         with qtbot.waitSignal(w.cases.opened, timeout=60_000):
             w.start(case=str(path))  # before the engine is ready: opens once it is
-        assert w.model.session.explanation is not None and "dropped.famecase" in w.windowTitle()
+        assert w.model.session.result() is not None and "dropped.famecase" in w.windowTitle()
     finally:
         w.messages.uninstall_hooks()
         w.close()
@@ -239,38 +239,83 @@ def test_case_file_with_probe_or_run_is_a_usage_error():
     assert info.value.code == 2
 
 
-def test_a_case_whose_model_is_missing_here_still_shows_its_result(qtbot, window, pair_session, tmp_path):
-    from fame_desktop.core.casefile import save_case
-
-    from dataclasses import replace
+def test_a_case_whose_checkpoint_is_missing_is_opened_once_it_is_located(qtbot, window, pair_session, tmp_path,
+                                                                         monkeypatch):
+    """The result cannot be checked without its model: the window says so and asks where the checkpoint is."""
+    from adaface_case import make_adaface_case
 
     s = pair_session
-    s.model_key, s.checkpoint = "adaface-ir50", str(tmp_path / "gone.ckpt")  # made on another machine
-    s.explanation = replace(s.explanation, snapshot=replace(s.explanation.snapshot, model_key=s.model_key,
-                                                            checkpoint=s.checkpoint))
     s.view = {"colour_map": "rainbow-9000", "opacity": 0.3}  # a colour map this version does not know
-    path = tmp_path / "elsewhere.famecase"
-    save_case(s.frozen_copy(), path)
+    path, checkpoint = make_adaface_case(tmp_path, s)
+    moved = checkpoint.rename(tmp_path / "moved.pt")  # as on another machine
+    asked, answers = [], [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Open]
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a: asked.append(text) or answers.pop(0))
+    open_dialog(monkeypatch, moved)
+    w = window
+    before = w.model.session
+    with qtbot.waitSignal(w.cases.open_failed, timeout=60_000):
+        w.cases.open_path(str(path))
+    assert "ir18-seed0.pt" in asked[0] and "not available here" in asked[0] and w.model.session is before
+    with qtbot.waitSignal(w.cases.opened, timeout=60_000):
+        w.cases.open_path(str(path))  # "Open": the checkpoint is located, checked by its SHA-256, opened
+    shown = w.model.session
+    assert shown.checkpoint == str(moved) and shown.result() is not None
+    assert w.score.similarity == pytest.approx(s.result().analysis.summary["similarity"]) and w.review.maps is not None
+    assert w.params.model.currentData() == "adaface-ir18" and w.params.checkpoint.text() == str(moved)
+    assert w.review.controls.colour_map() == "jet" and w.review.controls.opacity.value() == 30
+    qtbot.waitUntil(lambda: any(m.title == "Case opened with remarks" for m in w.messages.shown))
+    remarks = next(m.text for m in w.messages.shown if m.title == "Case opened with remarks")
+    assert "rainbow-9000" in remarks and "moved.pt (same SHA-256 as recorded) is used from now on" in remarks
+    qtbot.waitUntil(lambda: w.engine.model is not None and w.run_bar.run_button.isEnabled(), timeout=60_000)
+
+
+def test_save_case_signs_with_the_chosen_key_and_the_case_panel_says_so(qtbot, window, pair_session, tmp_path,
+                                                                         monkeypatch, detector, face_model):
+    from PySide6.QtWidgets import QInputDialog
+
+    from fame_desktop.session.signing import generate_key_pair, grouped
+    from fame_desktop.session.casefile import open_case, save_case
+
+    keys = generate_key_pair(tmp_path / "examiner", b"secret words")
+    unsigned = tmp_path / "unsigned.famecase"
+    save_case(pair_session.snapshot(), unsigned)
     w = window
     with qtbot.waitSignal(w.cases.opened, timeout=60_000):
-        w.cases.open_path(str(path))
-    qtbot.waitUntil(lambda: any("gone.ckpt" in m.text for m in w.messages.shown), timeout=30_000)
-    assert w.params.model.currentData() == "adaface-ir50" and w.engine.model is None
-    shown = w.model.session
-    assert shown.explanation is not None and shown.model_key == "adaface-ir50"  # the stored result stands
-    assert w.score.similarity == pytest.approx(s.explanation.similarity) and w.reports.act_export.isEnabled()
-    assert w.review.maps is not None and w.review.controls.colour_map() == "jet"
-    assert w.review.controls.opacity.value() == 30
-    assert any(m.title == "Case opened with remarks" and "rainbow-9000" in m.text for m in w.messages.shown)
-    assert not w.run_bar.run_button.isEnabled()  # re-running needs the model
+        w.cases.open_path(str(unsigned))
+    assert "— unsigned —" in w.statusBar().currentMessage()
+    assert w.case.file_status.isVisibleTo(w.case) and "unsigned.famecase: unsigned" in w.case.file_status.text()
+
+    typed = ["wrong", "secret words"]
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (typed.pop(0), True))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(keys.private), ""))
+    w.cases.signing.act_sign.trigger()  # no key chosen yet: asks for the file, unlocks it once
+    assert w.cases.signing.act_sign.isChecked() and typed == []
+    save_dialog(monkeypatch, tmp_path / "signed.famecase")
+    with qtbot.waitSignal(w.cases.saved, timeout=60_000):
+        w.cases.act_save_as.trigger()
+    fingerprint = keys.fingerprint
+    assert f"signed, key {fingerprint[:4]} {fingerprint[4:8]} …" in w.statusBar().currentMessage()
+    assert grouped(fingerprint)[:19] in w.case.file_status.text() and "signed (Ed25519)" in w.case.file_status.text()
+    reopened = open_case(tmp_path / "signed.famecase")
+    assert reopened.audit.entries[-1].details["signature"]["fingerprint"] == fingerprint
+    live = [(e.time, e.action, e.details) for e in w.model.session.audit.entries]
+    assert live[-2][1] == "sign case file" and live[:-1] == [(e.time, e.action, e.details)
+                                                              for e in reopened.audit.entries[:-1]]
+    w.model.record("looked again")
+    with qtbot.waitSignal(w.cases.saved, timeout=60_000):
+        w.cases.act_save.trigger()  # the key stays unlocked: no second passphrase
+    assert open_case(tmp_path / "signed.famecase").audit.entries[-2].action == "sign case file"
+    w2 = make_window(qtbot, w.settings.folder, detector, face_model)  # remembered: the key file, signing on
+    assert w2.cases.signing.act_sign.isChecked() and w2.cases.signing.key_path == str(keys.private)
+    w2.close()
 
 
 def test_a_case_saved_before_running_keeps_the_chosen_face(qtbot, window, two_face_png, detector, face_inputs,
                                                            tmp_path):
-    from fame_desktop.core.casefile import save_case
+    from fame_desktop.session.casefile import save_case
     from fame_desktop.core.images import load_image
     from fame_desktop.core.pipeline import build_face_input
-    from fame_desktop.core.session import ComparisonSession
+    from fame_desktop.session.audit import ComparisonSession
 
     photo = load_image(two_face_png)
     s = ComparisonSession()
@@ -294,7 +339,7 @@ def test_an_opened_case_shows_its_stored_similarity_and_maps_without_recomputing
     import threading
 
     from fame_desktop.core import verification
-    from fame_desktop.core.casefile import save_case
+    from fame_desktop.session.casefile import save_case
 
     w, e = window, pair_session.explanation
     path = tmp_path / "stored.famecase"
@@ -316,7 +361,7 @@ def test_an_opened_case_shows_its_stored_similarity_and_maps_without_recomputing
     assert "Similarity <b>" in w.score.score_label.text()
     assert in_gui_thread == [False]  # once, in the worker that read the file
     s = w.model.session
-    assert np.array_equal(w.review.maps["gallery_similar"], s.explanation.maps(s.map_settings)["gallery_similar"])
+    assert np.array_equal(w.review.maps["gallery_similar"], s.result().maps(s.map_settings)["gallery_similar"])
     key = f"gallery_{w.review.kind_for('gallery')}"
     assert w.slots["gallery"].view._layer is w._given_layers[1][key]  # the map on the photograph: from the worker
 

@@ -19,12 +19,12 @@ def test_dropping_two_photos_on_the_window_fills_both_slots(qtbot, window, data_
     assert drop_files(w, [data_dir / "obama.jpg", data_dir / "obama2.jpg"])
     wait_for_pair(qtbot, w)
     s = w.model.session
-    assert s.gallery.image.sha256 == sha256_file(data_dir / "obama.jpg")
-    assert s.probe.image.sha256 == sha256_file(data_dir / "obama2.jpg")
+    assert s.inputs["gallery"].image.sha256 == sha256_file(data_dir / "obama.jpg")
+    assert s.inputs["probe"].image.sha256 == sha256_file(data_dir / "obama2.jpg")
     assert 0.6 < w.score.similarity < 0.8  # same person (METHOD.md: 0.66–0.72)
     assert "+0.7" in w.score.score_label.text() and "MobileFaceNet" in w.score.model_label.text()
     # crops side by side, photograph with its face box and probability
-    assert np.array_equal(w.review.views["gallery"].image_item.image, s.gallery.crop)
+    assert np.array_equal(w.review.views["gallery"].image_item.image, s.inputs["gallery"].model_input)
     assert "1 face found (p 1.000)" in w.slots["gallery"].status.text()
     assert "obama.jpg vs obama2.jpg" in w.windowTitle()
     actions = [e.action for e in s.audit.entries]
@@ -145,7 +145,7 @@ def test_recent_files_reload_into_a_slot(qtbot, window, data_dir):
     assert recent
     recent[0].trigger()
     qtbot.waitUntil(lambda: w.model.session.probe is not None, timeout=60_000)
-    assert w.model.session.probe.image.sha256 == w.model.session.gallery.image.sha256
+    assert w.model.session.inputs["probe"].image.sha256 == w.model.session.inputs["gallery"].image.sha256
 
 
 def test_a_photo_strip_of_20000_by_200_finds_its_face_without_an_error(qtbot, window, data_dir, tmp_path):

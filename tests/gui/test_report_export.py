@@ -71,7 +71,7 @@ def test_export_writes_pdf_and_exports_in_the_background_and_logs_it(qtbot, show
     text = pdf_text(target)
     for name in ("obama.jpg", "obama2.jpg"):
         assert hashlib.sha256((data_dir / name).read_bytes()).hexdigest() in text
-    assert f"{s.explanation.similarity:.4f}" in text and "Typed just before exporting." in text
+    assert f"{s.result().analysis.summary['similarity']:.4f}" in text and "Typed just before exporting." in text
     manifest = json.loads((tmp_path / "out" / "my report-exports" / "manifest.json").read_text())
     assert manifest["parameters"]["display"]["colour_map"] == "inferno"
     assert manifest["report_pdf"]["sha256"] == out.sha256

@@ -68,14 +68,14 @@ def test_while_a_new_probe_is_detected_nothing_of_the_old_pair_can_run_or_show(q
     assert w.score.similarity is None
     assert w.review.maps is None and w.review.views["probe"].image_item.image is None
     assert not w.reports.act_export.isEnabled()
-    assert w.model.session.explanation is None
+    assert w.model.session.result() is None
     assert _actions(w)[-1] == "load probe"  # logged when read, before any later step
 
     gate.set()
     wait_for_pair(qtbot, w)
     s = w.model.session
-    assert s.probe.image.name == "biden.jpg"
-    assert w.score.similarity == pytest.approx(_pair_similarity(face_model, s.gallery.crop, s.probe.crop), abs=1e-6)
+    assert s.inputs["probe"].image.name == "biden.jpg"
+    assert w.score.similarity == pytest.approx(_pair_similarity(face_model, s.inputs["gallery"].model_input, s.inputs["probe"].model_input), abs=1e-6)
     tail = _actions(w)[-2:]
     assert tail == ["load probe", "use face"]
 
@@ -92,8 +92,8 @@ def test_a_run_that_ends_after_the_probe_changed_is_discarded(qtbot, window, dat
     qtbot.waitUntil(lambda: not w.run.running, timeout=180_000)
     wait_for_pair(qtbot, w)
     s = w.model.session
-    assert s.probe.image.name == "biden.jpg"
-    assert s.explanation is None, "the result of obama/obama2 was accepted beside biden.jpg"
+    assert s.inputs["probe"].image.name == "biden.jpg"
+    assert s.result() is None, "the result of obama/obama2 was accepted beside biden.jpg"
     assert w.review.maps is None and not w.reports.act_export.isEnabled()
     discarded = [e for e in s.audit.entries if e.action == "FAME result discarded"]
     assert len(discarded) == 1 and "probe photograph" in discarded[0].details["reason"]
@@ -120,7 +120,7 @@ def test_picking_another_face_during_a_run_shows_neither_the_old_score_nor_its_m
     qtbot.waitUntil(lambda: not w.run.running, timeout=60_000)
     wait_for_pair(qtbot, w)
     s = w.model.session
-    assert s.explanation is None and w.review.maps is None
-    expected = _pair_similarity(face_model, s.gallery.crop, s.probe.crop)
+    assert s.result() is None and w.review.maps is None
+    expected = _pair_similarity(face_model, s.inputs["gallery"].model_input, s.inputs["probe"].model_input)
     assert w.score.similarity == pytest.approx(expected, abs=1e-6) and abs(expected - old_score) > 0.05
-    assert np.array_equal(w.review.views["probe"].image_item.image, s.probe.crop)
+    assert np.array_equal(w.review.views["probe"].image_item.image, s.inputs["probe"].model_input)

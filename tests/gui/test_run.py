@@ -41,7 +41,7 @@ def test_run_shows_live_previews_then_the_result(qtbot, window, data_dir):
     assert e is not None and not e.run.cancelled and list(e.run.iterations) == [6, 6, 6, 6]
     # the result is on screen: the crop view shows the overlay, not the bare crop
     shown = w.review.views["gallery"].image_item.image
-    assert shown.shape == (112, 112, 3) and not np.array_equal(shown, w.model.session.gallery.crop)
+    assert shown.shape == (112, 112, 3) and not np.array_equal(shown, w.model.session.inputs["gallery"].model_input)
     for k, m in e.maps(w.review.controls.map_settings()).items():
         assert np.array_equal(w.review.maps[k], m)
     assert "result · 6 it." in w.review.views["gallery"].badge.text()
@@ -101,7 +101,7 @@ def test_overlays_on_photographs_toggles_and_originals(qtbot, window, data_dir):
     view = w.slots["gallery"].view
     assert view.overlay_item.isVisible()
     r = view.overlay_item.mapRectToParent(view.overlay_item.boundingRect())
-    x0, y0, x1, y1 = footprint_box(s.gallery.aligned.matrix, s.gallery.image.width, s.gallery.image.height)
+    x0, y0, x1, y1 = footprint_box(s.gallery.aligned.matrix, s.inputs["gallery"].image.width, s.inputs["gallery"].image.height)
     assert (round(r.left()), round(r.top())) == (x0, y0)
     assert abs(r.right() - x1) < 3 and abs(r.bottom() - y1) < 3  # the layer is coarser than the photo
     assert abs(view.overlay_item.opacity() - w.review.controls.alpha()) < 1e-6
@@ -111,7 +111,7 @@ def test_overlays_on_photographs_toggles_and_originals(qtbot, window, data_dir):
     assert w.review.map_for("probe") is m and "e− dissimilar" in w.review.views["probe"].badge.text()
     # the unprocessed originals are one click away
     w.act_original.trigger()
-    assert np.array_equal(w.review.views["gallery"].image_item.image, s.gallery.crop)
+    assert np.array_equal(w.review.views["gallery"].image_item.image, s.inputs["gallery"].model_input)
     assert not view.overlay_item.isVisible()
     assert not any(item.isVisible() for item in view._annotations)
     w.act_original.trigger()
@@ -119,7 +119,7 @@ def test_overlays_on_photographs_toggles_and_originals(qtbot, window, data_dir):
     # opacity 0 shows the crop itself; no overlay on photographs when unticked
     layer = view._layer
     w.review.controls.opacity.setValue(0)
-    assert np.array_equal(w.review.views["gallery"].image_item.image, s.gallery.crop)
+    assert np.array_equal(w.review.views["gallery"].image_item.image, s.inputs["gallery"].model_input)
     assert view.overlay_item.opacity() == 0 and view._layer is layer  # opacity alone: nothing recomputed
     w.review.controls.on_photo.setChecked(False)
     assert not view.overlay_item.isVisible()
@@ -136,13 +136,13 @@ def test_crop_views_zoom_and_pan_together_and_blend(qtbot, window, data_dir):
     assert rg.width() < 60 and abs(rg.width() - rp.width()) < 0.5
     s = w.model.session
     w.review.mix.setValue(0)
-    assert np.array_equal(w.review.compare_view.image_item.image, s.gallery.crop)
+    assert np.array_equal(w.review.compare_view.image_item.image, s.inputs["gallery"].model_input)
     w.review.mix.setValue(100)
-    assert np.array_equal(w.review.compare_view.image_item.image, s.probe.crop)
+    assert np.array_equal(w.review.compare_view.image_item.image, s.inputs["probe"].model_input)
     w.review.wipe_mode.setChecked(True)
     w.review.mix.setValue(25)
     shown = w.review.compare_view.image_item.image
-    assert np.array_equal(shown[:, :28], s.probe.crop[:, :28]) and np.array_equal(shown[:, 28:], s.gallery.crop[:, 28:])
+    assert np.array_equal(shown[:, :28], s.inputs["probe"].model_input[:, :28]) and np.array_equal(shown[:, 28:], s.inputs["gallery"].model_input[:, 28:])
 
 
 def test_new_photo_or_closing_the_window_stops_a_run(qtbot, window, data_dir):
@@ -156,8 +156,8 @@ def test_new_photo_or_closing_the_window_stops_a_run(qtbot, window, data_dir):
     stop = [e for e in w.model.session.audit.entries if e.action == "FAME run cancelled"][-1]
     assert stop.details["reason"] == "a new probe photograph was loaded"
     qtbot.waitUntil(lambda: w.score.similarity is not None and w.model.session.probe is not None
-                    and w.model.session.probe.image.name == "biden.jpg", timeout=60_000)
-    assert w.model.session.explanation is None
+                    and w.model.session.inputs["probe"].image.name == "biden.jpg", timeout=60_000)
+    assert w.model.session.result() is None
     # a run still going when the window closes is stopped and joined, not left behind
     with qtbot.waitSignal(w.run.preview_shown, timeout=60_000):
         w.run_bar.run_button.click()

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from fame_desktop.core import io_utils
-from fame_desktop.core.casefile import save_case
+from fame_desktop.session.casefile import save_case
 from fame_desktop.core.errors import ExportError
 from fame_desktop.report import exports_dir_for, write_report
 

@@ -10,9 +10,8 @@ import pypdfium2 as pdfium
 import pytest
 
 from fame_desktop.core.errors import ExportError
-from fame_desktop.core.session import ComparisonSession
-from fame_desktop.report import exports_dir_for, write_report
-from fame_desktop.report import figures
+from fame_desktop.report import exports_dir_for, figures, write_report
+from fame_desktop.tasks.face_output import per_map
 
 
 def _pages(path):
@@ -52,22 +51,22 @@ def test_report_states_hashes_score_parameters_model_and_limitations(written, da
     for name in ("obama.jpg", "obama2.jpg"):
         raw = (data_dir / name).read_bytes()
         assert hashlib.sha256(raw).hexdigest() in text and f"{len(raw):,} bytes" in text
-    for fi in session.inputs.values():
+    for fi in (inp.payload for inp in session.inputs.values()):
         d = fi.describe()
         assert d["crop_png_sha256"] in text and d["crop_pixels_sha256"] in text
         assert f"{d['width']} × {d['height']}" in text
-    assert f"{session.explanation.similarity:.4f}" in text
+    assert f"{session.result().analysis.summary['similarity']:.4f}" in text
     assert "ArcFace MobileFaceNet (WebFace600K, embedded)" in text and "non-commercial" in text
-    assert session.model_info["provenance"]["sha256"] in text
+    assert session.result().model["provenance"]["sha256"] in text
     for needle in ("1/255 = 0.0039216", "Early stopping ε", "Gaussian, kernel 49, σ 7.7", "minmax",
                    "detach_norms", "Iterations T (most)", "jet, opacity 0.5", "0.3000 (source: demonstration value"):
         assert needle in text, needle
     assert text.count("4 iterations (reached T)") == 4
-    for key, info in session.explanation.per_map().items():
+    for key, info in per_map(session.result()).items():
         assert f"{info['final_loss']:.4f}" in text
     assert "not a likelihood ratio" in text and "not evidence of identity" in text
     assert "A. Examiner" in text and "EXH-01" in text and "No visible manipulation." in text
-    assert "FAME run finished" in text and "set threshold" in text  # the audit log
+    assert "run finished" in text and "set threshold" in text  # the audit log
     flat = text.replace("\r\n", " ")
     assert f"fame explain {data_dir / 'obama.jpg'} {data_dir / 'obama2.jpg'} --out DIR" in flat
     assert "-T 4 --step-size 1/255 --epsilon 0 --blur-kernel 49" in flat
@@ -76,12 +75,12 @@ def test_report_states_hashes_score_parameters_model_and_limitations(written, da
 def test_the_maps_in_the_pdf_are_the_sessions_maps(written):
     session, _, (texts, images, bitmaps) = written
     page = next(i for i, t in enumerate(texts) if "Attribution maps" in t and "Aligned crop" in t)
-    maps = session.explanation.maps(session.map_settings)
+    maps = session.result().maps(session.map_settings)
     embedded = images[page]
     assert len(embedded) >= 6  # 2 crops + 4 overlays (+ colour bars)
     for key in maps:
         side = key.split("_")[0]
-        expected = figures.crop_overlay(session.inputs[side].crop, maps[key], "jet", 0.5)
+        expected = figures.crop_overlay(session.inputs[side].model_input, maps[key], "jet", 0.5)
         assert any(im.shape == expected.shape and np.array_equal(im, expected) for im in embedded), key
     # the rendered page really shows colour (jet's saturated reds and blues), not blank boxes
     hsv_sat = bitmaps[page].max(axis=2).astype(int) - bitmaps[page].min(axis=2)
@@ -104,17 +103,17 @@ def test_exports_beside_the_pdf_hold_what_the_report_states(written):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["report_id"] == result.report_id
     assert manifest["report_pdf"]["sha256"] == hashlib.sha256(result.pdf.read_bytes()).hexdigest()
-    assert manifest["similarity"] == session.explanation.similarity
+    assert manifest["similarity"] == session.result().analysis.summary["similarity"]
     assert manifest["parameters"]["fame"]["iterations"] == 4
-    assert manifest["inputs"]["probe"]["sha256"] == session.probe.image.sha256
+    assert manifest["inputs"]["probe"]["sha256"] == session.inputs["probe"].image.sha256
     assert [e["action"] for e in manifest["audit"]] == [e.action for e in session.audit.entries][:-1]
     for rel, digest in manifest["files"].items():
         assert hashlib.sha256((folder / rel).read_bytes()).hexdigest() == digest, rel
-    maps = session.explanation.maps(session.map_settings)
+    maps = session.result().maps(session.map_settings)
     for key, info in manifest["maps"].items():
         assert info["iterations"] == 4 and info["stop_reason"] == "iterations"
         assert np.array_equal(np.load(folder / "maps" / f"{key}.npy"), maps[key])
-        assert np.array_equal(np.load(folder / "raw" / f"{key}.npy"), session.explanation.delta(key))
+        assert np.array_equal(np.load(folder / "raw" / f"{key}.npy"), session.result().delta(key))
         assert info["raw_npy_sha256"] == manifest["files"][f"raw/{key}.npy"]
         photo = folder / "photo_overlays" / f"{key}.png"
         x1, y1, x2, y2 = manifest["regions"][key.split("_")[0]]
@@ -126,9 +125,13 @@ def test_exports_beside_the_pdf_hold_what_the_report_states(written):
 
 
 def test_nothing_to_report_without_a_result(tmp_path, face_inputs):
-    s = ComparisonSession()
-    s.set_input(face_inputs["obama"])
-    with pytest.raises(ExportError, match="needs both a gallery and a probe"):
+    from fame_desktop.session.model import Session
+    from fame_desktop.tasks import default_registry
+    from fame_desktop.tasks.face_verification import face_prepared_input
+
+    s = Session(default_registry().get("face-verification"))
+    s.set_input(face_prepared_input(face_inputs["obama"]))
+    with pytest.raises(ExportError, match="needs every input .gallery, probe."):
         write_report(s, tmp_path / "r.pdf")
     assert list(tmp_path.iterdir()) == []
 
@@ -147,15 +150,13 @@ def test_refuses_to_replace_unless_allowed(tmp_path, pair_session):
 
 def test_a_run_with_adaptive_stopping_states_preset_tolerance_and_stops(tmp_path, pair_session, face_model):
     from fame_desktop.core.presets import preset_params
-    from fame_desktop.core.verification import explain_pair
+    from fame_desktop.methods import FameMethod
 
     s = pair_session
     # the fast preset with a loose tolerance and a short window, so that maps settle within a few iterations
-    params = preset_params("fast", iterations=30, converge_tolerance=0.3, converge_window=2)
-    s.set_parameters(params)
-    snapshot = s.run_snapshot(face_model.describe(), params)
-    s.set_explanation(explain_pair(face_model, s.gallery.crop, s.probe.crop, params), face_model.describe(), snapshot)
-    assert "converged" in s.explanation.run.stop_reasons
+    s.set_params("fame", preset_params("fast", iterations=30, converge_tolerance=0.3, converge_window=2))
+    s.accept_result(s.request_run(FameMethod(), face_model, s.analysis.defaults()).execute())
+    assert "converged" in s.result().run.stop_reasons
     result = write_report(s, tmp_path / "adaptive.pdf")
     texts, _, _ = _pages(result.pdf)
     text = "\n".join(texts)

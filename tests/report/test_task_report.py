@@ -1,7 +1,9 @@
-"""The PDF report of a task result (classification, feature maps): text and pictures read back with pypdfium2."""
+"""The report of a task other than faces (classification, feature maps): written from the session, read back
+with pypdfium2; its overlays are drawn in the colour map and opacity the user chose."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -9,14 +11,13 @@ import pypdfium2 as pdfium
 import pytest
 from skimage import data
 
-from fame_desktop.methods import FameMethod
-from fame_desktop.tasks.runner import request_run
 from fame_desktop.core.errors import ExportError
 from fame_desktop.core.fame import FameParams
 from fame_desktop.core.images import encode_png, load_image_bytes
-from fame_desktop.report.task_report import write_task_report
-from fame_desktop.tasks.feature_map import FeatureMapTask
-from fame_desktop.tasks.imagenet import ImageNetClassificationTask
+from fame_desktop.methods import FameMethod
+from fame_desktop.report import write_report
+from fame_desktop.session.model import Session
+from fame_desktop.tasks import default_registry
 
 
 def _read(path):
@@ -31,7 +32,7 @@ def _read(path):
 
 @pytest.fixture(scope="module")
 def lite0():
-    return ImageNetClassificationTask().load_model("efficientnet-lite0", device="cpu")
+    return default_registry().get("imagenet-classification").load_model("efficientnet-lite0", device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -39,66 +40,79 @@ def chelsea():
     return load_image_bytes(encode_png(data.chelsea()), "chelsea.png")
 
 
+def explained(key: str, model, image, targets=None, iterations: int = 3) -> Session:
+    """A session of task `key` on `image`, explained with FAME (its default targets, or `targets`)."""
+    task = default_registry().get(key)
+    s = Session(task, model_key="efficientnet-lite0", device="cpu")
+    s.set_case(case_id="C-7", examiner="A. Examiner", exhibits={"image": "EXH-3"}, notes="A cat on a table.")
+    s.set_options(task.resolve_options({}, model))
+    s.set_map_settings(task.default_map_settings(model))
+    s.set_photo("image", image)
+    s.set_input(task.prepare(model, "image", image, s.options))
+    s.set_analysis(task.analyse(model, s.inputs, s.options), s.input_records())
+    s.set_params("fame", FameParams(iterations=iterations, epsilon=0))
+    chosen = [task.target(s.analysis, k) for k in targets] if targets else s.analysis.defaults()
+    s.accept_result(s.request_run(FameMethod(), model, chosen).execute())
+    return s
+
+
 @pytest.fixture(scope="module")
 def classified(lite0, chelsea):
-    task = ImageNetClassificationTask()
-    options = task.resolve_options({}, lite0)
-    inputs = {"image": task.prepare(lite0, "image", chelsea, options)}
-    analysis = task.analyse(lite0, inputs, options)
-    result = request_run(task, FameMethod(), lite0, inputs, analysis, analysis.defaults(), FameParams(iterations=3, epsilon=0),
-                       options).execute()
-    return task, result
+    return explained("imagenet-classification", lite0, chelsea)
 
 
-def test_classification_report_states_class_probability_parameters_and_file_hash(tmp_path, classified, chelsea):
-    task, result = classified
-    settings = task.default_map_settings()
-    out = write_task_report(task, result, settings, tmp_path / "cat.pdf", device="cpu")
+def test_classification_report_states_class_probability_parameters_case_and_hashes(tmp_path, classified, chelsea):
+    s = classified
+    result = s.result()
+    out = write_report(s, tmp_path / "cat.pdf", colour_map="inferno", opacity=0.7)
     texts, images = _read(out.pdf)
-    flat = re.sub(r"\s+", "", "".join(texts))
+    text = "\n".join(texts)
+    flat = re.sub(r"\s+", "", text)
     top = result.analysis.summary["top5"][0]
     assert 281 <= top["index"] <= 285
     assert f"top-1: {top['name']} ({top['index']}), probability {top['probability']:.1%}" in texts[0]
     assert f"{top['probability']:.2%}" in texts[0]  # the top-5 table
     assert "T = 3, η = 1/255, ε = 0 (off)" in texts[0]
     assert "L = z_o (raw logit, paper)" in texts[0]
+    assert "C-7" in texts[0] and "EXH-3" in texts[0] and "A. Examiner" in texts[0]
     assert chelsea.sha256 in flat and result.inputs["image"].describe()["input_png_sha256"] in flat
     assert result.model["provenance"]["sha256"] in flat  # the weights
+    assert result.snapshot.digest() in flat  # the inputs the run computed from
+    assert "A cat on a table." in text and "run finished" in text  # notes and the audit log
     assert f"Report ID {out.report_id}" in texts[-1] and f"page {len(texts)} of {len(texts)}" in texts[-1]
-    # the map: the 224×224 input with the map blended over it, exactly as the task draws it
-    section = task.report_section(result, settings)
-    expected = section.figures[0].image
+    # the map: the 224×224 input with the map blended over it, in the colour map and opacity asked for
+    display = {"colour_map": "inferno", "opacity": 0.7}
+    expected = s.task.report_section(result, s.map_settings, display).figures[0].image
     shown = [im for im in images if im.shape == expected.shape]
     assert shown and np.abs(shown[0].astype(int) - expected.astype(int)).max() <= 1
-    assert not np.array_equal(shown[0], result.inputs["image"].model_input)  # a map is on it
+    jet = s.task.report_section(result, s.map_settings).figures[0].image
+    assert np.abs(shown[0].astype(int) - jet.astype(int)).max() > 40  # not the default jet at 0.5
     assert any(im.shape[:2] == (300, 451) for im in images)  # and on the original photograph
+    manifest = json.loads((out.exports / "manifest.json").read_text())
+    assert manifest["parameters"]["display"] == display and manifest["report_pdf"]["sha256"] == out.sha256
+    assert (out.exports / "maps" / f"{result.keys[0]}.npy").exists() and (out.exports / "result.json").exists()
+    assert s.audit.entries[-1].action == "write report"
 
 
 def test_feature_map_report_lists_cell_figures(tmp_path, lite0, chelsea):
-    task = FeatureMapTask()
-    options = task.resolve_options({}, lite0)
-    inputs = {"image": task.prepare(lite0, "image", chelsea, options)}
-    analysis = task.analyse(lite0, inputs, options)
-    targets = [task.target(analysis, "0,3")]
-    result = request_run(task, FameMethod(), lite0, inputs, analysis, targets, FameParams(iterations=1, epsilon=0), options).execute()
-    out = write_task_report(task, result, task.default_map_settings(lite0), tmp_path / "cells.pdf")
+    s = explained("feature-map", lite0, chelsea, targets=["0,3"], iterations=1)
+    out = write_report(s, tmp_path / "cells.pdf", exports=False)
     texts, images = _read(out.pdf)
-    f = result.measurements["cells"]["cell_r0_c3"]
-    assert "Feature-map receptive fields: FAME explanation" in texts[0]
+    f = s.result().measurements["cells"]["cell_r0_c3"]
+    assert "Feature-map receptive fields: explanation report" in texts[0]
     assert "cell_r0_c3" in texts[0] and f"{f['mass_outside']:.1%}" in texts[0]
     assert "_blocks.15" in texts[0]
     assert len(images) >= 2  # the grid and the mosaic
 
 
 def test_refuses_a_target_it_cannot_write_and_leaves_nothing(tmp_path, classified):
-    task, result = classified
     with pytest.raises(ExportError, match="must end in .pdf"):
-        write_task_report(task, result, task.default_map_settings(), tmp_path / "cat.txt")
+        write_report(classified, tmp_path / "cat.txt")
     existing = tmp_path / "old.pdf"
     existing.write_bytes(b"old")
     with pytest.raises(ExportError, match="already exists"):
-        write_task_report(task, result, task.default_map_settings(), existing, overwrite=False)
+        write_report(classified, existing, overwrite=False)
     assert existing.read_bytes() == b"old"
     with pytest.raises(ExportError, match="folder does not exist"):
-        write_task_report(task, result, task.default_map_settings(), tmp_path / "missing" / "r.pdf")
+        write_report(classified, tmp_path / "missing" / "r.pdf")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.pdf"]

@@ -12,7 +12,8 @@ from fame_desktop.tasks.runner import request_run
 from fame_desktop.core.fame import FameParams
 from fame_desktop.core.verification import MAP_KEYS, explain_pair
 from fame_desktop.tasks import ModelChoice, discover
-from fame_desktop.tasks.face_verification import face_prepared_input, to_pair_explanation
+from fame_desktop.tasks.face_output import per_map
+from fame_desktop.tasks.face_verification import face_prepared_input
 
 
 def test_task_matches_explain_pair(face_model, face_inputs):
@@ -22,7 +23,7 @@ def test_task_matches_explain_pair(face_model, face_inputs):
     assert choices["arcface-mbf"].available and not choices["adaface-ir50"].available
     assert choices["adaface-ir50"].accepts_file and "checkpoint" in choices["adaface-ir50"].status
     options = task.resolve_options({}, face_model)
-    assert options == {"gallery_face": 0, "probe_face": 0}
+    assert options == {"gallery_face": 0, "probe_face": 0, "gallery_landmarks": "", "probe_landmarks": ""}
     gallery = face_inputs["obama"]
     probe = face_inputs["biden"]
     inputs = {"gallery": face_prepared_input(gallery), "probe": face_prepared_input(replace(probe, role="probe"))}
@@ -34,8 +35,7 @@ def test_task_matches_explain_pair(face_model, face_inputs):
     assert analysis.summary["similarity"] == pytest.approx(ref.similarity, abs=1e-6)
     for key in MAP_KEYS:
         assert np.allclose(result.delta(key), ref.delta(key), atol=1e-6), key
-    pair = to_pair_explanation(result)
-    assert pair.keys == MAP_KEYS and pair.per_map()["probe_dissimilar"]["iterations"] == 3
+    assert result.keys == MAP_KEYS and per_map(result)["probe_dissimilar"]["iterations"] == 3
     section = task.report_section(result, task.default_map_settings(face_model))
     assert section.headline.startswith("cosine similarity") and "not a measure of evidence" in section.caveats[0]
     assert task.default_map_settings(face_model).blur_kernel == 49

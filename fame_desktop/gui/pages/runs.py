@@ -1,0 +1,202 @@
+"""Running the page's method from the window: start, live preview, cancel, finish — for every task.
+
+A run is requested from the session (its input snapshot is taken and the start logged
+then), executed in a worker with throttled progress and previews, and its result handed
+back to the session, which keeps it only while the snapshot still matches the inputs. A
+cancelled run keeps only the rows that finished; a failed or discarded one leaves the
+earlier results as they were.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from ...core.errors import FameError
+from ...core.fame import STOP_TEXT
+from ..jobs import start_owned
+from ..previews import Preview, ProgressReport, ReportThrottle
+from ..run_bar import format_seconds
+
+
+def iteration_summary(per_target: dict, short: dict | None = None) -> tuple[str, str]:
+    """(one short line, a line per target) on how many steps each target ran and why it stopped."""
+    detail = "\n".join(f"{v['label']}: {v['iterations']} iterations, stopped: "
+                       f"{STOP_TEXT.get(v['stop_reason'], v['stop_reason'])}" for v in per_target.values())
+    runs = {(v["iterations"], v["stop_reason"]) for v in per_target.values()}
+    if len(runs) == 1:
+        n, why = runs.pop()
+        what = f"All {len(per_target)} maps" if len(per_target) > 1 else next(iter(per_target.values()))["label"]
+        return f"{what}: {n} iterations ({STOP_TEXT.get(why, why)}).", detail
+    marks = {"epsilon": " ε", "converged": " δ"}
+    parts = [f"{(short or {}).get(k, v['label'])} {v['iterations']}" + marks.get(v["stop_reason"], "")
+             for k, v in per_target.items()]
+    used = sorted({v["stop_reason"] for v in per_target.values()} & set(marks))
+    legend = {"epsilon": "ε: loss < ε", "converged": "δ: settled"}
+    return "Iterations: " + " · ".join(parts) + (f" ({', '.join(legend[u] for u in used)})" if used else ""), detail
+
+
+class RunController(QObject):
+    started = Signal()
+    preview_shown = Signal(int)  # iteration
+    finished = Signal(object)  # the TaskResult now shown
+    cancelled = Signal()
+    discarded = Signal(str)  # the reason: the inputs changed while the run went on
+    failed = Signal(object)
+
+    def __init__(self, page):
+        super().__init__(page)
+        self.page = page
+        self.job = None
+        self.request = None
+        self.preview: Preview | None = None  # the latest preview of the running job
+        self.last_progress: ProgressReport | None = None
+        self.previews = 0
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None
+
+    def blocker(self) -> str:
+        """Why a run cannot start now ('' if it can)."""
+        p = self.page
+        if self.running:
+            return "A run is going on"
+        if not p.shell.engine.is_ready:
+            return "The compute engine is still starting"
+        if busy := p.inputs.busy():
+            return busy
+        if p.loader.model is None:
+            return "The model is not loaded (see Parameters)"
+        if not p.session.ready:
+            return p.missing_inputs_text()
+        if p.inputs.prepare_error:
+            return p.inputs.prepare_error
+        if p.session.analysis is None:
+            return "The inputs are being analysed"
+        return p.target_blocker()
+
+    # start / cancel ---------------------------------------------------------------------
+    def start(self, targets=None) -> bool:
+        p, s = self.page, self.page.session
+        why = self.blocker() if targets is None else ("A run is going on" if self.running else "")
+        if why:
+            p.shell.messages.info("Cannot run yet", why + ".")
+            return False
+        try:
+            params = p.params.method_params()
+        except ValueError as e:
+            p.shell.messages.warning("Invalid parameters", str(e))
+            return False
+        method = p.method()
+        targets = list(targets if targets is not None else p.run_targets())
+        s.set_params(method.key, params)
+        s.set_map_settings(p.controls.map_settings())
+        try:
+            request = s.request_run(method, p.loader.model, targets)
+        except FameError as e:
+            p.shell.messages.info("Cannot run yet", str(e))
+            return False
+        self.request, self.preview, self.last_progress, self.previews = request, None, None, 0
+        self.job = start_owned(self, p.shell.runner, f"{method.key} {p.task.key}", self._work(request),
+                               on_success=self._done, on_failure=self._failed, on_progress=self._progress)
+        self.job.discard_reason = ""
+        rows = len(request.job.targets)
+        p.run_bar.set_running(True)
+        p.run_bar.show_progress(0, request.total_steps, 0.0, rows, rows)
+        p.run_bar.status.setText(f"Running {method.title} on {p.describe_targets(request.job.targets)}…")
+        self.started.emit()
+        p.refresh()
+        return True
+
+    def _work(self, request):
+        """The job function: execute the request in the worker with throttled progress and previews."""
+        page, make_preview = self.page, self.page.make_preview(request)
+
+        def fn(job):
+            throttle = ReportThrottle()
+
+            def on_progress(pr) -> None:
+                if (report := throttle.progress(pr)) is not None:
+                    job.report(report)
+                if throttle.preview_due(pr) and not job.cancelled:
+                    job.report(make_preview(pr))
+
+            with page.loader.lock:
+                return request.execute(on_progress, lambda: job.cancelled)
+
+        return fn
+
+    def cancel(self, discard: bool = False, reason: str = "cancelled by the user") -> None:
+        """Stop the run before its next step; with discard its result is ignored."""
+        if self.job is None:
+            return
+        self.job.cancel()
+        if discard:
+            self.job.discard_reason = reason
+        self.page.run_bar.show_cancelling()
+
+    # reports from the worker ------------------------------------------------------------
+    def _progress(self, report) -> None:
+        p = self.page
+        if self.job is None:
+            return
+        if isinstance(report, ProgressReport):
+            self.last_progress = report
+            p.run_bar.show_progress(report.iteration, report.total, report.elapsed, report.active, report.rows)
+        elif isinstance(report, Preview) and not self.job.cancelled and not p.session.stale_reasons(self.request):
+            self.preview = report
+            self.previews += 1
+            p.show_preview(report)
+            self.preview_shown.emit(report.iteration)
+
+    def _done(self, result) -> None:
+        job, self.job = self.job, None
+        self.preview = None
+        p, s = self.page, self.page.session
+        p.run_bar.set_running(False)
+        run = result.run
+        done = int(run.iterations.max()) if len(run.iterations) else 0
+        if job.discard_reason:
+            s.record("run stopped", method=result.method.key, reason=job.discard_reason, iterations_done=done)
+            self._stopped(f"Stopped: {job.discard_reason}.", "Stopped")
+            return
+        acc = s.accept_result(result)
+        if acc is None:
+            reason = s.audit.entries[-1].details["reason"]
+            self._stopped(f"The result was discarded: {reason}.", "Result discarded")
+            self.discarded.emit(reason)
+            return
+        note = " Earlier maps (other parameters) were replaced." if acc.replaced else ""
+        if run.cancelled:
+            kept = f" {len(acc.kept)} of {len(result.targets)} finished and kept." if len(result.targets) > 1 else ""
+            earlier = "" if acc.kept else (" The previous complete result is shown." if s.result() is not None
+                                           else " No result yet.")
+            self._stopped(f"Cancelled.{kept}{note}{earlier}", f"Cancelled at iteration {done}")
+            self.cancelled.emit()
+            return
+        summary, detail = iteration_summary(result.per_target(), p.short_labels())
+        p.run_bar.reset_progress(f"Finished in {format_seconds(run.elapsed)} · {done} iterations")
+        p.run_bar.progress.setRange(0, 1)
+        p.run_bar.progress.setValue(1)
+        p.run_bar.status.setText(summary + note)
+        p.run_bar.status.setToolTip(detail)
+        p.refresh()
+        self.finished.emit(s.result())
+
+    def _stopped(self, status: str, progress: str) -> None:
+        p = self.page
+        p.run_bar.reset_progress(progress)
+        p.run_bar.status.setText(status)
+        p.refresh()
+
+    def _failed(self, error: Exception, job) -> None:
+        self.job, self.preview = None, None
+        p = self.page
+        p.run_bar.set_running(False)
+        p.run_bar.reset_progress("Failed")
+        p.run_bar.status.setText(str(error)[:200])
+        p.session.record("run failed", error=f"{type(error).__name__}: {error}")
+        p.shell.messages.error("The run failed", error, job.traceback)
+        p.refresh()
+        self.failed.emit(error)
+

@@ -1,0 +1,232 @@
+"""A photograph slot of a page: the photograph as loaded (untouched), a status line, Open… and drops.
+
+Accepts dropped files; offers Open (with recent files and paste). With `faces` (face
+verification) it also draws the detected faces, lets the user click one to use it, and
+offers hand-placed landmarks, e.g. when no face is found. A map is drawn on the photograph
+as a layer where the model input covers it.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QToolButton, QVBoxLayout,
+)
+
+from .drops import local_files
+from .photo_view import LANDMARK_PROMPTS, PhotoView
+
+class PhotoSlot(QFrame):
+    files_dropped = Signal(list)
+    open_requested = Signal()
+    paste_requested = Signal()
+    recent_chosen = Signal(str)
+    face_chosen = Signal(int)
+    landmarks_placed = Signal(object)
+    landmarks_started = Signal()
+
+    def __init__(self, role: str, label: str, hint: str = "", faces: bool = False, parent=None):
+        super().__init__(parent)
+        self.role, self.label = role, label
+        self.setObjectName(f"slot_{role}")
+        self.setAcceptDrops(True)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._set_drop_highlight(False)
+        self.title = QLabel(f"<b>{label}</b>" + (f" <span style='color:#8a8f98'>({hint})</span>" if faces and hint
+                                                  else ""))
+        self.title.setToolTip(hint or label)  # a long hint would widen the window
+        self.file_label = QLabel("")
+        self.file_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.file_label.setStyleSheet("color: #b9bec7;")
+        self.open_button = QToolButton()
+        self.open_button.setText("Open…")
+        self.open_button.setToolTip(f"Open the {label.lower()} (a file, a recent file, or the clipboard)")
+        self.open_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.open_button.clicked.connect(self.open_requested)
+        self.recent_menu = QMenu(self)
+        self.open_button.setMenu(self.recent_menu)
+        self.set_recent([])
+        self.landmark_button = QPushButton("Landmarks…")
+        self.landmark_button.setToolTip("Mark the 5 points (eyes, nose tip, mouth corners) by hand")
+        self.landmark_button.setEnabled(False)
+        self.landmark_button.clicked.connect(self.start_landmarks)
+        self.landmark_button.setVisible(faces)
+
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.title)
+        header.addWidget(self.file_label, 1)
+        header.addWidget(self.landmark_button)
+        header.addWidget(self.open_button)
+
+        self.view = PhotoView(self.empty_text())
+        self.view.face_chosen.connect(self.face_chosen)
+        self.view.landmarks_placed.connect(self._landmarks_done)
+        self.view.landmark_step.connect(self._landmark_prompt)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setStyleSheet("color: #b9bec7;")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.status)
+
+        undo = QShortcut(QKeySequence(Qt.Key.Key_Backspace), self, self.view.undo_landmark)
+        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.image = None
+        self.no_face = False
+
+    def empty_text(self) -> str:
+        return f"Drop the {self.label.lower()} here\nor click Open…"
+
+    # recent files -----------------------------------------------------------------------
+    def set_recent(self, paths: list[str]) -> None:
+        self.recent_menu.clear()
+        paste = QAction("Paste image from clipboard", self.recent_menu)
+        paste.triggered.connect(self.paste_requested)
+        self.recent_menu.addAction(paste)
+        self.recent_menu.addSeparator()
+        if not paths:
+            none = self.recent_menu.addAction("No recent files")
+            none.setEnabled(False)
+        for p in paths:
+            act = self.recent_menu.addAction(Path(p).name)
+            act.setToolTip(p)
+            act.setStatusTip(p)
+            act.triggered.connect(lambda _=False, p=p: self.recent_chosen.emit(p))
+
+    # states -----------------------------------------------------------------------------
+    def show_busy(self, text: str) -> None:
+        self.status.setText(text)
+        self.view.set_badge(text if self.view.has_image else "")
+        if not self.view.has_image:
+            self.view.set_placeholder(text)
+
+    def show_photo(self, image) -> None:
+        """A newly read photograph, before its faces are known."""
+        self.image = image
+        self.no_face = False
+        self.view.cancel_landmarks()
+        self.view.set_faces((), None)
+        self.view.set_overlay(None)
+        self.view.set_image(image.rgb, keep_view=False)
+        self.view.set_placeholder("")
+        self.file_label.setText(image.name)
+        self.file_label.setToolTip(image.source)
+        self.landmark_button.setEnabled(True)
+
+    def show_input(self, face_input) -> None:
+        fi = face_input
+        self.no_face = False
+        self.view.set_placeholder("")
+        self.view.set_badge("")
+        self.view.set_faces(fi.faces, None if fi.face_index < 0 else fi.face_index,
+                            fi.face if fi.face.manual else None)
+        img = fi.image
+        n = len(fi.faces)
+        if fi.face.manual:
+            found = "landmarks placed by hand" + (f" ({n} detected face(s) not used)" if n else "")
+        elif n == 1:
+            found = f"1 face found (p {fi.face.probability:.3f})"
+        else:
+            found = f"{n} faces found — face {fi.face_index + 1} in use; click another face to use it"
+        self.status.setText(f"{found}<br><span style='color:#8a8f98'>{img.width}×{img.height} {img.format} · "
+                            f"SHA-256 {img.sha256[:16]}…</span>")
+        self.status.setToolTip(f"SHA-256 {img.sha256}\n{img.source}")
+
+    def show_ready(self, image, detail: str = "") -> None:
+        """The photograph is prepared for the model; `detail` says how (e.g. the region used)."""
+        self.view.set_badge("")
+        self.view.set_placeholder("")
+        self.status.setText(f"{detail}<br><span style='color:#8a8f98'>{image.width}×{image.height} "
+                            f"{image.format} · SHA-256 {image.sha256[:16]}…</span>")
+        self.status.setToolTip(f"SHA-256 {image.sha256}\n{image.source}")
+
+    def show_error(self, text: str) -> None:
+        """A problem with this input (e.g. no face for a face model): said in the slot, nothing lost."""
+        self.view.set_badge("")
+        self.status.setText(f"<span style='color:#ffb547'><b>{escape(text)}</b></span>")
+
+    def show_no_face(self, image, reason: str) -> None:
+        self.no_face = True
+        self.view.set_faces((), None)
+        self.view.set_badge("")
+        self.view.set_placeholder(f"No face found.\n{reason}\n\nClick “Landmarks…” to mark the "
+                                  "eyes, nose tip and mouth corners by hand.", over_image=True)
+        self.status.setText(f"<b>No face found</b> in {image.name}. {reason}")
+
+    def show_empty(self) -> None:
+        self.image = None
+        self.no_face = False
+        self.view.set_image(None)
+        self.view.set_faces((), None)
+        self.view.set_overlay(None)
+        self.view.set_badge("")
+        self.view.set_placeholder(self.empty_text())
+        self.file_label.setText("")
+        self.status.setText("")
+        self.landmark_button.setEnabled(False)
+
+    # hand-placed landmarks --------------------------------------------------------------
+    def start_landmarks(self) -> None:
+        if self.image is None:
+            return
+        self.view.set_placeholder("")
+        self.view.start_landmarks()
+        self.view.setFocus()
+        self.landmarks_started.emit()
+
+    def cancel_landmarks(self) -> bool:
+        """Leave landmark mode; True if it was on."""
+        if not self.view.placing:
+            return False
+        self.view.cancel_landmarks()
+        self.view.set_badge("")
+        self.status.setText("Placing landmarks cancelled.")
+        if self.no_face:
+            self.show_no_face(self.image, "")
+        return True
+
+    def _landmark_prompt(self, placed: int) -> None:
+        if placed >= len(LANDMARK_PROMPTS):
+            return
+        text = (f"Click the {LANDMARK_PROMPTS[placed].upper()} (as seen in the image) — "
+                f"point {placed + 1} of {len(LANDMARK_PROMPTS)}")
+        self.view.set_badge(text)
+        self.status.setText(f"{text}. Backspace undoes the last point; Esc cancels.")
+
+    def _landmarks_done(self, points) -> None:
+        self.view.set_badge("")
+        self.landmarks_placed.emit(points)
+
+    # drag and drop ----------------------------------------------------------------------
+    def _set_drop_highlight(self, on: bool) -> None:
+        colour = "#3d8bfd" if on else "#3a3d42"
+        self.setStyleSheet(f"PhotoSlot {{ border: 2px {'dashed' if on else 'solid'} {colour}; border-radius: 6px; }}")
+
+    def dragEnterEvent(self, ev):  # noqa: N802 - Qt API
+        if local_files(ev.mimeData()):
+            ev.acceptProposedAction()
+            self._set_drop_highlight(True)
+        else:
+            ev.ignore()
+
+    def dragLeaveEvent(self, ev):  # noqa: N802
+        self._set_drop_highlight(False)
+
+    def dropEvent(self, ev):  # noqa: N802
+        self._set_drop_highlight(False)
+        paths = local_files(ev.mimeData())
+        if paths:
+            ev.acceptProposedAction()
+            self.files_dropped.emit(paths)
+        else:
+            ev.ignore()
