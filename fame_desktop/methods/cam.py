@@ -117,7 +117,7 @@ class CamParams:
 
     def describe(self) -> dict:
         spec = self.algorithm_spec
-        d = {"method": self.algorithm,
+        d = {"algorithm": self.algorithm,
              "layer": (self.layer or "default: last convolutional block") if spec.layer_based
              else "every biased Conv2d / BatchNorm2d layer and the input gradient"}
         if spec.kind == "perturbation":

@@ -57,7 +57,7 @@ class FdCamParams:
         return max(1, math.ceil(self.group_fraction * channels))
 
     def describe(self) -> dict:
-        d = {"method": "fd-cam", "layer": self.layer or "default: last convolutional block",
+        d = {"layer": self.layer or "default: last convolutional block",
              "group_fraction": self.group_fraction, "batch_size": self.batch_size}
         if self.layer_output:
             d["layer_output"] = list(self.layer_output)
