@@ -328,17 +328,22 @@ def figure_png(table: dict, methods: list[str], settings) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from matplotlib import colormaps
+
     fig = Figure(figsize=(13, 4), dpi=100)
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, 3)
-    for m in methods:
+    colours = colormaps["tab20"]  # 20 distinct colours: every method its own (the default cycle has 10)
+    for i, m in enumerate(methods):
         e = table[m]
         if not e["images"]:
             continue
+        style = {"color": colours(2 * i % 20 + (2 * i // 20) % 2), "linestyle": "-" if i < 10 else "--"}
         for ax, name in zip(axes[:2], ("deletion", "insertion")):
             ax.plot(settings.curve_percents, e["curves"][name], marker="o", ms=3,
-                    label=f"{m} (AUC {e[f'{name}_auc']:.3f})")
-        axes[2].plot(settings.road_percents, [e[f"road_{p}"] for p in settings.road_percents], marker="o", label=m)
+                    label=f"{m} (AUC {e[f'{name}_auc']:.3f})", **style)
+        axes[2].plot(settings.road_percents, [e[f"road_{p}"] for p in settings.road_percents], marker="o", label=m,
+                     **style)
     for ax, title in zip(axes, ("Deletion (lower is better)", "Insertion (higher is better)",
                                 "ROAD-Delete (lower is better)")):
         ax.set_title(title)
