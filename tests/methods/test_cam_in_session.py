@@ -5,7 +5,6 @@ parameters a form or the command line gives."""
 from __future__ import annotations
 
 import json
-import zipfile
 
 import numpy as np
 import pytest
