@@ -60,3 +60,58 @@ def rechain(doc: dict) -> None:
         plain = json.loads(json.dumps(entry))
         prev = hashlib.sha256(json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                                          allow_nan=False).encode()).hexdigest()
+
+
+def resnapshot(doc: dict, change) -> None:
+    """Re-bind the first result to other inputs consistently: `change(snapshot)` edits its input snapshot, whose
+    digest is then recomputed and replaced in the audit log's run records, and the log re-chained."""
+    snap = doc["results"][0]["snapshot"]
+    old = snap.pop("sha256")
+    change(snap)
+    text = json.dumps(snap, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    snap["sha256"] = hashlib.sha256(text.encode("ascii")).hexdigest()
+    for entry in doc["audit"]:
+        if entry["details"].get("snapshot") == old:
+            entry["details"]["snapshot"] = snap["sha256"]
+    rechain(doc)
+
+
+def legacy_layout(version: int = 2):
+    """An `edit` for `forge`: a format 3 face-verification case rewritten as fame-desktop wrote formats 1 and 2 —
+    crops/<role>.png, raw/delta.npy, one "explanation", model_key / checkpoint / model_info at the top, exhibits
+    as case fields, run entries named "FAME run …" — with the audit log re-chained (format 1: no chain)."""
+    def edit(members):
+        doc = json.loads(members.pop("session.json"))
+        (result,) = doc["results"]
+        case = dict(doc["case"])
+        exhibits = case.pop("exhibits")
+        case.update({f"exhibit_{r}": exhibits.get(r, "") for r in ("gallery", "probe")})
+        for entry in doc["audit"]:
+            if entry["action"] in ("run started", "run finished", "run cancelled"):
+                entry["action"] = "FAME " + entry["action"]
+        old = {
+            "created": doc["created"], "case": case, "model_key": doc["model"]["key"],
+            "checkpoint": doc["model"]["weights"], "device": doc["model"]["device"], "params": doc["params"]["fame"],
+            "map_settings": doc["map_settings"], "threshold": doc["threshold"], "model_info": result["model"],
+            "environment": result["environment"], "view": doc["view"],
+            "inputs": {role: {"image": d["image"], **d["record"], "crop_png_sha256": d["input_png_sha256"]}
+                       for role, d in doc["inputs"].items()},
+            "explanation": {"similarity": doc["analysis"]["summary"]["similarity"], "keys": result["targets"],
+                            **{k: result[k] for k in ("iterations", "stop_reasons", "initial_loss", "final_loss",
+                                                      "initial_score", "final_score", "elapsed", "cancelled",
+                                                      "params")}},
+            "audit": doc["audit"],
+        }
+        if version >= 2:
+            rechain(old)
+        else:
+            for entry in old["audit"]:
+                entry.pop("prev")
+        members["session.json"] = (json.dumps(old, indent=1, ensure_ascii=False) + "\n").encode()
+        for role in ("gallery", "probe"):
+            members[f"crops/{role}.png"] = members.pop(f"inputs/{role}.png")
+        members["raw/delta.npy"] = members.pop("raw/0.npy")
+        manifest = json.loads(members[MANIFEST])
+        manifest["format_version"] = version
+        members[MANIFEST] = json.dumps(manifest).encode()
+    return edit

@@ -75,9 +75,10 @@ def run_window(gallery: str, probe: str, config_dir: str, idle_s: float) -> dict
     poll = QTimer()
 
     def check() -> None:
-        if w.model.ready and w.model.session.ready and w.score.similarity is not None:
+        page = w.page  # the face page once the engine is up
+        if page is not None and page.session.ready and page.score.similarity is not None:
             poll.stop()
-            state.update(ready=True, similarity=float(w.score.similarity))
+            state.update(ready=True, similarity=float(page.score.similarity))
             QTimer.singleShot(int(idle_s * 1000), lambda: app.exit(0))
 
     # exit(), not quit(): quit() first asks the window to close (and so about unsaved changes)

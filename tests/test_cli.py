@@ -75,6 +75,43 @@ def test_a_run_is_reproducible_from_the_saved_crops(explained, face_model):
         assert np.allclose(again.delta(key), np.load(out / "raw" / f"{key}.npy"), atol=1e-5)
 
 
+# `cd OUT && sha256sum maps/*.npy raw/*.npy | sha256sum` for `fame explain tests/data/obama.jpg
+# tests/data/obama2.jpg --preset reference -T 5`, as the code before the redesign (issue 13) wrote them
+MAPS_DIGEST = "4f9a3b87ab6b5963aa09eb425ff794275ba98a7d82c95e2a41102c27271f9a98"
+
+
+def _sha256sum_digest(folder: Path, patterns: tuple[str, ...]) -> str:
+    """What `cd folder && sha256sum PATTERN… | sha256sum` prints: the digest of the listing's lines."""
+    lines = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(folder).as_posix()}\n"
+                    for pattern in patterns for p in sorted(folder.glob(pattern)))
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def test_the_maps_are_bit_identical_to_those_before_the_redesign(tmp_path, data_dir):
+    out = tmp_path / "reference"
+    assert main(["explain", str(data_dir / "obama.jpg"), str(data_dir / "obama2.jpg"), "--preset", "reference",
+                 "-T", "5", "--out", str(out), "-q"]) == 0
+    assert len(list(out.glob("maps/*.npy"))) == len(list(out.glob("raw/*.npy"))) == 4
+    assert _sha256sum_digest(out, ("maps/*.npy", "raw/*.npy")) == MAPS_DIGEST
+
+
+def test_fame_run_face_verification_writes_the_explain_folder(explained, tmp_path, data_dir):
+    """`fame run face-verification G P` is `fame explain G P`: the same files, bytes and result.json."""
+    out, r = explained
+    again = tmp_path / "run"
+    assert main(["run", "face-verification", str(data_dir / "obama.jpg"), str(data_dir / "obama2.jpg"),
+                 "--out", str(again), "-T", str(ITER), "--epsilon", "0", "--quiet", "--device", "cpu"]) == 0
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again).as_posix() for p in again.rglob("*") if p.is_file())
+    for rel in files:
+        if rel != "result.json":
+            assert (out / rel).read_bytes() == (again / rel).read_bytes(), rel
+    r2 = json.loads((again / "result.json").read_text())
+    unstable = ("created", "timings_s")
+    assert {k: v for k, v in r2.items() if k not in unstable} == {k: v for k, v in r.items() if k not in unstable}
+    assert set(r2["timings_s"]) == set(r["timings_s"])
+
+
 def _run_cli(args, capsys):
     code = main(args)
     err = capsys.readouterr().err.strip()

@@ -94,7 +94,7 @@ def test_verify_prints_integrity_and_signature_and_checks_trust(signed, capsys):
     assert _run(["verify", case, "--trusted-key", str(signed / "other.pub")]) == 2
     err = capsys.readouterr().err
     assert "which is not a trusted key" in err and len(err.splitlines()) == 1
-    s = open_case(case)
+    s, _notes = open_case(case)
     assert [e.action for e in s.audit.entries][-2:] == ["sign case file", "open case file"]
     assert s.audit.entries[-1].details["signature"]["fingerprint"] == fingerprint
 
@@ -138,7 +138,7 @@ def test_sign_makes_a_new_signature_and_the_report_states_it(signed, tmp_path, c
     out = capsys.readouterr().out
     other = _fingerprint(signed, "other")
     assert "signed" in out and "by C. Examiner" in out
-    s = open_case(unsigned)
+    s, _notes = open_case(unsigned)
     assert s.audit.entries[-1].details["signature"]["fingerprint"] == other
     assert [e.action for e in s.audit.entries][-3:] == ["open case file", "sign case file", "open case file"]
     assert main(["report", str(unsigned), "--out", str(tmp_path / "s.pdf"), "--no-exports"]) == 0

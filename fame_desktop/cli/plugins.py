@@ -1,4 +1,5 @@
-"""`fame plugins`: every task plugin (entry-point group fame_desktop.plugins), broken ones with the reason."""
+"""`fame plugins`: every plugin (entry-point group fame_desktop.plugins) with its tasks and explanation methods,
+broken ones with the reason."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import json
 
 
 def register(sub) -> None:
-    p = sub.add_parser("plugins", help="list task plugins and their models",
-                       description="List the task plugins found through the entry-point group "
-                                   "fame_desktop.plugins, the tasks they provide and the models "
-                                   "each task offers; broken plugins are listed with the reason.")
+    p = sub.add_parser("plugins", help="list plugins: tasks, their models, explanation methods",
+                       description="List the plugins found through the entry-point group "
+                                   "fame_desktop.plugins, the tasks they provide with the models and methods "
+                                   "each task offers, and the explanation methods; broken plugins are listed "
+                                   "with the reason.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--verbose", "-v", action="store_true", help="tracebacks of broken plugins")
     p.set_defaults(func=run)
@@ -24,7 +26,9 @@ def run(args) -> int:
         print(json.dumps({
             "group": GROUP,
             "plugins": [p.describe() for p in registry.plugins],
-            "tasks": {k: {**t.describe(), "models": [m.describe() for m in t.models()]} for k, t in tasks.items()},
+            "tasks": {k: {**t.describe(), "models": [m.describe() for m in t.models()],
+                          "methods": list(registry.methods_for(t))} for k, t in tasks.items()},
+            "methods": {k: m.describe() for k, m in registry.methods.items()},
         }, indent=2, ensure_ascii=False))
         return 0
     print(f"Plugins (entry-point group {GROUP}):")
@@ -37,10 +41,14 @@ def run(args) -> int:
                 print("         " + p.details.rstrip().replace("\n", "\n         "))
     print("\nTasks:")
     for key, t in tasks.items():
-        print(f"  {key:26s} {t.title} — inputs: {', '.join(s.role for s in t.inputs)}")
+        print(f"  {key:26s} {t.title} — inputs: {', '.join(s.role for s in t.inputs)}; methods: "
+              f"{', '.join(registry.methods_for(t)) or 'none installed'}")
         for m in t.models():
             mark = "✓" if m.available else "·"
             print(f"      {mark} {m.key:20s} {m.status}")
+    print("\nExplanation methods:")
+    for key, m in registry.methods.items():
+        print(f"  {key:26s} {m.title} ({m.kind}) — {m.description}")
     if registry.broken:
         print(f"\n{len(registry.broken)} broken plugin(s); the others work. `fame plugins -v` shows why.")
     return 0

@@ -28,11 +28,8 @@ def run(args) -> int:
     trusted = [trusted_fingerprint(k) for k in args.trusted_key]
     session, _notes = open_case(args.case, checkpoint=args.checkpoint)
     status = case_file_status(session)
-    checks = status["checks"]
-    result = ("no FAME result stored" if checks is None else
-              f"result recomputed with {checks['model']} (similarity {checks['similarity']:.4f}, "
-              f"largest score difference {checks['largest_score_difference']:.1g})")
-    print(f"{args.case}: intact — members, photographs and crops match; audit log {status['audit_chain']}; {result}")
+    print(f"{args.case}: intact — members, photographs and model inputs match; audit log {status['audit_chain']}; "
+          f"{recomputed_text(status['checks'])}")
     signature = status["signature"]
     print(f"signature: {signature_text(signature)}")
     if trusted:
@@ -43,3 +40,13 @@ def run(args) -> int:
             raise CaseFileError(f"{args.case}: signed with key {grouped(fingerprint)}, which is not a trusted key")
         print("the signing key is trusted")
     return 0
+
+
+def recomputed_text(checks: dict | None) -> str:
+    """What opening recomputed, in words (the "checks" of the "open case file" audit entry)."""
+    if not checks or "analysis" not in checks:
+        return "nothing stored to recompute"
+    answer = f"{checks['model']} ({checks['analysis']['headline']}"
+    if "largest_score_difference" not in checks:
+        return f"the model's answer recomputed with {answer}); no result stored"
+    return f"result recomputed with {answer}, largest score difference {checks['largest_score_difference']:.1g})"

@@ -47,6 +47,7 @@ def create_window(args: argparse.Namespace, detector=None, preloaded_models: dic
     from .settings import AppSettings
 
     settings = AppSettings(args.config_dir)
+    settings.migrate()
     log_file = configure_logging(_log_dir(args.config_dir))
     window = MainWindow(settings, log_file, detector=detector, preloaded_models=preloaded_models)
     window.messages.install_hooks()

@@ -21,6 +21,7 @@ KEY_FILTER = "Private key (*.key *.pem);;All files (*)"
 
 class CaseSigning:
     def __init__(self, window):
+        """window: the shell (settings, messages; the actions go into its File menu)."""
         self.w = w = window
         self._unlocked = None  # (path, mtime_ns, SigningKey)
         self.act_sign = make_action(w, "Sign saved cases", self._toggled, checkable=True,

@@ -46,6 +46,23 @@ class AppSettings:
         except (TypeError, ValueError):
             return default
 
+    def migrate(self) -> None:
+        """Settings of versions with one face window move to the face-verification page's keys (once)."""
+        face = "tasks/face-verification"
+        model = self._q.value("model/key", None)
+        moves = {"model/key": f"{face}/model", "model/device": f"{face}/device",
+                 "model/checkpoint": f"{face}/weights/{model}" if model else "model/checkpoint",
+                 **{f"view/{k}": f"{face}/view/{k}" for k in ("opacity", "cmap", "on_photo")},
+                 **{f"maps/{k}": f"{face}/maps112/{k}" for k in ("blur_kernel", "blur_sigma", "normalisation")}}
+        moves.update({k: f"{face}/{k}" for k in self._q.allKeys() if k.startswith("fame/")})
+        for old, new in moves.items():
+            value = self._q.value(old, None)
+            if new == old:
+                continue
+            if value is not None and self._q.value(new, None) is None:
+                self._q.setValue(new, value)
+            self._q.remove(old)
+
     def set(self, key: str, value) -> None:
         self._q.setValue(key, value)
 

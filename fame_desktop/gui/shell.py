@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QStackedWidget, QToolBar,
 )
 
+from .actions import make_action
 from .busy_indicator import BusyIndicator
 from .engine import FACE, Engine
 from .jobs import JobRunner, start_owned
@@ -29,20 +30,10 @@ from .theme import apply_theme
 MODE_KEY = "modes/current"
 
 
-def make_action(parent, text: str, slot, shortcut=None, tip: str = "", checkable: bool = False) -> QAction:
-    """A QAction with its shortcut(s), tool and status tip, connected to `slot`."""
-    act = QAction(text, parent)
-    if shortcut is not None:
-        act.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
-    if tip:
-        act.setToolTip(tip)
-        act.setStatusTip(tip)
-    act.setCheckable(checkable)
-    act.triggered.connect(slot)
-    return act
-
-
 class MainWindow(QMainWindow):
+    case_opened = Signal(str)  # path of a case file now shown (on whichever page its task has)
+    case_open_failed = Signal(str)  # path of a case file refused (the reason was shown)
+
     def __init__(self, settings, log_file: Path | None = None, detector=None, preloaded_models: dict | None = None):
         super().__init__()
         apply_theme(QApplication.instance())
@@ -55,6 +46,7 @@ class MainWindow(QMainWindow):
         self.engine = Engine(self.runner, detector, self)
         self.busy = BusyIndicator(self)
         self.pages: dict = {}
+        self._page_actions: dict[str, list] = {}
         self.page = None
         self.current = settings.get(MODE_KEY, FACE)
         self.autorun = False
@@ -80,6 +72,9 @@ class MainWindow(QMainWindow):
         self.engine_label = QLabel("")
         self.statusBar().addPermanentWidget(self.engine_label)
         self.recent_cases = RecentCases(settings, self.open_case_path, self)
+        from .case_signing import CaseSigning
+
+        self.signing = CaseSigning(self)
         self._build_actions()
         self._restore_geometry()
         self.engine.ready.connect(self._engine_ready)
@@ -128,8 +123,8 @@ class MainWindow(QMainWindow):
         for key in ("new", "open_case"):
             file.addAction(a[key])
         file.addMenu(self.recent_cases.menu)
-        for key in ("save", "save_as"):
-            file.addAction(a[key])
+        for act in (a["save"], a["save_as"], self.signing.act_sign, self.signing.act_choose):
+            file.addAction(act)
         file.addSeparator()
         for key in ("open1", "open2"):
             file.addAction(a[key])
@@ -225,16 +220,19 @@ class MainWindow(QMainWindow):
         self.engine.start()
 
     def _engine_ready(self, catalogue) -> None:
+        self.selector.blockSignals(True)  # the first item added would switch to it
         for key, entry in catalogue.entries.items():
             self.selector.addItem(entry.task.title if entry.usable else f"{entry.task.title} — unavailable", key)
             i = self.selector.count() - 1
             self.selector.setItemData(i, entry.error or entry.task.description, Qt.ItemDataRole.ToolTipRole)
             self.selector.model().item(i).setEnabled(entry.usable)
             act = QAction(entry.task.title, self, checkable=True)
+            act.setData(key)
             act.setEnabled(entry.usable)
             act.triggered.connect(lambda _=False, k=key: self.switch(k))
             self.mode_group.addAction(act)
             self.mode_menu.addAction(act)
+        self.selector.blockSignals(False)
         if catalogue.broken:
             n = len(catalogue.broken)
             self.statusBar().showMessage(f"{n} plugin{'s' if n > 1 else ''} could not be loaded: see Help ▸ "
@@ -282,7 +280,9 @@ class MainWindow(QMainWindow):
             self.panels.setCurrentWidget(page.side)
             self.settings.set(MODE_KEY, key)
             self.page_menu.clear()
-            for act in page.page_actions():
+            if key not in self._page_actions:  # made once: the page owns them
+                self._page_actions[key] = page.page_actions()
+            for act in self._page_actions[key]:
                 self.page_menu.addAction(act) if act is not None else self.page_menu.addSeparator()
             self.page_menu.menuAction().setVisible(bool(self.page_menu.actions()))
             page.activate()
@@ -302,6 +302,7 @@ class MainWindow(QMainWindow):
             raise ValueError(f"the task {key!r} is not available" + (f": {entry.error}" if entry else ""))
         page = page_class(cat.registry, key)(self, entry.task, cat.registry)
         page.state_changed.connect(lambda p=page: p is self.page and self._page_changed())
+        page.cases.opened.connect(self.case_opened)
         self.stack.addWidget(page)
         self.panels.addWidget(page.side)
         self.pages[key] = page
@@ -321,8 +322,10 @@ class MainWindow(QMainWindow):
         if path:
             self.open_case_path(path)
 
-    def open_case_path(self, path: str) -> None:
-        """Read and check the case file in the background; show it on its task's page once allowed."""
+    def open_case_path(self, path: str, checkpoint: str | None = None) -> None:
+        """Read and check the case file in the background; show it on its task's page once allowed.
+
+        `checkpoint`: the weights file to check the case with when it is not where the case says."""
         path = str(path)
         if not self.engine.is_ready:
             self._pending_case = path
@@ -335,7 +338,7 @@ class MainWindow(QMainWindow):
             from ..session.casefile import open_case
             from .display_levels import prepare_levels
 
-            session, notes = open_case(path, registry)
+            session, notes = open_case(path, registry, checkpoint)  # loads the case's model: off the GUI thread
             for img in session.photos.values():
                 prepare_levels(img.rgb)  # the photographs' display pyramids, off the GUI thread
             return session, notes
@@ -354,21 +357,35 @@ class MainWindow(QMainWindow):
         self.page.cases.show(session, path, notes)
 
     def _case_failed(self, token: int, path: str, error, job) -> None:
-        from ..core.errors import FameError
+        from ..core.errors import CaseModelUnavailable, FameError
 
         self.busy.stop("open case")
         if not self._open.current(token):
             return
         if not Path(path).exists():
             self.recent_cases.remove(path)
-        if isinstance(error, FameError):  # its one-line reason, and that nothing was lost
+        if isinstance(error, CaseModelUnavailable):
+            self._locate_weights(path, error)
+        elif isinstance(error, FameError):  # its one-line reason, and that nothing was lost
             self.messages.warning("Cannot open the case file", f"{error}\n\nThe case shown is unchanged.")
         else:
             self.messages.error("Cannot open the case file", error, job.traceback)
+        self.case_open_failed.emit(path)
 
-    def signer(self):
-        """The examiner's signing key for case files (None: cases are saved unsigned)."""
-        return None
+    def _locate_weights(self, path: str, error) -> None:
+        """The case's model weights are not here: offer to point to them, then open again with them."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(
+            self, "Checkpoint needed", f"{error}\n\nLocate the checkpoint file now? The case shown is unchanged.",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Open)
+        if answer != QMessageBox.StandardButton.Open:
+            return
+        start = str(Path(error.checkpoint).parent) if error.checkpoint else str(Path(path).parent)
+        found, _ = QFileDialog.getOpenFileName(self, "Locate the checkpoint", start,
+                                               "Checkpoints (*.ckpt *.pt *.pth);;All files (*)")
+        if found:
+            self.open_case_path(path, found)
 
     # recent photographs, drops ----------------------------------------------------------
     def add_recent(self, path: str) -> None:

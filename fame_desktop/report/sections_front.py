@@ -32,12 +32,13 @@ def case_file_rows(facts: dict) -> list[tuple[str, object]]:
                                  "cell")),
             ("Signature", f["signature_text"])]
     if opened:
-        c = f.get("checks")
-        result = "" if c is None else (
-            f"; the similarity and the per-map scores recomputed with the recorded model agree with the stored "
-            f"ones (largest difference {c['largest_score_difference']:.1g})")
+        c = f.get("checks") or {}
+        result = "" if "largest_score_difference" not in c else (
+            f"; the model's answer and every stored score, recomputed with the recorded model, agree with the "
+            f"stored ones (largest difference {c['largest_score_difference']:.1g})")
         rows.append(("Checked on opening", "every member matches the manifest, each photograph its SHA-256, each "
-                                           f"crop the photograph and alignment; audit log {f['audit_chain']}{result}"))
+                                           "model input the one rebuilt from its photograph; audit log "
+                                           f"{f['audit_chain']}{result}"))
     return rows
 
 

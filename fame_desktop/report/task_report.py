@@ -25,6 +25,7 @@ from . import text
 from .facts import common_facts
 from .layout import FRAME_WIDTH, MARGIN, PAGE, grid_table, kv_table, layout_table, markup, mono, page_canvas, para, \
     picture, register_fonts
+from .sections_front import case_file_rows
 from .sections_results import notes_and_audit
 
 FIGURE_WIDTH = (FRAME_WIDTH - 8 * mm) / 2
@@ -158,7 +159,8 @@ def render_task_pdf(session, facts: dict) -> bytes:
              "subtitle"),
         kv_table([("Case ID", c["case_id"]), *exhibits, ("Examiner", c["examiner"]),
                   ("Report ID", mono(report_id)), ("Report generated", text.when(generated)),
-                  ("Task", f"{task.title} ({task.key})"), ("Method", result.method.title)]),
+                  ("Task", f"{task.title} ({task.key})"), ("Method", result.method.title),
+                  *case_file_rows(facts)]),
         para("Result", "h1"),
         markup(f"<b>{_escape(section.headline)}</b>", "h2") if section.headline else Spacer(1, 0),
     ]

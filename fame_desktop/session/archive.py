@@ -44,7 +44,7 @@ _RAW = re.compile(r"raw/(0|[1-9][0-9]?)\.npy")
 MAX_INPUTS = 4  # roles of a task
 MAX_RESULTS = 32  # results kept per case (methods × option sets)
 
-KB, MB = 1 << 10, 1 << 20
+KB, MB, GB = 1 << 10, 1 << 20, 1 << 30
 LIMITS = {"manifest": 64 * KB, "signature": 16 * KB, "session": 32 * MB, "image": MAX_FILE_BYTES,
           "input": 4 * MB, "raw": 256 * MB}
 MAX_ENTRIES = 3 + 2 * MAX_INPUTS + MAX_RESULTS
@@ -71,8 +71,9 @@ def member_kind(name: str) -> str | None:
     return None
 
 
-def _size_text(n: int) -> str:
-    return f"{n / MB:.0f} MB" if n >= MB else f"{n / KB:.0f} KB" if n >= KB else f"{n} bytes"
+def size_text(n: int) -> str:
+    return (f"{n / GB:.0f} GB" if n >= 10 * GB else f"{n / MB:.0f} MB" if n >= MB else f"{n / KB:.0f} KB" if n >= KB
+            else f"{n} bytes")
 
 
 def open_regular(path: str | Path, max_bytes: int, what: str = "file"):
@@ -95,8 +96,8 @@ def open_regular(path: str | Path, max_bytes: int, what: str = "file"):
         raise CaseFileError(f"{p.name}: not a regular file ({kind}); only a {what} on disk can be read")
     if st.st_size > max_bytes:
         os.close(fd)
-        raise CaseFileError(f"{p.name}: {_size_text(st.st_size)} is too large for a {what} "
-                            f"(at most {_size_text(max_bytes)})")
+        raise CaseFileError(f"{p.name}: {size_text(st.st_size)} is too large for a {what} "
+                            f"(at most {size_text(max_bytes)})")
     if hasattr(os, "set_blocking"):
         os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
@@ -107,7 +108,7 @@ def read_regular_file(path: str | Path, max_bytes: int, what: str) -> bytes:
     with open_regular(path, max_bytes, what) as f:
         data = f.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise CaseFileError(f"{Path(path).name}: grew past {_size_text(max_bytes)} while being read")
+        raise CaseFileError(f"{Path(path).name}: grew past {size_text(max_bytes)} while being read")
     return data
 
 
@@ -147,8 +148,8 @@ class CaseArchive:
             limit = LIMITS[kind]
             if info.file_size > limit:
                 what = "a photograph" if kind == "image" else name
-                raise CaseFileError(f"{label}: {name} is {_size_text(info.file_size)}; the limit for {what} "
-                                    f"is {_size_text(limit)}")
+                raise CaseFileError(f"{label}: {name} is {size_text(info.file_size)}; the limit for {what} "
+                                    f"is {size_text(limit)}")
             self.infos[name] = info
         if len(self.infos) > MAX_ENTRIES:
             raise CaseFileError(f"{label}: holds {len(self.infos)} members; a case file has at most {MAX_ENTRIES}")
@@ -168,7 +169,7 @@ class CaseArchive:
                 chunks.append(chunk)
                 total += len(chunk)
         if total > limit:
-            raise CaseFileError(f"{self.label}: {name} holds more than {_size_text(limit)} (refused)")
+            raise CaseFileError(f"{self.label}: {name} holds more than {size_text(limit)} (refused)")
         return b"".join(chunks)
 
 

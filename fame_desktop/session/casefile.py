@@ -17,7 +17,7 @@ archive outside the format or over its size limits (read with bounded memory, ar
 a member that does not match the manifest, a photograph that does not match its name, an
 input the task does not rebuild from its photograph, a broken audit-log chain, a signature
 that does not match, or an answer or result that the stored evidence does not reproduce
-(checks.py: recomputed with the recorded model). Formats 1 and 2 (face verification) still
+(restore.py and checks.py: recomputed with the recorded model). Formats 1 and 2 (face verification) still
 open; format 1 (no chain) with a note. The opening is logged with the file's own SHA-256,
 the signature status and what was recomputed.
 """
@@ -26,24 +26,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .. import __version__
-from ..core.errors import CaseFileError, CaseModelUnavailable, FameError
-from ..core.images import ImageLoadError, load_image_bytes, sha256_bytes, sha256_file
+from ..core.errors import CaseFileError, CaseModelUnavailable
+from ..core.images import sha256_bytes, sha256_file
 from ..core.io_utils import atomic_writer, json_default
-from ..core.snapshot import InputSnapshot
-from .archive import (LEGACY, MANIFEST, MAX_CASE_BYTES, SESSION, SIGNATURE, CaseArchive, looks_like_a_photograph,
-                      member_kind, npy_header, open_regular, parse_json, png_size)
+from .archive import (LEGACY, LIMITS, MANIFEST, MAX_CASE_BYTES, SESSION, SIGNATURE, CaseArchive,
+                      looks_like_a_photograph, member_kind, npy_header, open_regular, parse_json, png_size, size_text)
 from .audit import AuditChainError, AuditEntry, AuditLog, now_iso
-from .checks import check_audit, compare, model_for, tolerance_for
-from .codec import (FORMAT_VERSION, case_info, encode_session, image_member, input_member, map_settings, raw_member,
-                    run_record, stored_input, threshold, typed, upgrade_legacy)
+from .codec import FORMAT_VERSION, encode_session, image_member, input_member, raw_member, typed, upgrade_legacy
+from .restore import restore_session
 from .signing import Signature, SigningKey, check_signature, grouped, signature_member
 
 FORMAT = "fame-desktop/case"
@@ -176,7 +173,11 @@ def _check_raw_header(archive: CaseArchive, name: str, stored_as: str, rows: int
     if fortran or not 2 <= len(shape) <= 4 or shape[0] != rows or any(int(d) < 1 for d in shape):
         raise CaseFileError(f"{label}: {name} has shape {shape}{' (Fortran order)' if fortran else ''}; expected "
                             f"({rows}, …) for its {rows} target(s)")
-    if archive.infos[stored_as].file_size != offset + 4 * int(np.prod(shape)):
+    size = 4 * math.prod(shape)
+    if size > LIMITS["raw"]:
+        raise CaseFileError(f"{label}: {name} declares shape {shape} ({size_text(size)}); the limit for a raw "
+                            f"output is {size_text(LIMITS['raw'])}")
+    if archive.infos[stored_as].file_size != offset + size:
         raise CaseFileError(f"{label}: {name} holds more or less data than its header declares")
 
 
@@ -219,127 +220,6 @@ def _read_evidence(archive: CaseArchive, manifest: dict, doc: dict, legacy: bool
             raise CaseFileError(f"{label}: altered — {name} does not match the hash in its name")
         members[name] = data
     return members
-
-
-_VIEW_TYPES = {"colour_map": str, "opacity": (int, float), "on_photo": bool, "maps": dict, "show_original": bool,
-               "compare_mode": str, "compare_mix": (int, float)}
-
-
-def _check_view(view) -> dict:
-    """The stored display: a value of the wrong type means a damaged file; an unknown value of the right type
-    (a colour map of a newer version) is replaced when shown (core.view_state), with a note."""
-    if view is None:
-        return {}
-    typed(view, dict, "the view settings")
-    for name, kind in _VIEW_TYPES.items():
-        if name in view:
-            typed(view[name], kind, f"view setting {name}={view[name]!r}")
-    return dict(view)
-
-
-def _decode(doc: dict, members: dict[str, bytes], registry, checkpoint: str | None, chained: bool,
-            notes: list[str]):
-    """The Session of a format 3 document, every input rebuilt and every answer and result recomputed."""
-    from ..core.view_state import ViewState
-    from ..tasks.registry import TaskNotFound
-    from ..tasks.result import TaskResult
-    from .model import Session, options_key
-
-    try:
-        task = registry.get(typed(doc["task"], str, "the task"))
-    except TaskNotFound:
-        raise CaseFileError(f"made with the task {doc['task']!r}, which no installed plugin provides") from None
-    m = typed(doc["model"], dict, "the model record")
-    session = Session(task, case=case_info(doc["case"]), audit=AuditLog.from_list(doc["audit"], chained=chained),
-                      model_key=typed(m["key"], str, "the model"), weights=typed(m["weights"], str, "the weights",
-                                                                                  optional=True),
-                      device=typed(m["device"], str, "the device"), method=typed(doc["method"], str, "the method"),
-                      map_settings=map_settings(doc["map_settings"]), view=_check_view(doc.get("view")),
-                      threshold=threshold(doc["threshold"]), created=typed(doc["created"], str, "the start time"))
-    notes += ViewState.from_dict(session.view)[1]
-    options = dict(typed(doc["options"], dict, "the task options"))
-    session.options = options
-    session.params = {k: registry.method(k).params_from_record(task, typed(v, dict, f"the parameters of {k}"))
-                      for k, v in typed(doc["params"], dict, "the parameters").items()}
-    results = doc["results"]
-    recorded_sha = next(((r.get("model") or {}).get("provenance") or {}).get("sha256") for r in results) \
-        if results else None
-    if not (doc["inputs"] or doc["analysis"] or results):
-        return session, None
-    model, used = model_for(task, session.model_key, session.weights, recorded_sha, checkpoint)
-    if used and used != session.weights:
-        notes.append(f"the weights file {used} (same SHA-256 as recorded) is used from now on")
-        session.weights = used
-    if task.resolve_options(options, model) != options:
-        raise CaseFileError("the task options are not ones the task accepts")
-    for role, d in doc["inputs"].items():
-        sha = typed(d["image"], dict, f"the {role} photograph's record")["sha256"]
-        try:
-            image = load_image_bytes(members[image_member(sha)], typed(d["image"]["path"], str, "a path"))
-        except ImageLoadError as e:
-            raise CaseFileError(f"{role} photograph cannot be decoded: {e}") from None
-        if image.sha256 != sha:
-            raise CaseFileError(f"{role} photograph does not match its recorded SHA-256")
-        if d.get("input_png_sha256") not in (None, sha256_bytes(members[input_member(role)])):
-            raise CaseFileError(f"{role}: the stored model input does not match its recorded SHA-256")
-        try:
-            prepared, more = task.restore_input(model, role, image, typed(d["record"], dict, "an input record"),
-                                                stored_input(members, role), options)
-        except FameError as e:
-            raise CaseFileError(str(e)) from None
-        notes += more
-        session.photos[role], session.inputs[role] = image, prepared
-    tolerance = tolerance_for(next((r.get("environment") for r in results), None))
-    checks = {"model": session.model_key, "weights_sha256": recorded_sha, "device": "cpu", "tolerance": tolerance}
-    if doc["analysis"] is not None:
-        if not session.ready:
-            raise CaseFileError("holds the model's answer without every input")
-        stored = typed(typed(doc["analysis"], dict, "the model's answer")["summary"], dict, "the answer's figures")
-        session.analysis = task.analyse(model, session.inputs, options)
-        why = compare(stored, session.analysis.summary, tolerance)
-        if why:
-            raise CaseFileError(f"{why} from the inputs")
-        checks["analysis"] = "recomputed"
-    largest = 0.0
-    for n, rd in enumerate(results):
-        typed(rd, dict, "a result record")
-        if session.analysis is None:
-            raise CaseFileError("holds a result without the model's answer")
-        method = registry.method(typed(rd["method"], str, "a result's method"))
-        if rd["options"] != options:
-            raise CaseFileError(f"a {method.title} result was computed with other task options than the case's")
-        run = run_record(rd, members[raw_member(n)], method.params_from_record(task, typed(rd["params"], dict,
-                                                                                           "a result's parameters")))
-        try:
-            targets = tuple(task.target(session.analysis, typed(k, str, "a target")) for k in rd["targets"])
-            from ..methods.base import MethodJob
-
-            largest = max(largest, method.check_run(MethodJob(task, model, dict(session.inputs), session.analysis,
-                                                              targets, run.params, options), run, tolerance))
-        except FameError as e:
-            raise CaseFileError(str(e)) from None
-        if rd["snapshot"] is None:  # format 1 and 2: the inputs were checked against the stored crops above
-            snapshot = InputSnapshot.capture(task.key, [session.inputs[s.role] for s in task.inputs],
-                                             session.model_key, session.weights, rd["model"], run.params, options,
-                                             method.key, task.choice_noun)
-            notes.append("the result does not record its input snapshot (saved by an earlier version); it is "
-                         "taken to belong to the stored inputs")
-        else:
-            snapshot = InputSnapshot.from_dict(typed(rd["snapshot"], dict, "a result's snapshot"))
-        result = TaskResult(task=task.key, model=typed(rd["model"], dict, "a result's model"), inputs=dict(session.inputs),
-                            analysis=session.analysis, targets=targets, run=run, options=dict(options), method=method,
-                            snapshot=snapshot, environment=typed(rd["environment"], dict, "an environment record",
-                                                                 optional=True))
-        result.measurements = task.measure(result)
-        why = session.stale_reasons(result)
-        if why:
-            raise CaseFileError(f"the {method.title} result was computed for other inputs than the case holds "
-                                f"({', '.join(why)} differ)")
-        session.results[(method.key, options_key(options))] = result
-    if results:
-        checks["largest_score_difference"] = float(f"{largest:.3g}")
-    check_audit(session)
-    return session, checks
 
 
 def _check_signing_record(session, signature: Signature | None) -> None:
@@ -416,8 +296,8 @@ def open_case(path: str | Path, registry=None, checkpoint: str | Path | None = N
     version = manifest["format_version"]
     notes: list[str] = []
     try:
-        session, checks = _decode(doc, members, registry or default_registry(), None if checkpoint is None
-                                  else str(checkpoint), version >= 2, notes)
+        session, checks = restore_session(doc, members, registry or default_registry(),
+                                          None if checkpoint is None else str(checkpoint), version >= 2, notes)
         _check_signing_record(session, signature)
     except CaseModelUnavailable as e:
         raise CaseModelUnavailable(f"{label}: {e}", e.model_key, e.checkpoint) from None

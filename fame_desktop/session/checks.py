@@ -112,16 +112,50 @@ def compare(stored, recomputed, tolerance: float, path: str = "") -> str | None:
     return None if stored == recomputed else f"the stored {what} {stored} is not the {recomputed} recomputed"
 
 
+RUN_ENDS = ("run finished", "run cancelled")
+
+
+def _logged_runs(entries) -> tuple[set, dict]:
+    """(snapshot digests of the runs the log records, {(digest, target key): (iterations, stop reason)} of the
+    rows each kept). A "use weights file" entry re-binds its results' snapshots to another path of the weights."""
+    digests, rows, started, alias = set(), {}, {}, {}
+    for e in entries:
+        d = e.details
+        if e.action == "run started":
+            started[d.get("snapshot")] = d.get("targets") or []
+        elif e.action in RUN_ENDS:
+            digests.add(d.get("snapshot"))
+            kept = set(d.get("kept") or [])
+            for key, n, why in zip(started.get(d.get("snapshot"), []), d.get("iterations") or [],
+                                   d.get("stop_reasons") or []):
+                if key in kept:
+                    rows[(d.get("snapshot"), key)] = (n, why)
+        elif e.action == "use weights file" and isinstance(d.get("snapshots"), dict):
+            alias.update({new: old for old, new in d["snapshots"].items()})
+    rows.update({(new, key): v for new, old in alias.items() for (digest, key), v in list(rows.items())
+                 if digest == old})
+    return digests | set(alias), rows
+
+
 def check_audit(session) -> None:
-    """The log's last load of each photograph and its last record of each result name what the case holds."""
+    """The log's last load of each photograph names the stored one; its run records name the stored results,
+    with the iterations and stop reason of every map."""
     entries = session.audit.entries
     for role, image in session.photos.items():
         loads = [e for e in entries if e.action == f"load {role}"]
         if loads and loads[-1].details.get("sha256") != image.sha256:
             raise CaseFileError(f"{role} photograph: the audit log records {str(loads[-1].details.get('sha256'))[:12]}… "
                                 f"loaded, the case holds {image.sha256[:12]}…")
-    recorded = {e.details.get("snapshot") for e in entries if e.action in ("run finished", "run cancelled")}
+    recorded, rows = _logged_runs(entries)
     for result in session.results.values():
-        if recorded and result.snapshot.digest() not in recorded:
+        digest = result.snapshot.digest()
+        if recorded and digest not in recorded:
             raise CaseFileError(f"the audit log has no record of the stored {result.method.title} result "
-                                f"(inputs {result.snapshot.digest()[:12]}…)")
+                                f"(inputs {digest[:12]}…)")
+        run = result.run
+        for i, key in enumerate(result.keys):
+            logged = rows.get((digest, key))
+            stored = (int(run.iterations[i]), run.stop_reasons[i])
+            if logged is not None and tuple(logged) != stored:
+                raise CaseFileError(f"{key}: the audit log records {logged[0]} iterations ({logged[1]}), the stored "
+                                    f"{result.method.title} result {stored[0]} ({stored[1]})")

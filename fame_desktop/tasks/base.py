@@ -171,7 +171,7 @@ class Task(ABC):
         return ReportSection(
             title=self.title, headline=result.analysis.headline,
             facts=[("Model", str(result.model.get("name", result.model.get("key", "")))),
-                   (result.method.title, method_summary(result.run.params)),
+                   method_summary(result),
                    ("Maps", (settings.describe()["blur"] if result.method.blurs else "no blur (never applied to "
                              f"{result.method.title} maps)") + f", {settings.normalisation} normalisation")],
             tables=[Table(("target", "label", "iterations", "stop", f"{self.score_label} before",
@@ -185,16 +185,21 @@ class Task(ABC):
                 "inputs": [s.role for s in self.inputs], "api_version": self.api_version}
 
 
+def method_summary(result: TaskResult) -> tuple[str, str]:
+    """(method title, one line of its parameters) for reports, e.g. ("FAME", "T = 500, η = 1/255, ε = 0.01")."""
+    params = result.run.params
+    if result.method.key == "fame":
+        return "FAME", fame_summary(params)
+    if hasattr(params, "summary"):  # a method's own one-line form, e.g. a CAM's layer and grid
+        return result.method.title, params.summary()
+    return result.method.title, ", ".join(f"{k} = {v}" for k, v in params.describe().items()) or "defaults"
+
+
 def fame_summary(params: FameParams) -> str:
     """One line of FAME parameters for reports, e.g. 'T = 500, η = 1/255, ε = 0.01'."""
     eta = f"{params.step_size * 255:g}/255"
     extra = (", clamped to [0, 1]" if params.clamp else "") + (", cosine norms detached" if params.detach_norms else "")
     return f"T = {params.iterations}, η = {eta}, ε = {params.epsilon:g}{' (off)' if params.epsilon == 0 else ''}{extra}"
-
-
-def method_summary(params) -> str:
-    """One line of a run's parameters: FAME's (fame_summary), or another method's own `summary()`."""
-    return fame_summary(params) if isinstance(params, FameParams) else params.summary()
 
 
 def _fmt(v) -> str:

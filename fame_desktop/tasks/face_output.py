@@ -51,7 +51,7 @@ def build_result(result: TaskResult, settings: MapSettings, timings: dict) -> di
         "similarity": result.analysis.summary["similarity"],
         "model": result.model,
         "method": result.method.key,
-        "parameters": {"fame": result.run.params.describe(), "maps": settings.describe()},
+        "parameters": {result.method.key: result.run.params.describe(), "maps": settings.describe()},
         "inputs": {role: {**fi.describe(), "crop": f"crops/{role}.png"} for role, fi in inputs.items()},
         "maps": {k: {**maps[k], "map": f"maps/{k}.npy", "raw": f"raw/{k}.npy", "overlay": f"overlays/{k}.png"}
                  for k in result.keys},

@@ -18,7 +18,7 @@ from ..core.images import LoadedImage
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL
 from ..core.pipeline import prepare_face
 from ..core.receptive_field import cell_figures, summarise_rows
-from .base import DISPLAY, Task, fame_summary
+from .base import DISPLAY, Task, method_summary
 from .face_verification import face_prepared_input
 from .figures import cell_mosaic, grid_figure
 from .models import face_model_choices, imagenet_model_choices, is_face_model, load_model_by_key, model_input_size
@@ -126,7 +126,7 @@ class FeatureMapTask(Task):
         section = ReportSection(
             title=self.title, headline=result.analysis.headline,
             facts=[("Model", str(result.model.get("name", ""))), ("Layer", grid.layer),
-                   ("FAME", fame_summary(result.run.params)),
+                   method_summary(result),
                    ("Maps", settings.describe()["blur"])],
             paragraphs=["Each cell's map is the input change FAME made to lower that cell's activation "
                         "magnitude Σ_c |a[c, k]|; the white box is the cell's nominal area, the patch a "

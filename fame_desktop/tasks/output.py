@@ -77,7 +77,7 @@ def fill_task_dir(root: Path, task: Task, result: TaskResult, settings: MapSetti
         "analysis": d["analysis"],
         "model": d["model"],
         "method": d["method"],
-        "parameters": {"fame": d["fame"], "maps": settings.describe(), "options": d["options"],
+        "parameters": {d["method"]: d["parameters"], "maps": settings.describe(), "options": d["options"],
                        "display": dict(display)},
         "inputs": {role: {**v, "input": f"inputs/{role}.png"} for role, v in d["inputs"].items()},
         "maps": {k: {**v, "map": f"maps/{k}.npy", "raw": f"raw/{k}.npy", "overlay": f"overlays/{k}.png"}

@@ -77,7 +77,7 @@ class TaskResult:
             "options": self.options,
             "inputs": {role: inp.describe() for role, inp in self.inputs.items()},
             "analysis": {"headline": self.analysis.headline, **self.analysis.summary},
-            "fame": self.run.params.describe(),
+            "parameters": self.run.params.describe(),  # the method's (FAME: FameParams)
             "targets": self.per_target(),
             "measurements": self.measurements,
             "cancelled": self.run.cancelled,

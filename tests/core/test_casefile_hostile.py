@@ -5,6 +5,7 @@ memory must stay under 2 GB (they used to take 2.8–5.5 GB or end in MemoryErro
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -17,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from case_forgery import edit_session, forge, members_of, rehash, write_zip
+from case_forgery import edit_session, forge, legacy_layout, members_of, rehash, write_zip
 
 from fame_desktop.cli import main
+from fame_desktop.session.archive import MAX_ENTRIES
 
 ROOT = Path(__file__).resolve().parents[2]
 PEAK_LIMIT_KB = 2 * 1024 * 1024  # 2 GB, as ru_maxrss counts it on Linux
@@ -46,9 +48,9 @@ def honest(tmp_path_factory, pair_session_module):
 
 @pytest.fixture(scope="module")
 def pair_session_module(_pair_session_master):
-    import copy
+    from fame_desktop.session.model import Session
 
-    return copy.deepcopy(_pair_session_master)
+    return Session.from_state(_pair_session_master)
 
 
 # --- forged content (manifest re-hashed) ------------------------------------------------------------------
@@ -56,23 +58,48 @@ def pair_session_module(_pair_session_master):
 @hostile(r"similarity 0\.9900 does not match")
 def forged_similarity(src, dst):
     def higher(doc):
-        doc["explanation"]["similarity"] = 0.99
-        doc["explanation"]["iterations"] = [500] * 4
-        doc["explanation"]["params"]["iterations"] = 500
+        doc["analysis"]["summary"]["similarity"] = 0.99
+        doc["results"][0]["iterations"] = [500] * 4
+        doc["results"][0]["params"]["iterations"] = doc["params"]["fame"]["iterations"] = 500
     return forge(src, dst, edit_session(higher))
+
+
+@hostile(r"similarity 0\.9900 does not match")
+def forged_similarity_format_2(src, dst):
+    """A case in the layout earlier versions wrote (format 2), forged the same way."""
+    forge(src, dst, legacy_layout(2))
+    return forge(dst, dst, edit_session(lambda d: d["explanation"].__setitem__("similarity", 0.99)))
 
 
 @hostile(r"session\.json: damaged \(NaN is not a JSON number\)")
 def nan_similarity(src, dst):
-    return forge(src, dst, edit_session(lambda d: d["explanation"].__setitem__("similarity", float("nan"))))
+    return forge(src, dst, edit_session(lambda d: d["analysis"]["summary"].__setitem__("similarity", float("nan"))))
 
 
 @hostile(r"the raw Δx of gallery_similar is not finite")
 def all_nan_delta(src, dst):
     def nan(members):
-        header, shape = _npy_header(members["raw/delta.npy"])
-        members["raw/delta.npy"] = header + np.full(shape, np.nan, "<f4").tobytes()
+        header, shape = _npy_header(members["raw/0.npy"])
+        members["raw/0.npy"] = header + np.full(shape, np.nan, "<f4").tobytes()
     return forge(src, dst, nan)
+
+
+@hostile(r"made with the task 'redness', which no installed plugin provides")
+def unknown_task(src, dst):
+    return forge(src, dst, edit_session(lambda d: d.__setitem__("task", "redness")))
+
+
+@hostile(r"made with the explanation method 'saliency', which no installed plugin provides")
+def unknown_method(src, dst):
+    return forge(src, dst, edit_session(lambda d: d["results"][0].__setitem__("method", "saliency")))
+
+
+@hostile(r"holds an input 'witness', which Face verification does not take")
+def unknown_role(src, dst):
+    def witness(members):
+        members["inputs/witness.png"] = members["inputs/probe.png"]
+        edit_session(lambda d: d["inputs"].__setitem__("witness", d["inputs"]["probe"]))(members)
+    return forge(src, dst, witness)
 
 
 @hostile(r"view setting opacity='abc' is not a number")
@@ -136,7 +163,7 @@ def path_traversal_member(src, dst):
     return forge(src, dst, lambda m: m.__setitem__("../evil.sh", b"#!/bin/sh\n"))
 
 
-@hostile(r"holds 20,007 members; a case file has at most 8")
+@hostile(rf"holds 20,007 members; a case file has at most {MAX_ENTRIES}")
 def many_members(src, dst):
     members = members_of(src)
     members.update({f"x/{i:06d}": b"" for i in range(20_000)})
@@ -152,12 +179,12 @@ def bzip2_member(src, dst):
     return dst
 
 
-@hostile(r"the raw Δx has dtype float64")
+@hostile(r"raw/0\.npy has dtype '<f8'; expected float32")
 def delta_float64(src, dst):
     def wide(members):
         from fame_desktop.core.io_utils import npy_bytes
-        a = np.load(__import__("io").BytesIO(members["raw/delta.npy"]))
-        members["raw/delta.npy"] = npy_bytes(a.astype(np.float64))
+        a = np.load(io.BytesIO(members["raw/0.npy"]))
+        members["raw/0.npy"] = npy_bytes(a.astype(np.float64))
     return forge(src, dst, wide)
 
 
@@ -208,23 +235,32 @@ def photograph_over_the_limit(src, dst):
     return dst
 
 
-@hostile(r"crops/gallery\.png is 20000 × 20000 pixels; a crop is 112 × 112", heavy=True)
+@hostile(r"inputs/gallery\.png is 20000 × 20000 pixels; a model input is a square 8-bit RGB image of at most "
+         r"1024 × 1024", heavy=True)
 def crop_20000_square(src, dst):
     def big(members):
         rows = zlib.compress(bytes(1 + 20000 * 3) * 8, 1)  # the first rows; the header declares 20000²
-        members["crops/gallery.png"] = _png(20000, 20000, rows)
+        members["inputs/gallery.png"] = _png(20000, 20000, rows)
     return forge(src, dst, big)
 
 
-@hostile(r"the raw Δx has shape \(4, 3, 35000, 35000\)", heavy=True)
-def delta_header_declares_56_gib(src, dst):
+@hostile(r"crops/gallery\.png is 20000 × 20000 pixels")
+def crop_20000_square_format_2(src, dst):
+    """The same in the layout of format 2, whose crops were read under their old names."""
+    forge(src, dst, legacy_layout(2))
+    return forge(dst, dst, lambda m: m.__setitem__("crops/gallery.png", _png(20000, 20000, zlib.compress(bytes(64)))))
+
+
+@hostile(r"raw/0\.npy declares shape \(4, 3, 35000, 35000\) \(55 GB\); the limit for a raw output is 256 MB",
+         heavy=True)
+def delta_header_declares_55_gb(src, dst):
     def huge(members):
         header = _npy_header_bytes("<f4", (4, 3, 35000, 35000))
-        members["raw/delta.npy"] = header + bytes(64)
+        members["raw/0.npy"] = header + bytes(64)
     return forge(src, dst, huge)
 
 
-@hostile(r"not a regular file \(a FIFO\)", heavy=True)
+@hostile(r"not a regular file \(a named pipe\)", heavy=True)
 def fifo_as_case(src, dst):
     os.mkfifo(dst)
     return dst
@@ -337,12 +373,22 @@ def _central_entry(path: Path, member: str, offset: int, fmt: str, value: int | 
 WRONG_TYPES = [
     (("case", "notes"), 7, "the case detail notes is not text"),
     (("case", "examiner"), ["A"], "the case detail examiner is not text"),
-    (("model_key",), None, "the model is not text"),
-    (("environment",), "x", "the environment record is not a record"),
+    (("case", "exhibits"), "EXH-01", "the exhibits is not a record"),
+    (("task",), 7, "the task is not text"),
+    (("model", "key"), None, "the model is not text"),
+    (("model", "weights"), 3, "the weights file is not text"),
+    (("options",), [], "the task options is not a record"),
+    (("params", "fame"), "fast", "the parameters of fame is not a record"),
     (("created",), 7, "the session's start time is not text"),
-    (("explanation", "final_score"), [], "the FAME bookkeeping does not list every one of the 4 maps"),
-    (("inputs", "probe", "faces", 0, "box"), [], "a face record is malformed"),
-    (("inputs", "gallery", "faces", 0, "probability"), None, "a face record is malformed"),
+    (("analysis", "summary"), 0.99, "the answer's figures is not a record"),
+    (("results",), {}, "the results is not a list"),
+    (("results", 0, "environment"), "x", "the environment record is not a record"),
+    (("results", 0, "model", "provenance"), "x", "a result's model provenance is not a record"),
+    (("results", 0, "snapshot"), [], "a result's input snapshot is not a record"),
+    (("results", 0, "final_score"), [], "the result's final score has 0 values for 4 targets"),
+    (("results", 0, "cancelled"), "no", "the cancelled flag is not true or false"),
+    (("inputs", "probe", "record", "faces", 0, "box"), [], "a face record is malformed"),
+    (("inputs", "gallery", "record", "faces", 0, "probability"), None, "a face record is malformed"),
 ]
 
 

@@ -49,7 +49,7 @@ def test_a_report_draws_with_the_colour_map_and_opacity_the_view_state_keeps(tmp
     assert manifest["parameters"]["display"] == {"colour_map": "turbo", "opacity": 0.25}
     maps = pair_session.result().maps(pair_session.map_settings)
     for key in pair_session.result().keys:
-        crop = pair_session.inputs[split_key(key)[0]].crop
+        crop = pair_session.inputs[split_key(key)[0]].model_input
         drawn = decode_png((out.exports / "overlays" / f"{key}.png").read_bytes())
         assert np.array_equal(drawn, overlay(crop, maps[key], 0.25, "turbo")), key
         assert not np.array_equal(drawn, overlay(crop, maps[key], 0.5, "jet")), key  # not the defaults

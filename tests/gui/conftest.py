@@ -12,8 +12,9 @@ pytest.importorskip("pytestqt")
 
 
 def make_window(qtbot, config_dir: Path, detector, face_model, start: bool = True):
-    from fame_desktop.gui.main_window import MainWindow
+    """The main window on its face-verification page, the engine up and the face model loaded."""
     from fame_desktop.gui.settings import AppSettings
+    from fame_desktop.gui.shell import MainWindow
 
     w = MainWindow(AppSettings(config_dir), config_dir / "fame-desktop.log", detector=detector,
                    preloaded_models={("arcface-mbf", None, "auto"): face_model})
@@ -21,7 +22,7 @@ def make_window(qtbot, config_dir: Path, detector, face_model, start: bool = Tru
     w.show()
     if start:
         w.start()
-        qtbot.waitUntil(lambda: w.engine.is_ready and w.engine.model is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: w.page is not None and w.page.loader.model is not None, timeout=60_000)
     return w
 
 

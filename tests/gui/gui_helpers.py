@@ -29,35 +29,35 @@ def click_image(qtbot, view, x: float, y: float) -> None:
 
 
 def wait_for_pair(qtbot, w, timeout: int = 60_000) -> None:
-    """Both slots hold a face and the similarity is shown."""
-    qtbot.waitUntil(lambda: w.model.ready and w.model.session.ready and w.score.similarity is not None,
-                    timeout=timeout)
+    """Both slots hold a face and the similarity is shown (on the face page)."""
+    qtbot.waitUntil(lambda: w.page.session.ready and w.page.score.similarity is not None, timeout=timeout)
 
 
-def set_quick_run(w, iterations: int = 6, preview_every: int = 2, epsilon: float = 0.0) -> None:
-    w.params.iterations.setValue(iterations)
-    w.params.preview.setValue(preview_every)
-    w.params.epsilon.setValue(epsilon)
-    w.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
-
-
-def wait_for_modes(qtbot, w, timeout: int = 120_000) -> None:
-    """The plugin catalogue is known and the mode selector lists every task."""
-    qtbot.waitUntil(lambda: w.modes.catalogue is not None, timeout=timeout)
+def set_quick_run(page, iterations: int = 6, epsilon: float = 0.0) -> None:
+    """A fixed FAME run of `iterations` (no adaptive stopping) on the page's next Run."""
+    f = page.params.fame
+    f.iterations.setValue(iterations)
+    f.epsilon.setValue(epsilon)
+    f.converge.setValue(0.0)
 
 
 def open_mode(qtbot, w, key: str, timeout: int = 120_000):
-    """Switch to a task mode through its selector and wait until its model is loaded; return the page."""
-    wait_for_modes(qtbot, w, timeout)
-    sel = w.modes.menus.selector
+    """Switch to a task's page through the mode selector and wait until its model is loaded; return the page."""
+    qtbot.waitUntil(lambda: w.engine.is_ready, timeout=timeout)
+    sel = w.selector
     sel.setCurrentIndex(sel.findData(key))
-    page = w.modes.page()
+    page = w.page
     assert page is not None and page.task.key == key
-    qtbot.waitUntil(lambda: page.model is not None, timeout=timeout)
+    qtbot.waitUntil(lambda: page.loader.model is not None, timeout=timeout)
     return page
 
 
-def quick_task_run(page, iterations: int = 3, epsilon: float = 0.0) -> None:
-    page.params.iterations.setValue(iterations)
-    page.params.epsilon.setValue(epsilon)
-    page.params.converge.setValue(0.0)  # no adaptive stopping: a fixed run
+def face(w, role: str):
+    """The FaceInput in use in `role` on the face page (None while it has none)."""
+    inp = w.page.session.inputs.get(role)
+    return None if inp is None else inp.payload
+
+
+def wait_for_modes(qtbot, w, timeout: int = 120_000) -> None:
+    """The compute engine is up: every task is listed in the mode selector and a page is shown."""
+    qtbot.waitUntil(lambda: w.engine.is_ready and w.page is not None, timeout=timeout)

@@ -32,7 +32,7 @@ def test_window_appears_before_torch_is_imported(tmp_path):
 
 
 def test_command_line_opens_both_photos_and_runs(qtbot, tmp_path, data_dir, detector, face_model):
-    AppSettings(tmp_path).set("fame/iterations", 4)  # a short run for the test
+    AppSettings(tmp_path).set("tasks/face-verification/fame/iterations", 4)  # a short run for the test
     args = build_parser().parse_args([str(data_dir / "obama.jpg"), str(data_dir / "biden.jpg"), "--run",
                                       "--config-dir", str(tmp_path)])
     _app, w = create_window(args, detector=detector,
@@ -40,15 +40,32 @@ def test_command_line_opens_both_photos_and_runs(qtbot, tmp_path, data_dir, dete
     qtbot.addWidget(w)
     try:
         w.show()
-        with qtbot.waitSignal(w.run.finished, timeout=120_000):
-            w.start(args.gallery, args.probe, run=args.run)
-        e = w.model.session.explanation
+        w.start(args.gallery, args.probe, run=args.run)  # before the engine is up: no page yet
+        qtbot.waitUntil(lambda: w.page is not None and w.page.session.result() is not None, timeout=120_000)
+        e = w.page.session.result()
         assert list(e.run.iterations) == [4, 4, 4, 4] or "epsilon" in e.run.stop_reasons
-        assert -0.2 < e.similarity < 0.2  # different people
+        assert -0.2 < e.analysis.summary["similarity"] < 0.2  # different people
         assert (tmp_path / "logs" / "fame-desktop.log").exists()
     finally:
         w.messages.uninstall_hooks()
         w.close()
+
+
+def test_settings_of_the_one_window_version_move_to_the_face_page(tmp_path):
+    old = AppSettings(tmp_path)
+    for key, value in (("model/key", "adaface-ir50"), ("model/checkpoint", "/models/ir50.ckpt"),
+                       ("fame/iterations", 77), ("fame/preset", ""), ("view/opacity", 65),
+                       ("maps/blur_sigma", 4.0), ("recent/folder", "/cases")):
+        old.set(key, value)
+    old.set("tasks/face-verification/view/opacity", 30)  # already set on the page: kept
+    old.sync()
+    s = AppSettings(tmp_path)
+    s.migrate()
+    face = "tasks/face-verification"
+    assert s.get(f"{face}/model", "") == "adaface-ir50" and s.get(f"{face}/weights/adaface-ir50", "") == "/models/ir50.ckpt"
+    assert s.get(f"{face}/fame/iterations", 0) == 77 and s.get(f"{face}/maps112/blur_sigma", 0.0) == 4.0
+    assert s.get(f"{face}/view/opacity", 0) == 30 and s.get("recent/folder", "") == "/cases"
+    assert s.get("model/key", None) is None and s.get("fame/iterations", None) is None  # moved, not copied
 
 
 def test_run_without_both_photos_is_a_usage_error():
@@ -61,77 +78,79 @@ def test_run_without_both_photos_is_a_usage_error():
 
 def test_settings_persist_between_sessions(qtbot, config_dir, detector, face_model):
     w = make_window(qtbot, config_dir, detector, face_model)
-    w.params.iterations.setValue(123)
-    w.params.step.setText("2/255")
-    w.params.step.editingFinished.emit()
-    w.review.controls.opacity.setValue(70)
-    w.review.controls.cmap.setCurrentText("inferno")
-    w.review.controls.sigma.setValue(3.5)
-    w.apply_threshold((0.36, "lab validation set, EER"))
-    w.case.fields["examiner"].setText("A. Examiner")
-    w.case.fields["examiner"].editingFinished.emit()
+    w.page.params.fame.iterations.setValue(123)
+    w.page.params.fame.step.setText("2/255")
+    w.page.params.fame.step.editingFinished.emit()
+    w.page.controls.opacity.setValue(70)
+    w.page.controls.cmap.setCurrentText("inferno")
+    w.page.controls.sigma.setValue(3.5)
+    w.page.apply_threshold((0.36, "lab validation set, EER"))
+    w.page.case_panel.examiner.setText("A. Examiner")
+    w.page.case_panel.examiner.editingFinished.emit()
     w.close()
 
     w2 = make_window(qtbot, config_dir, detector, face_model)
-    assert w2.params.iterations.value() == 123
-    assert abs(w2.params.fame_params().step_size - 2 / 255) < 1e-12
-    assert w2.review.controls.opacity.value() == 70 and w2.review.controls.colour_map() == "inferno"
-    assert w2.review.controls.map_settings().blur_sigma == 3.5
-    s = w2.model.session
+    assert w2.page.params.fame.iterations.value() == 123
+    assert abs(w2.page.params.fame.params().step_size - 2 / 255) < 1e-12
+    assert w2.page.controls.opacity.value() == 70 and w2.page.controls.colour_map() == "inferno"
+    assert w2.page.controls.map_settings().blur_sigma == 3.5
+    s = w2.page.session
     assert s.threshold.value == 0.36 and s.threshold.source == "lab validation set, EER"
-    assert "lab validation set" in w2.score.source_label.full_text()
-    assert s.case.examiner == "A. Examiner" and w2.case.fields["examiner"].text() == "A. Examiner"
+    assert "lab validation set" in w2.page.score.source_label.full_text()
+    assert s.case.examiner == "A. Examiner" and w2.page.case_panel.examiner.text() == "A. Examiner"
     assert (config_dir / "settings.ini").exists()
     w2.close()
 
 
 def test_case_details_title_and_audit_panel(qtbot, window):
     w = window
-    w.case.fields["case_id"].setText("2024-0117")
-    w.case.fields["case_id"].editingFinished.emit()
-    w.case.notes.setPlainText("Probe is a CCTV still.")
-    w.case.flush()
-    s = w.model.session
+    w.page.case_panel.case_id.setText("2024-0117")
+    w.page.case_panel.case_id.editingFinished.emit()
+    w.page.case_panel.notes.setPlainText("Probe is a CCTV still.")
+    w.page.case_panel.flush()
+    s = w.page.session
     assert s.case.case_id == "2024-0117" and s.case.notes == "Probe is a CCTV still."
     assert w.windowTitle().startswith("2024-0117 — ")
-    rows = w.audit.rowCount()
-    assert rows == len(s.audit) and w.audit.item(rows - 1, 1).text() == "edit case details"
-    assert "notes_changed" in w.audit.item(rows - 1, 2).text()
+    rows = w.page.audit_panel.rowCount()
+    assert rows == len(s.audit) and w.page.audit_panel.item(rows - 1, 1).text() == "edit case details"
+    assert "notes_changed" in w.page.audit_panel.item(rows - 1, 2).text()
 
 
 def test_threshold_needs_a_source_and_is_shown_with_the_score(qtbot, window, data_dir):
     w = window
     drop_files(w, [data_dir / "obama.jpg", data_dir / "obama2.jpg"])
     wait_for_pair(qtbot, w)
-    w.edit_threshold()
-    dlg = w.threshold_dialog
+    w.page.edit_threshold()
+    dlg = w.page.threshold_dialog
     ok = dlg.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert not ok.isEnabled()  # no source yet
     dlg.value.setValue(0.3)
     dlg.source.setText("EER on the lab's validation set")
     assert ok.isEnabled()
     ok.click()
-    t = w.model.session.threshold
+    t = w.page.session.threshold
     assert (t.value, t.source) == (0.3, "EER on the lab's validation set")
-    text = w.score.threshold_label.text()
+    text = w.page.score.threshold_label.text()
     assert "+0.3000" in text and "score ≥ threshold" in text
-    assert w.score.source_label.full_text() == "· source: EER on the lab's validation set"
-    assert w.model.session.audit.entries[-1].action == "set threshold"
+    assert w.page.score.source_label.full_text() == "· source: EER on the lab's validation set"
+    assert w.page.session.audit.entries[-1].action == "set threshold"
 
 
 def test_a_model_that_cannot_load_is_explained_and_blocks_running(qtbot, window, data_dir):
     w = window
     drop_files(w, [data_dir / "obama.jpg", data_dir / "obama2.jpg"])
     wait_for_pair(qtbot, w)
-    w.params.model.setCurrentIndex(w.params.model.findData("adaface-ir50"))
-    qtbot.waitUntil(lambda: any("checkpoint" in m.text for m in w.messages.shown), timeout=30_000)
-    assert w.engine.model is None and w.score.similarity is None
-    assert not w.run_bar.run_button.isEnabled()
-    assert "not loaded" in w.run_bar.run_button.toolTip()
-    assert "AdaFace" in w.params.licence.text() and "MIT" in w.params.licence.text()
-    w.params.model.setCurrentIndex(w.params.model.findData("arcface-mbf"))
-    qtbot.waitUntil(lambda: w.score.similarity is not None, timeout=60_000)
-    assert w.run_bar.run_button.isEnabled()
+    w.page.params.model.setCurrentIndex(w.page.params.model.findData("adaface-ir50"))
+    status = w.page.params.model_status
+    qtbot.waitUntil(lambda: "Model not loaded" in status.text(), timeout=30_000)
+    assert "checkpoint" in status.text() and not w.messages.open_boxes  # a one-line reason, not a dialog
+    assert w.page.loader.model is None and w.page.score.similarity is None
+    assert not w.page.run_bar.run_button.isEnabled()
+    assert "not loaded" in w.page.run_bar.run_button.toolTip()
+    assert "AdaFace" in w.page.params.model_info.text() and "MIT" in w.page.params.model_info.text()
+    w.page.params.model.setCurrentIndex(w.page.params.model.findData("arcface-mbf"))
+    qtbot.waitUntil(lambda: w.page.score.similarity is not None, timeout=60_000)
+    assert w.page.run_bar.run_button.isEnabled()
 
 
 @pytest.mark.qt_no_exception_capture
@@ -145,10 +164,10 @@ def test_unexpected_errors_are_shown_and_logged_not_fatal(qtbot, window, config_
         def boom():
             raise RuntimeError("wrong turn in a slot")
 
-        w.run_bar.run_button.setEnabled(True)
-        w.run_bar.run_button.clicked.disconnect()
-        w.run_bar.run_button.clicked.connect(boom)
-        w.run_bar.run_button.click()
+        w.page.run_bar.run_button.setEnabled(True)
+        w.page.run_bar.run_button.clicked.disconnect()
+        w.page.run_bar.run_button.clicked.connect(boom)
+        w.page.run_bar.run_button.click()
         qtbot.waitUntil(lambda: len(w.messages.shown) == 1, timeout=5_000)
         m = w.messages.shown[0]
         assert m.level == "error" and "RuntimeError: wrong turn in a slot" in m.text
@@ -169,7 +188,7 @@ def test_unexpected_errors_are_shown_and_logged_not_fatal(qtbot, window, config_
 
 def test_about_shows_versions_and_the_model_licence(qtbot, window):
     w = window
-    about = [a for a in w.menuBar().actions() if a.text() == "&Help"][0].menu().actions()[0]
+    about = w.act["about"]  # Help ▸ About
     about.trigger()
     text = w.about_box.text()
     assert "torch" in text and "PySide6" in text and "InsightFace" in text and "non-commercial" in text

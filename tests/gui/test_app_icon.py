@@ -51,7 +51,7 @@ def test_windows_and_about_box_carry_the_app_icon(qtbot, tmp_path):
         assert w.windowIcon().cacheKey() == app.windowIcon().cacheKey()  # inherited by every window
         assert app.desktopFileName() == "fame-desktop"
         w.show()
-        about = [a for a in w.menuBar().actions() if a.text() == "&Help"][0].menu().actions()[0]
+        about = w.act["about"]  # Help ▸ About
         about.trigger()
         pixmap = w.about_box.iconPixmap()
         assert not pixmap.isNull() and pixmap.width() >= 64

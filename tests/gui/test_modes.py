@@ -25,39 +25,37 @@ def test_modes_are_listed_and_switching_keeps_the_face_mode_as_it_was(qtbot, win
     drop_files(w, [data_dir / "obama.jpg", data_dir / "obama2.jpg"])
     wait_for_pair(qtbot, w)
     wait_for_modes(qtbot, w)
-    sel = w.modes.menus.selector
+    sel = w.selector
     assert [sel.itemData(i) for i in range(sel.count())][:3] == MODES
-    assert w.modes.face_active and sel.currentData() == "face-verification"  # the default
+    face_page = w.page
+    assert face_page.task.key == "face-verification" and sel.currentData() == "face-verification"  # the default
     assert "Face verification" in w.windowTitle() and "obama.jpg vs obama2.jpg" in w.windowTitle()
-    mode_menu = w.modes.menus.mode_menu
-    assert [a.text() for a in mode_menu.actions()][:3] == ["Face verification", "ImageNet classification",
-                                                          "Feature-map receptive fields"]
-    face_run_enabled = w.act_run.isEnabled()
-    assert face_run_enabled and w.act_open["gallery"].isVisible()
+    assert [a.text() for a in w.mode_menu.actions()][:3] == ["Face verification", "ImageNet classification",
+                                                            "Feature-map receptive fields"]
+    assert w.act["run"].isEnabled() and w.act["open2"].isVisible() and w.act["open1"].text() == "&Open gallery…"
+    assert "Set &threshold…" in [a.text() for a in _menu(w, "Page").actions()]
 
     page = open_mode(qtbot, w, "imagenet-classification")
-    assert w.modes.stack.currentWidget() is page and w.dock.widget().currentWidget() is page.params
+    assert w.stack.currentWidget() is page and w.dock.widget().currentWidget() is page.side
     assert "ImageNet classification" in w.windowTitle() and "obama" not in w.windowTitle()
-    # the face mode's actions are hidden (and so disabled: their shortcuts reach the task's actions)
-    assert not w.act_run.isVisible() and not w.act_run.isEnabled() and not w.act_open["gallery"].isVisible()
-    assert not any(a.isVisible() for a in _menu(w, "Edit").actions() if a.text() != "&Paste image")
-    t = w.modes.menus.task_actions
-    assert t["run"].isVisible() and t["open"].isVisible() and not t["all_cells"].isVisible()
-    assert [a.shortcut().toString() for a in (t["run"], t["open"], t["escape"])] == ["F5", "Ctrl+O", "Esc"]
-    assert not t["run"].isEnabled()  # no image yet
-    assert not w.engine_label.isVisible()
+    # one input: one Open action, the face page's own actions gone from the menus
+    assert not w.act["open2"].isVisible() and w.act["open1"].text() == "&Open image…"
+    assert "Set &threshold…" not in [a.text() for a in _menu(w, "Page").actions()]
+    a = w.act
+    assert [x.shortcut().toString() for x in (a["run"], a["open1"], a["escape"])] == ["F5", "Ctrl+O", "Esc"]
+    assert not a["run"].isEnabled() and "image" in a["run"].toolTip().lower()  # no image yet, and it says so
     assert w.settings.get("modes/current", "") == "imagenet-classification"
 
-    next(a for a in mode_menu.actions() if a.data() == "feature-map").trigger()  # View ▸ Mode
-    assert w.modes.current == "feature-map" and sel.currentData() == "feature-map"
-    assert t["all_cells"].isVisible() and "Feature-map receptive fields" in w.windowTitle()
+    next(x for x in w.mode_menu.actions() if x.data() == "feature-map").trigger()  # View ▸ Mode
+    assert w.page.task.key == "feature-map" and sel.currentData() == "feature-map"
+    assert "Compute &all cells" in [x.text() for x in _menu(w, "Page").actions()]
+    assert "Feature-map receptive fields" in w.windowTitle()
 
-    next(a for a in mode_menu.actions() if a.data() == "face-verification").trigger()
-    assert w.modes.face_active and w.modes.stack.currentWidget() is w.modes.face_page
-    assert w.dock.widget().currentWidget() is w.tabs
-    assert w.act_run.isVisible() and w.act_run.isEnabled() == face_run_enabled and not t["run"].isVisible()
+    next(x for x in w.mode_menu.actions() if x.data() == "face-verification").trigger()
+    assert w.page is face_page and w.stack.currentWidget() is face_page
+    assert w.dock.widget().currentWidget() is face_page.side and w.act["run"].isEnabled()
     assert w.windowTitle().endswith("obama.jpg vs obama2.jpg — Face verification — fame-desktop")
-    assert w.model.session.ready and w.score.similarity is not None  # the comparison is still there
+    assert w.page.session.ready and w.page.score.similarity is not None  # the comparison is still there
 
 
 def test_the_last_mode_comes_back_and_drops_go_to_the_mode_shown(qtbot, window, data_dir, tmp_path, config_dir,
@@ -66,17 +64,18 @@ def test_the_last_mode_comes_back_and_drops_go_to_the_mode_shown(qtbot, window, 
     from skimage import data
 
     w = window
+    face_page = w.page
     page = open_mode(qtbot, w, "imagenet-classification")
     photo = tmp_path / "chelsea.png"
     cv2.imwrite(str(photo), data.chelsea()[:, :, ::-1])
     drop_files(w, [photo])  # dropped on the window, not on the slot
-    qtbot.waitUntil(lambda: page.images["image"] is not None, timeout=30_000)
-    assert page.images["image"].name == "chelsea.png"
-    assert w.inputs.state["gallery"].image is None  # the face mode got nothing
+    qtbot.waitUntil(lambda: "image" in page.session.inputs, timeout=30_000)
+    assert page.session.inputs["image"].image.name == "chelsea.png"
+    assert not face_page.session.photos  # the face page got nothing
     w.close()
     w2 = make_window(qtbot, config_dir, detector, face_model)
     wait_for_modes(qtbot, w2)
-    qtbot.waitUntil(lambda: w2.modes.current == "imagenet-classification", timeout=30_000)
+    qtbot.waitUntil(lambda: w2.page is not None and w2.page.task.key == "imagenet-classification", timeout=30_000)
     w2.close()
 
 
@@ -164,7 +163,7 @@ def test_plugins_dialog_lists_a_broken_plugin_and_the_app_still_works(qtbot, bro
     assert "1 plugin could not be loaded" in w.statusBar().currentMessage()
     plugins = next(a for a in _menu(w, "Help").actions() if a.text() == "&Plugins…")
     plugins.trigger()
-    dlg = w.modes.plugins_dialog
+    dlg = w.plugins_dialog
     assert dlg.isVisible()
     rows = {r[0]: r for r in dlg.rows()}
     assert set(MODES) <= set(rows)
@@ -181,17 +180,19 @@ def test_plugins_dialog_lists_a_broken_plugin_and_the_app_still_works(qtbot, bro
     dlg.close()
     # the other modes work, a third-party task among them (on the generic page)
     page = open_mode(qtbot, w, "imagenet-classification")
-    assert page.model is not None
+    assert page.loader.model is not None
     red = open_mode(qtbot, w, "redness")
-    assert type(red).__name__ == "GenericTaskPage" and "Redness" in w.windowTitle()
-    red.load_path("image", str(data_dir / "obama.jpg"))
-    qtbot.waitUntil(lambda: red.prepared is not None, timeout=30_000)
+    assert type(red).__name__ == "GenericPage" and "Redness" in w.windowTitle()
+    red.inputs.load_path("image", str(data_dir / "obama.jpg"))
+    qtbot.waitUntil(lambda: red.session.analysis is not None, timeout=30_000)
     assert red.targets.count() == 1 and red.run_targets()[0].key == "red"
-    red.params.iterations.setValue(2)
-    with qtbot.waitSignal(red.run_finished, timeout=60_000):
-        red.run()
-    assert red.current_result().run.iterations.tolist() == [2]
-    assert red.input_views["image"].map.shape == (32, 32) and "red level · result" in red.input_views["image"].badge.text()
-    w.modes.switch("face-verification")
+    red.params.fame.iterations.setValue(2)
+    red.params.fame.converge.setValue(0.0)
+    with qtbot.waitSignal(red.run.finished, timeout=60_000):
+        w.act["run"].trigger()
+    assert red.session.result().run.iterations.tolist() == [2]
+    view = red.input_views["image"]
+    assert view.map.shape == (32, 32) and view.badge.text() == "red level · FAME result"
+    w.switch("face-verification")
     drop_files(w, [data_dir / "obama.jpg", data_dir / "obama2.jpg"])
     wait_for_pair(qtbot, w)

@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 @pytest.fixture
 def held_detection(window):
     """Face detection that waits until the test calls `release()` (a group photo on a slow machine)."""
-    detector = window.engine.detector
+    detector = window.page.task.detector()
     gate = threading.Event()
     original = detector.detect
 
@@ -33,7 +33,7 @@ def held_detection(window):
 
 
 def _actions(w):
-    return [e.action for e in w.model.session.audit.entries]
+    return [e.action for e in w.page.session.audit.entries]
 
 
 def _pair_similarity(face_model, a, b) -> float:
@@ -49,33 +49,32 @@ def test_while_a_new_probe_is_detected_nothing_of_the_old_pair_can_run_or_show(q
     gate.set()
     drop_files(w, [data_dir / "obama.jpg", data_dir / "obama2.jpg"])
     wait_for_pair(qtbot, w)
-    set_quick_run(w, iterations=3)
-    with qtbot.waitSignal(w.run.finished, timeout=120_000):
-        w.run_bar.run_button.click()
-    assert w.review.maps is not None and w.reports.act_export.isEnabled()
-    runs_before = _actions(w).count("FAME run started")
+    set_quick_run(w.page, iterations=3)
+    with qtbot.waitSignal(w.page.run.finished, timeout=120_000):
+        w.page.run_bar.run_button.click()
+    assert w.page.review.maps is not None and w.act["export"].isEnabled()
+    runs_before = _actions(w).count("run started")
 
     gate.clear()  # the next detection is held
-    drop_files(w.slots["probe"], [data_dir / "biden.jpg"])
-    qtbot.waitUntil(lambda: "Finding faces" in w.slots["probe"].status.text()
-                    or "Finding faces" in w.slots["probe"].view.placeholder.text(), timeout=30_000)
+    drop_files(w.page.slots["probe"], [data_dir / "biden.jpg"])
+    qtbot.waitUntil(lambda: "being found" in w.page.slots["probe"].status.text(), timeout=30_000)
     # the old pair is gone from the screen and cannot be run, exported or saved as a result
-    assert not w.run_bar.run_button.isEnabled() and not w.act_run.isEnabled()
-    assert "being found" in w.run_bar.run_button.toolTip()
+    assert not w.page.run_bar.run_button.isEnabled() and not w.act["run"].isEnabled()
+    assert "being found" in w.page.run_bar.run_button.toolTip()
     qtbot.keyClick(w, Qt.Key.Key_F5)
-    assert w.run.start() is False and not w.run.running
-    assert _actions(w).count("FAME run started") == runs_before
-    assert w.score.similarity is None
-    assert w.review.maps is None and w.review.views["probe"].image_item.image is None
-    assert not w.reports.act_export.isEnabled()
-    assert w.model.session.result() is None
+    assert w.page.run.start() is False and not w.page.run.running
+    assert _actions(w).count("run started") == runs_before
+    assert w.page.score.similarity is None
+    assert w.page.review.maps is None and w.page.review.views["probe"].image_item.image is None
+    assert not w.act["export"].isEnabled()
+    assert w.page.session.result() is None
     assert _actions(w)[-1] == "load probe"  # logged when read, before any later step
 
     gate.set()
     wait_for_pair(qtbot, w)
-    s = w.model.session
+    s = w.page.session
     assert s.inputs["probe"].image.name == "biden.jpg"
-    assert w.score.similarity == pytest.approx(_pair_similarity(face_model, s.inputs["gallery"].model_input, s.inputs["probe"].model_input), abs=1e-6)
+    assert w.page.score.similarity == pytest.approx(_pair_similarity(face_model, s.inputs["gallery"].model_input, s.inputs["probe"].model_input), abs=1e-6)
     tail = _actions(w)[-2:]
     assert tail == ["load probe", "use face"]
 
@@ -84,43 +83,43 @@ def test_a_run_that_ends_after_the_probe_changed_is_discarded(qtbot, window, dat
     w = window
     drop_files(w, [data_dir / "obama.jpg", data_dir / "obama2.jpg"])
     wait_for_pair(qtbot, w)
-    monkeypatch.setattr(w.run, "cancel", lambda *a, **k: None)  # a run that does not stop in time
-    set_quick_run(w, iterations=40, preview_every=2)
-    with qtbot.waitSignal(w.run.preview_shown, timeout=60_000):
-        w.run_bar.run_button.click()
-    w.inputs.load_path("probe", str(data_dir / "biden.jpg"))
-    qtbot.waitUntil(lambda: not w.run.running, timeout=180_000)
+    monkeypatch.setattr(w.page.run, "cancel", lambda *a, **k: None)  # a run that does not stop in time
+    set_quick_run(w.page, iterations=40)
+    with qtbot.waitSignal(w.page.run.preview_shown, timeout=60_000):
+        w.page.run_bar.run_button.click()
+    w.page.inputs.load_path("probe", str(data_dir / "biden.jpg"))
+    qtbot.waitUntil(lambda: not w.page.run.running, timeout=180_000)
     wait_for_pair(qtbot, w)
-    s = w.model.session
+    s = w.page.session
     assert s.inputs["probe"].image.name == "biden.jpg"
     assert s.result() is None, "the result of obama/obama2 was accepted beside biden.jpg"
-    assert w.review.maps is None and not w.reports.act_export.isEnabled()
-    discarded = [e for e in s.audit.entries if e.action == "FAME result discarded"]
+    assert w.page.review.maps is None and not w.act["export"].isEnabled()
+    discarded = [e for e in s.audit.entries if e.action == "result discarded"]
     assert len(discarded) == 1 and "probe photograph" in discarded[0].details["reason"]
-    assert "FAME run finished" not in _actions(w)
-    assert "discarded" in w.run_bar.status.text()
+    assert "run finished" not in _actions(w)
+    assert "discarded" in w.page.run_bar.status.text()
 
 
 def test_picking_another_face_during_a_run_shows_neither_the_old_score_nor_its_maps(qtbot, window, data_dir,
                                                                                     two_face_png, face_model):
     w = window
-    w.inputs.load_path("gallery", str(data_dir / "obama.jpg"))
-    w.inputs.load_path("probe", str(two_face_png))
+    w.page.inputs.load_path("gallery", str(data_dir / "obama.jpg"))
+    w.page.inputs.load_path("probe", str(two_face_png))
     wait_for_pair(qtbot, w)
-    old_score = w.score.similarity
-    set_quick_run(w, iterations=200, preview_every=2)
-    with qtbot.waitSignal(w.run.preview_shown, timeout=60_000):
-        w.run_bar.run_button.click()
-    fi = w.model.session.probe
+    old_score = w.page.score.similarity
+    set_quick_run(w.page, iterations=200)
+    with qtbot.waitSignal(w.page.run.preview_shown, timeout=60_000):
+        w.page.run_bar.run_button.click()
+    fi = w.page.session.inputs["probe"].payload
     x1, y1, x2, y2 = fi.faces[1].box
-    click_image(qtbot, w.slots["probe"].view, (x1 + x2) / 2, (y1 + y2) / 2)
-    assert w.model.session.probe.face_index == 1
-    assert w.score.similarity is None  # at once: not the old score beside the new face
-    assert w.review.maps is None
-    qtbot.waitUntil(lambda: not w.run.running, timeout=60_000)
+    click_image(qtbot, w.page.slots["probe"].view, (x1 + x2) / 2, (y1 + y2) / 2)
+    assert w.page.session.inputs["probe"].payload.face_index == 1
+    assert w.page.score.similarity is None  # at once: not the old score beside the new face
+    assert w.page.review.maps is None
+    qtbot.waitUntil(lambda: not w.page.run.running, timeout=60_000)
     wait_for_pair(qtbot, w)
-    s = w.model.session
-    assert s.result() is None and w.review.maps is None
+    s = w.page.session
+    assert s.result() is None and w.page.review.maps is None
     expected = _pair_similarity(face_model, s.inputs["gallery"].model_input, s.inputs["probe"].model_input)
-    assert w.score.similarity == pytest.approx(expected, abs=1e-6) and abs(expected - old_score) > 0.05
-    assert np.array_equal(w.review.views["probe"].image_item.image, s.inputs["probe"].model_input)
+    assert w.page.score.similarity == pytest.approx(expected, abs=1e-6) and abs(expected - old_score) > 0.05
+    assert np.array_equal(w.page.review.views["probe"].image_item.image, s.inputs["probe"].model_input)

@@ -27,9 +27,9 @@ def _pages(path):
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory, _pair_session_master):
-    import copy
+    from fame_desktop.session.model import Session
 
-    session = copy.deepcopy(_pair_session_master)
+    session = Session.from_state(_pair_session_master)
     out = tmp_path_factory.mktemp("report") / "case 1.pdf"
     result = write_report(session, out)
     return session, result, _pages(out)
@@ -89,7 +89,7 @@ def test_the_maps_in_the_pdf_are_the_sessions_maps(written):
     assert sum(len(images[i]) for i, t in enumerate(texts) if "Green box and red dots" in t) == 2
     shapes = [im.shape for page_images in images for im in page_images]
     for role in ("gallery", "probe"):
-        fi = session.inputs[role]
+        fi = session.inputs[role].payload
         projected = figures.photo_overlay(fi, maps[f"{role}_similar"], "jet", 0.5)
         assert shapes.count(projected.shape) >= 2, role  # e+ and e− on the photograph
 

@@ -116,3 +116,35 @@ def test_refuses_a_target_it_cannot_write_and_leaves_nothing(tmp_path, classifie
     with pytest.raises(ExportError, match="folder does not exist"):
         write_report(classified, tmp_path / "missing" / "r.pdf")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.pdf"]
+
+
+def test_a_classification_case_reopens_without_running_and_reports_in_the_users_colour_map(tmp_path, classified,
+                                                                                            monkeypatch):
+    from fame_desktop.session.casefile import open_case, save_case
+
+    s = Session.from_state(classified)
+    s.set_view(colour_map="inferno", opacity=0.7)
+    info = save_case(s, tmp_path / "cat.famecase")
+    monkeypatch.setattr(FameMethod, "run", lambda *a, **k: pytest.fail("FAME must not run"))
+    back, notes = open_case(tmp_path / "cat.famecase")
+    assert notes == []
+    r0, r1 = s.result(), back.result()
+    assert r1.keys == r0.keys and np.array_equal(r1.run.delta, r0.run.delta) and r1.run.params == r0.run.params
+    assert r1.analysis.summary["top5"][0]["index"] == r0.analysis.summary["top5"][0]["index"]
+    assert np.array_equal(back.inputs["image"].model_input, s.inputs["image"].model_input)
+    assert (back.case, back.options, back.map_settings) == (s.case, s.options, s.map_settings)
+    out = write_report(back, tmp_path / "cat.pdf")  # no display given: the case's own
+    texts, images = _read(out.pdf)
+    text = "\n".join(texts)
+    assert "cat.famecase" in text and info.sha256 in re.sub(r"\s+", "", text) and "Checked on opening" in text
+    assert "unsigned" in text
+    display = {"colour_map": "inferno", "opacity": 0.7}
+    assert json.loads((out.exports / "manifest.json").read_text())["parameters"]["display"] == display
+    expected = back.task.report_section(r1, back.map_settings, display).figures[0].image
+    assert any(im.shape == expected.shape and np.abs(im.astype(int) - expected.astype(int)).max() <= 1
+               for im in images)
+    actions = [e.action for e in back.audit.entries]
+    for action in ("load image", "run started", "run finished", "open case file", "write report"):
+        assert action in actions, action  # (the saving is logged in the session that saved, after the file)
+    assert actions.index("run finished") < actions.index("open case file") < actions.index("write report")
+    assert s.audit.entries[-1].action == "save case file"

@@ -14,9 +14,11 @@ Reopening a case binds its session to the page and every view follows.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication, QFileDialog, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget,
@@ -59,7 +61,7 @@ class TaskPage(QWidget):
         self.shell, self.task, self.registry = shell, task, registry
         self.setObjectName(f"page_{task.key}")
         self.settings_prefix = f"tasks/{task.key}"
-        self.session = Session(task)
+        self.session = Session(task)  # until the panels exist: new_session() reads them
         self.loader = ModelLoader(task, shell.runner, self, preloaded=shell.preloaded_models)
         self.inputs = InputsController(self)
         self.run = RunController(self)
@@ -78,8 +80,8 @@ class TaskPage(QWidget):
         self.show_original = False
         self.activated = False
         self._maps: dict = {}  # (id(result), key, settings) → (result, map): the result is kept alive with its id
-        self._layers: dict = {}  # role → (key, PhotoLayer, map) of the map drawn on the photograph
-        self._wanted_layer: dict = {}
+        self._layers: dict = {}  # (role, map digest, colour map) → PhotoLayer, the latest few
+        self._wanted_layer: dict = {}  # role → the key of the layer being made for it
         self.slots = self.build_slots()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 2)
@@ -88,7 +90,8 @@ class TaskPage(QWidget):
         lay.addWidget(self.run_bar)
         self._connect()
         self._restore_display()
-        self.bind(self.session)
+        self.bind(self.new_session())
+        self.cases.tracker.mark_clean(self.session, dict(self.session.view))
 
     # what subclasses provide ------------------------------------------------------------
     def build_slots(self) -> dict:
@@ -215,16 +218,21 @@ class TaskPage(QWidget):
         ev.analysis.connect(self.refresh)
         ev.results.connect(self._results_changed)
         ev.parameters.connect(self._results_changed)
-        ev.case.connect(lambda: self.case_panel.set_values(self.session.case))
-        ev.audit.connect(lambda _e: self.audit_panel.show_entries(self.session.audit.entries))
+        ev.case.connect(self._case_changed)
+        ev.audit.connect(self._audit_grew)
         self.params.show_session(session)
         self.case_panel.set_values(session.case)
+        if old is not session:
+            self.audit_panel.setRowCount(0)  # another log: not a continuation of the one shown
         self.audit_panel.show_entries(session.audit.entries)
         self.controls.blockSignals(True)
         self.controls.set_map_settings(session.map_settings)
         self.controls.blockSignals(False)
         self._update_shown()
-        self.apply_view(session.view)
+        if session.view:
+            self.apply_view(session.view)  # a reopened case shows what it showed
+        else:
+            session.set_view(**self.view_values())  # a new case starts from the user's last display
         if old is not session:
             self.inputs.forget()
             for role in self.slots:
@@ -234,8 +242,26 @@ class TaskPage(QWidget):
             self.loader.request(session.model_key, session.weights, session.device)
         self.refresh()
 
+    def new_session(self) -> Session:
+        """An empty case with the user's current choices: model, method, examiner (and the page's own)."""
+        key, weights, device = self.params.model_choice()
+        session = Session(self.task, model_key=key, weights=weights, device=device, method=self.params.method_key())
+        session.record("session started", task=self.task.key)
+        if examiner := self.shell.settings.get("case/examiner", ""):
+            session.set_case(examiner=examiner)
+        return session
+
+    def _case_changed(self) -> None:
+        self.case_panel.set_values(self.session.case)
+        self.state_changed.emit()  # the title names the case
+
+    def _audit_grew(self, _entry) -> None:
+        self.audit_panel.show_entries(self.session.audit.entries)
+        self.state_changed.emit()  # the title marks unsaved changes
+
     def _session_inputs(self, role: str) -> None:
-        self._layers.pop(role, None)
+        self.run.preview = None  # a running job's preview belongs to the inputs it started from
+        self._forget_layers(role)
         self.refresh()
 
     def _results_changed(self) -> None:
@@ -243,7 +269,9 @@ class TaskPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Run controls, then the views; the shell hears `state_changed` (title, actions)."""
+        """The views, then the run controls (a view may choose the target, e.g. a new photograph's top-1);
+        the shell hears `state_changed` (title, actions)."""
+        self.render()
         why = self.run.blocker()
         title = self.method().title if self.method() is not None else "Run"
         self.run_bar.run_button.setText(f"▶  Explain with {title}")
@@ -251,7 +279,6 @@ class TaskPage(QWidget):
         self.run_bar.run_button.setToolTip(why or f"Run {title} on what is chosen (F5)")
         if not self.run.running and not self.run_bar.pinned:
             self.run_bar.status.setText(f"{why}." if why else f"Ready: press “Explain with {title}” (F5).")
-        self.render()
         self.state_changed.emit()
 
     def activate(self) -> None:
@@ -500,15 +527,17 @@ class TaskPage(QWidget):
             view.set_overlay(None)
             self._wanted_layer[role] = None
             return
-        cache_key = (id(m), self.colour_map(), id(inp))
+        # by content: a result's map equal to the last preview's reuses its layer
+        cache_key = (role, hashlib.blake2b(np.ascontiguousarray(m).view(np.uint8), digest_size=16).digest(),
+                     self.colour_map())
         if layer is not None:
-            self._layers[role] = (cache_key, layer, m)
-        cached = self._layers.get(role)
-        if cached is not None and cached[0] == cache_key:
-            view.set_overlay(cached[1], self.controls.alpha())
+            self._keep_layer(cache_key, layer)
+        if (cached := self._layers.get(cache_key)) is not None:
+            view.set_overlay(cached, self.controls.alpha())
+            self._wanted_layer[role] = None
             return
         if self._wanted_layer.get(role) == cache_key:
-            return  # already being made
+            return  # already being made; until it arrives the previous layer stays
         self._wanted_layer[role] = cache_key
         cmap = self.colour_map()
 
@@ -518,19 +547,28 @@ class TaskPage(QWidget):
             return photo_heat_layer(m, inp.matrix, inp.image.width, inp.image.height, cmap)
 
         def done(made):
+            self._keep_layer(cache_key, made)
             if self._wanted_layer.get(role) == cache_key:
-                self._layers[role] = (cache_key, made, m)  # m kept alive: its id is in the key
-                self._wanted_layer[role] = None
                 self.show_on_photo(role, key, m)
                 self.photo_layer_shown.emit(role)
 
         start_owned(self, self.shell.runner, f"photo layer {role}", make, on_success=done)
 
+    def _keep_layer(self, cache_key: tuple, layer) -> None:
+        self._layers.pop(cache_key, None)
+        self._layers[cache_key] = layer
+        while len(self._layers) > 4 * len(self.slots):  # e+ / e− of a few settings per photograph
+            self._layers.pop(next(iter(self._layers)))
+
+    def _forget_layers(self, role: str) -> None:
+        for k in [k for k in self._layers if k[0] == role]:
+            del self._layers[k]
+
     # inputs -----------------------------------------------------------------------------
     def input_pending(self, role: str) -> None:
         """A photograph is being read into `role`: what is shown may stop applying, so hide the results."""
         self.run_bar.unpin()
-        self._layers.pop(role, None)
+        self._forget_layers(role)
         self.refresh()
 
     def restore_slot(self, role: str) -> None:

@@ -93,18 +93,12 @@ class CaseFiles(QObject):
         self.confirm_replace("starting a new case", self._start_new)
 
     def _start_new(self) -> None:
-        from ...session.model import Session
-
         page = self.page
-        session = Session(page.task, model_key=page.session.model_key, weights=page.session.weights,
-                          device=page.session.device)
-        session.record("session started", task=page.task.key)
-        examiner = self.shell.settings.get("case/examiner", "")
-        if examiner:
-            session.set_case(examiner=examiner)
+        session = page.new_session()
         page.bind(session)
         self.path = None
         self.tracker.mark_clean(session, dict(session.view))
+        self.show_file_status()
         self.shell.statusBar().showMessage("New case", 5000)
         page.refresh()
 
@@ -120,13 +114,24 @@ class CaseFiles(QObject):
         self.shell.recent_cases.add(self.path)
         opening = next((e.details for e in reversed(session.audit.entries) if e.action == "open case file"), {})
         saved = opening.get("saved")
+        signed = isinstance(opening.get("signature"), dict)
+        self.show_file_status()
         self.shell.statusBar().showMessage(
             f"Opened {self.path.name}" + (f" (saved {saved.replace('T', ' ')})" if saved else "")
-            + " — results restored without running again", 10000)
+            + (" — signed" if signed else " — unsigned") + " — results restored without running again", 10000)
         if notes:
             self.shell.messages.info("Case opened with remarks", "\n".join(notes))
         page.refresh()
         self.opened.emit(str(path))
+
+    def show_file_status(self) -> None:
+        """The case panel's line on the case file: its name and signature status, or nothing."""
+        from ...session.casefile import case_file_status
+        from ...session.signing import signature_text
+
+        status = case_file_status(self.page.session)
+        self.page.case_panel.set_file_status(None if status is None else
+                                             f"{Path(str(status['path'])).name}: {signature_text(status['signature'])}")
 
     # saving -----------------------------------------------------------------------------
     def save(self, then=None) -> None:
@@ -165,9 +170,11 @@ class CaseFiles(QObject):
         if self.job is not None:
             return
         page.case_panel.flush()
+        go_on, signer = self.shell.signing.key_for_save()  # asks for the passphrase: before the copy is taken
+        if not go_on:
+            return
         live = page.session
         copy, audit_len, view = live.frozen_copy(), len(live.audit), dict(live.view)
-        signer = self.shell.signer()
 
         def write(job):
             from ...session.casefile import save_case
@@ -191,8 +198,11 @@ class CaseFiles(QObject):
         self.path = Path(info.path)
         self.shell.recent_cases.add(self.path)
         live.events.audit.emit(live.audit.entries[-1])
+        fp = info.signature.fingerprint if info.signature else ""
+        signed = f"signed, key {fp[:4]} {fp[4:8]} …" if fp else "unsigned"
         self.shell.statusBar().showMessage(f"Saved {self.path.name} (SHA-256 {info.sha256[:16]}…, "
-                                           f"{info.size / 1e6:.1f} MB)", 10000)
+                                           f"{info.size / 1e6:.1f} MB, {signed})", 10000)
+        self.show_file_status()
         self.page.refresh()
         self.saved.emit(str(self.path))
         if self.close_after_save:

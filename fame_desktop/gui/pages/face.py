@@ -17,7 +17,7 @@ from ...core.verification import split_key
 from ..photo_slot import PhotoSlot
 from ..review_panel import ReviewPanel
 from ..score_panel import ScorePanel
-from ..shell import make_action
+from ..actions import make_action
 from .base import TaskPage
 
 HINTS = {"gallery": "reference", "probe": "questioned"}
@@ -168,6 +168,16 @@ class FacePage(TaskPage):
                 return True
         return False
 
+    def new_session(self):
+        """… and the threshold the examiner last set, with its source."""
+        from ...session.audit import Threshold
+
+        session = super().new_session()
+        s = self.shell.settings
+        if source := s.get("threshold/source", ""):
+            session.set_threshold(Threshold(s.get("threshold/value", 0.0, float), source))
+        return session
+
     # threshold --------------------------------------------------------------------------
     def edit_threshold(self) -> None:
         from ..dialogs import ThresholdDialog
@@ -265,3 +275,4 @@ class FacePage(TaskPage):
         self.score.set_threshold(s.threshold)
         self.export_button.setVisible(not self.reports.reportable())
         self.export_button.setEnabled(self.reports.job is None)
+        self.export_button.setText("Export report…" if self.reports.job is None else "Exporting…")

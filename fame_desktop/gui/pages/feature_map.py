@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from ..image_view import ImageView
 from ..jobs import start_owned
 from ..latest import Latest
-from ..shell import make_action
+from ..actions import make_action
 from .base import TaskPage
 from .cell_figures import CellFigures
 from .input_view import InputMapView
@@ -241,13 +241,12 @@ class FeatureMapPage(TaskPage):
     # previews ---------------------------------------------------------------------------
     def make_preview(self, request):
         """Only the selected cell's map and layer, and every so often the mosaic of all rows (49 maps cost)."""
-        from ...core.attribution import delta_to_maps
         from ...core.feature_map import cell_key
         from ...core.photo_overlay import photo_heat_layer
         from ...tasks.figures import cell_mosaic
         from ..previews import Preview
 
-        inp, grid, targets = request.job.inputs["image"], self.grid, request.job.targets
+        inp, grid, targets, method = request.job.inputs["image"], self.grid, request.job.targets, request.method
         previous = self.session.result()
         keys = [t.key for t in targets]
         state = {"mosaic_at": -1e9, "previous": None}
@@ -257,7 +256,7 @@ class FeatureMapPage(TaskPage):
             maps, layers, extra = {}, {}, {}
             if selected is not None and cell_key(*selected) in keys:
                 key = cell_key(*selected)
-                m = delta_to_maps(pr.delta[keys.index(key)], shown.map_settings)
+                m = method.maps(pr.delta[[keys.index(key)]], shown.map_settings)[0]
                 maps[key] = m
                 layers[key] = photo_heat_layer(m, inp.matrix, inp.image.width, inp.image.height, shown.colour_map)
             if len(keys) > 1 and time.monotonic() - state["mosaic_at"] >= MOSAIC_EVERY:
@@ -265,11 +264,11 @@ class FeatureMapPage(TaskPage):
                 if state["previous"] is None:  # earlier cells: once per run
                     state["previous"] = {} if previous is None else dict(zip(
                         [(t.data["row"], t.data["col"]) for t in previous.targets],
-                        delta_to_maps(previous.run.delta, shown.map_settings)))
+                        previous.method.maps(previous.run.delta, shown.map_settings)))
                 started = [i for i in range(len(keys)) if abs(pr.delta[i]).max() > 0]
                 cells = dict(state["previous"])
                 if started:
-                    for i, m in zip(started, delta_to_maps(pr.delta[started], shown.map_settings)):
+                    for i, m in zip(started, method.maps(pr.delta[started], shown.map_settings)):
                         cells[(targets[i].data["row"], targets[i].data["col"])] = m
                 extra["mosaic"] = cell_mosaic(inp.model_input, grid, cells, TILE, GAP, max(shown.alpha, 0.05),
                                               shown.colour_map)
@@ -316,7 +315,7 @@ class FeatureMapPage(TaskPage):
                 layer = preview.layers.get(t.key) if preview.cmap == self.colour_map() else None
                 caption = f"{t.label}\nlive preview · iteration {preview.iteration} / {preview.total}"
             elif (m := self.map_of(t.key)) is not None:
-                caption = f"{t.label}\nresult · {s.result().per_target()[t.key]['iterations']} it."
+                caption = f"{t.label}\n{s.result().method.title} · {s.result().per_target()[t.key]['iterations']} it."
             else:
                 caption = f"{t.label}\n" + ("running…" if t.key in self.running_keys() else
                                              "queued" if self.selected in self.pending else "not computed")

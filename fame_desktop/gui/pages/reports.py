@@ -100,7 +100,7 @@ class ReportExport(QObject):
         self.job = start_owned(self, self.shell.runner, "export report", write,
                                on_success=lambda out: self._done(out, live, copy, n, time.perf_counter() - started),
                                on_failure=self._failed)
-        self.shell.refresh_actions()
+        self.page.refresh()
         return True
 
     def _confirm_replace(self, pdf: Path, existing: list[Path]) -> bool:
@@ -121,7 +121,7 @@ class ReportExport(QObject):
         self.shell.settings.set(FOLDER_KEY, str(out.pdf.resolve().parent))
         self.last = out
         self.shell.statusBar().showMessage(f"Report {out.report_id} written to {out.pdf} ({seconds:.1f} s)", 15000)
-        self.shell.refresh_actions()
+        self.page.refresh()
         self._show_done(out, seconds)
         self.exported.emit(out)
 
@@ -129,7 +129,7 @@ class ReportExport(QObject):
         self.job = None
         self.shell.busy.stop("report")
         self.shell.statusBar().showMessage("The report was not written.", 10000)
-        self.shell.refresh_actions()
+        self.page.refresh()
         self.shell.messages.error("Cannot write the report", error, job.traceback)
         self.failed.emit(error)
 

@@ -159,6 +159,7 @@ class RunController(QObject):
         if job.discard_reason:
             s.record("run stopped", method=result.method.key, reason=job.discard_reason, iterations_done=done)
             self._stopped(f"Stopped: {job.discard_reason}.", "Stopped")
+            self.cancelled.emit()
             return
         acc = s.accept_result(result)
         if acc is None:
