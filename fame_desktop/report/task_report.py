@@ -104,7 +104,8 @@ def _parameters(result, settings: MapSettings, display: dict) -> list:
             ["Early stopping ε", f"{f['epsilon']:g}" + (" (off)" if f["epsilon"] == 0 else "")],
             ["Adaptive stopping", text.adaptive_stopping(f)],
             ["Clamp to [0, 1]", text.yes_no(f["clamp"])],
-            ["Map blur", settings.describe()["blur"]], ["Normalisation", settings.normalisation]]
+            ["Map blur", settings.describe()["blur"]], ["Normalisation", settings.normalisation],
+            ["Grey of Δx", settings.describe()["grey"]]]
     rows += [[f"Option: {k}", "–" if v in (None, "") else str(v)] for k, v in result.options.items()]
     rows += [[f"Display: {k.replace('_', ' ')}", str(v)] for k, v in display.items()]
     runs = [[t["label"], t["iterations"], text.STOP_REASONS.get(t["stop_reason"], t["stop_reason"]),
