@@ -92,6 +92,10 @@ class Method(ABC):
         E.g. a method with one map per input (a CAM of the similarity) keeps one target per input."""
         return tuple(targets)
 
+    def check(self, job: MethodJob) -> None:
+        """Raise a FameError saying what to set when `job` cannot run (e.g. a parameter it needs is
+        unset); the runner calls it before anything runs. Default: every job can run."""
+
     def total_steps(self, job: MethodJob) -> int:
         """The length of the progress bar of `job` (the `total` of its progress events)."""
         return 1

@@ -41,6 +41,7 @@ class FaceVerificationTask(Task):
     score_label = "cosine similarity"
     order = 0
     choice_noun = "the face chosen"
+    methods = ("fame", "corrrise", "fggb")
 
     def __init__(self):
         self._detector: FaceDetector | None = None
@@ -86,7 +87,8 @@ class FaceVerificationTask(Task):
         other = {"gallery": "probe", "probe": "gallery"}
         references = torch.cat([emb[other[t.role]] for t in targets])
         similar = torch.tensor([t.data["kind"] == "similar" for t in targets], device=references.device)
-        return VerificationObjective(model, references, similar, params.detach_norms)
+        # only FAME's parameters choose detach_norms; the score of other methods does not depend on it
+        return VerificationObjective(model, references, similar, getattr(params, "detach_norms", False))
 
     def report_section(self, result: TaskResult, settings: MapSettings) -> ReportSection:
         section = super().report_section(result, settings)

@@ -118,12 +118,13 @@ def test_builtin_tasks_and_methods_are_registered_through_entry_points():
     registry = discover()
     assert list(registry.tasks)[:3] == ["face-verification", "imagenet-classification", "feature-map"]
     builtin = {p.name: p for p in registry.plugins if p.distribution.startswith("fame-desktop")}
-    assert set(builtin) == {"face-verification", "imagenet-classification", "feature-map", "fame"}
+    assert set(builtin) == {"face-verification", "imagenet-classification", "feature-map", "fame", "corrrise", "fggb"}
     assert all(p.status == "ok" for p in builtin.values())
     assert builtin["face-verification"].value == "fame_desktop.tasks.face_verification:setup"
     assert builtin["fame"].methods == ["fame"] and builtin["fame"].tasks == []
-    for task in registry.tasks.values():  # FAME explains every built-in task
-        assert list(registry.methods_for(task)) == ["fame"]
+    for task in registry.tasks.values():  # FAME explains every built-in task; CorrRISE and FGGB only face pairs
+        expected = ["fame", "corrrise", "fggb"] if task.key == "face-verification" else ["fame"]
+        assert list(registry.methods_for(task)) == expected
 
 
 def test_good_plugin_found_and_broken_ones_reported(fake_plugins, caplog):
