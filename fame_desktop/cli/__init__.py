@@ -18,7 +18,7 @@ from ..core.errors import FameError, TargetExistsError
 from .interrupts import Terminated, signals_as_exceptions
 from .outputs import guarded
 
-SUBCOMMANDS = ("explain", "report", "classify", "featuremap", "plugins")
+SUBCOMMANDS = ("explain", "report", "classify", "featuremap", "evaluate", "plugins")
 
 
 def build_parser() -> argparse.ArgumentParser:
