@@ -30,9 +30,8 @@ from ..core.errors import ExportError, FameError
 from ..core.io_utils import atomic_write_bytes, atomic_write_json, is_inside, same_file
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL, IMAGENET_MODELS
 from .evaluation_folder import EvaluationFolder
-from .options import add_device_option, add_fame_options, fame_params
+from .options import add_device_option, add_fame_options, fame_params, map_settings
 from .outputs import Output, add_overwrite_option, inputs_of
-from .runs import map_settings
 
 TASK = "imagenet-classification"
 

@@ -9,7 +9,8 @@ the command inside `guarded(args)`, which
 - refuses inputs that are not regular files (a named pipe would hang, /dev/zero never ends);
 - checks that every output can be written and that an existing one may be replaced
   (`--overwrite`), so nothing is computed for a path that will be refused; a resumable folder
-  (an evaluation that grows row by row) may exist: its command decides whether to resume it;
+  (`fame evaluate`) is written into file by file, and the command itself decides whether an
+  existing one is resumed, replaced or refused;
 - locks every output (core.file_lock) until the command ends: a second run into the same
   target fails at once instead of mixing its files with this one's.
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from ..core.errors import ExportError, FameError
 from ..core.file_lock import target_lock
-from ..core.io_utils import check_folder_target, check_target, is_inside, same_file
+from ..core.io_utils import check_folder_target, check_resumable_folder, check_target, is_inside, same_file
 from ..core.regular_files import check_regular_file
 
 
@@ -77,22 +78,17 @@ def check_io(inputs: list[Input], outputs: list[Output], overwrite: bool) -> Non
         check_regular_file(inp.path, FameError)
     for out in outputs:
         if out.resumable:
-            check_resumable_folder(out)
+            check_resumable(out)
         else:
             (check_folder_target if out.folder else check_target)(out.path, overwrite)
 
 
-def check_resumable_folder(out: Output) -> None:
-    """A resumable folder may exist (as a folder); its parent must, and be writable."""
-    p = Path(os.path.abspath(out.path))
-    if os.path.lexists(p) and not p.is_dir():
-        raise ExportError(f"{out.option} {p}: exists and is not a folder")
+def check_resumable(out: Output) -> None:
+    """A resumable folder may exist, as a folder (core.io_utils.check_resumable_folder), but never be the
+    current folder or one holding it."""
+    p = check_resumable_folder(out.path)
     if p == p.parent or same_file(p, os.getcwd()) or is_inside(os.getcwd(), p):
         raise ExportError(f"{out.option} {out.path}: is or holds the current folder")
-    if not p.parent.is_dir():
-        raise ExportError(f"{out.option} {p.parent}: folder does not exist")
-    if not os.access(p if p.is_dir() else p.parent, os.W_OK):
-        raise ExportError(f"{out.option} {p}: not allowed to write here")
 
 
 @contextmanager

@@ -39,9 +39,9 @@ import torch
 
 from ..core.attribution import MapSettings
 from ..core.feature_map import resolve_layer
-from .base import Method, MethodJob, RunRecord
+from .base import Method, MethodJob, RunRecord, params_from_specs
 from .cam_common import (Cancelled, ObjectiveModule, Progress, cam_maps, cam_record, check_cam_run, identity_target,
-                         layer_name, layer_shape, loss_and_score, model_left_as_found, params_from_specs, similar_only,
+                         layer_name, layer_shape, loss_and_score, model_left_as_found, similar_only,
                          upsample)
 
 

@@ -93,23 +93,6 @@ class ObjectiveModule(nn.Module):
         return loss
 
 
-def params_from_specs(specs, values: dict) -> dict:
-    """Form or command-line values checked by their OptionSpecs ({} for a value left empty);
-    ValueError with the reason, as Method.params_from promises."""
-    by_key = {s.key: s for s in specs}
-    out = {}
-    for key, value in values.items():
-        if key not in by_key:
-            raise ValueError(f"unknown parameter {key!r}; known: {', '.join(by_key) or 'none'}")
-        if value is None or value == "":
-            continue
-        try:
-            out[key] = by_key[key].parse(value)
-        except FameError as e:
-            raise ValueError(str(e)) from None
-    return out
-
-
 def identity_target(output: torch.Tensor) -> torch.Tensor:
     """grad-cam target of one row: the row's loss itself (ObjectiveModule already computed it)."""
     return output

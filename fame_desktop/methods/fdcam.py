@@ -31,9 +31,9 @@ import torch
 
 from ..core.attribution import MapSettings
 from ..core.feature_map import LayerCapture, resolve_layer
-from .base import Method, MethodJob, RunRecord
+from .base import Method, MethodJob, RunRecord, params_from_specs
 from .cam_common import (Cancelled, ObjectiveModule, Progress, cam_maps, cam_record, check_cam_run, layer_name,
-                         layer_shape, loss_and_score, model_left_as_found, params_from_specs, similar_only, upsample)
+                         layer_shape, loss_and_score, model_left_as_found, similar_only, upsample)
 
 
 @dataclass(frozen=True)

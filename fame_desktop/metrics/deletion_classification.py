@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .masks import top_fraction_mask
+from .masks import PERCENTAGES as CURVE_PERCENTS, top_fraction_mask
 
-CURVE_PERCENTS = tuple(range(0, 101, 10))
 BATCH = 32  # perturbed images per forward pass
 
 

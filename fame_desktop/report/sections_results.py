@@ -28,6 +28,8 @@ def results(facts: dict) -> list:
          "cosine norms excluded from the gradient (paper footnote)" if f["detach_norms"]
          else "cosine norms differentiated (reference implementation)"],
         ["Losses", "e+: L = s;  e−: L = 1 − s", "s = cosine with the other face's embedding, held fixed"],
+        ["Grey of Δx", m.get("grey", "luma of the photograph"),
+         "luma of the photograph, or the luma weights in the model's channel order as the reference implementation"],
         ["Blur", m["blur"], "Gaussian smoothing of |gray(Δx)| ÷ its maximum"],
         ["Normalisation", m["normalisation"], "min-max to [0, 1] (reference) or ÷ maximum (paper)"],
         ["Overlay", f"{d['colour_map']}, opacity {d['opacity']:g}", "display only; does not change the maps"],

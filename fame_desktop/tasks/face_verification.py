@@ -49,7 +49,9 @@ class FaceVerificationTask(Task):
     # weights: the map is the mean activation), Ablation-CAM (weights divided by s, which is near 0
     # or negative for different people: unstable, sign-flipped) and FullGrad (the embedded model
     # runs its 1×1 convolutions as matrix products, which FullGrad's per-layer bias hooks never see).
-    methods = ("fame", "gradcam", "gradcam-ew", "hirescam", "gradcam++", "xgradcam", "layercam", "fd-cam")
+    # CorrRISE and FGGB (issue 15) give e+ and e− per face; FGGB needs the decision threshold in force.
+    methods = ("fame", "gradcam", "gradcam-ew", "hirescam", "gradcam++", "xgradcam", "layercam", "fd-cam",
+               "corrrise", "fggb")
 
     def __init__(self):
         self._detector: FaceDetector | None = None

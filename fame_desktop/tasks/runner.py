@@ -72,4 +72,5 @@ def request_run(task: Task, method: Method, model, inputs: dict[str, PreparedInp
     snapshot = InputSnapshot.capture(task.key, ordered, model_key, checkpoint, info, params,
                                      options, method.key, task.choice_noun)
     job = MethodJob(task, model, dict(inputs), analysis, targets, params, dict(options))
+    method.check(job)
     return RunRequest(method, job, snapshot)

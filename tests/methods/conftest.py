@@ -1,5 +1,5 @@
-"""Real inputs for the method tests: a face pair (obama / obama2, embedded model) and chelsea for
-EfficientNet-Lite0, prepared by their tasks once per session."""
+"""Real inputs for the method and metric tests: a face pair (obama / obama2, embedded model) and chelsea
+for EfficientNet-Lite0, prepared by their tasks once per session (the face pair of any method: tests/conftest.py)."""
 
 from __future__ import annotations
 
