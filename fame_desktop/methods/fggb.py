@@ -82,8 +82,9 @@ class FggbMethod(Method):
         if job.params.threshold is None:
             raise ThresholdRequired(
                 "FGGB needs the decision threshold θ in force (its weights are v_i − θ/D): set one — in the "
-                "window as the case's threshold, for `fame evaluate` with --threshold (default: the set's EER "
-                "threshold), in code as FggbParams(threshold=…, threshold_source=…)")
+                "window as the case's threshold (Ctrl+T), for `fame explain` with --threshold and "
+                "--threshold-source, for `fame evaluate` with --threshold (default: the set's EER threshold), in "
+                "code as FggbParams(threshold=…, threshold_source=…) or the session's threshold")
 
     def _dimensions(self, job: MethodJob) -> int:
         from ..tasks.result import input_tensor
