@@ -287,6 +287,8 @@ class ParamsPanel(QWidget):
         params = session.params.get(session.method)
         if params is not None and session.method == "fame":
             self.fame.set_params(params)
+        elif params is not None:  # another method's: the fields named like its parameters
+            self.method_form.show_values({k: v for k, v in params.describe().items() if k in self.method_form.widgets})
         self.options_form.show_values({k: v for k, v in session.options.items() if k not in self.hidden})
 
 

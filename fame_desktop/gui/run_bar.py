@@ -73,12 +73,13 @@ class RunBar(QWidget):
         self.status.setText("Cancelling…")
         self.cancel_button.setEnabled(False)
 
-    def show_progress(self, iteration: int, total: int, elapsed: float, active: int, maps: int) -> None:
+    def show_progress(self, iteration: int, total: int, elapsed: float, active: int, maps: int,
+                      method: str = "FAME") -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(iteration)
         self.progress.setFormat(progress_text(iteration, total, elapsed))
-        self.status.setText(f"Running FAME: {active} of {maps} maps still changing." if active < maps else
-                            f"Running FAME on all {maps} maps.")
+        self.status.setText(f"Running {method}: {active} of {maps} maps still changing." if active < maps else
+                            f"Running {method} on all {maps} maps.")
 
     def reset_progress(self, text: str = "") -> None:
         self.progress.setRange(0, 1)

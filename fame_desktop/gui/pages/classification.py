@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from ..actions import make_action
+from ..methods_window import open_methods_window
 from .base import TaskPage
 from .class_chooser import ClassChooser
 from .input_view import InputMapView
@@ -73,7 +75,16 @@ class ClassificationPage(TaskPage):
         lay.addWidget(self.class_note)
         lay.addWidget(QLabel("<b>Maps computed</b>"))
         lay.addWidget(self.explained, 2)
+        self.methods_button = QPushButton("Compare methods, box and metrics…")
+        self.methods_button.setToolTip("Every method's map of this class side by side; the object's box; IoU, "
+                                       "pointing game, ROAD and deletion curves (Ctrl+M)")
+        self.methods_button.clicked.connect(lambda _=False: open_methods_window(self))
+        lay.addWidget(self.methods_button)
         return box
+
+    def page_actions(self) -> list:
+        return [make_action(self, "Compare &methods, box and metrics…", lambda _=False: open_methods_window(self),
+                            "Ctrl+M", "Every method's map of this class; the object's box; IoU, ROAD, deletion curves")]
 
     # the class --------------------------------------------------------------------------
     def _top5_class(self, row: int) -> int:
