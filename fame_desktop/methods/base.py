@@ -120,6 +120,12 @@ class Method(ABC):
         E.g. a method with one map per input (a CAM of the similarity) keeps one target per input."""
         return tuple(targets)
 
+    def resolve_params(self, model, params):
+        """The parameters as a run on `model` will use them where the model decides a default (a CAM's
+        target layer). The runner applies it before it takes the run's snapshot, so the parameters a
+        result stores name the same choices as its snapshot. Default: unchanged."""
+        return params
+
     def check(self, job: MethodJob) -> None:
         """Raise a FameError saying what to set when `job` cannot run (e.g. a parameter it needs is
         unset); the runner calls it before anything runs. Default: every job can run."""

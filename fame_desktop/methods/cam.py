@@ -155,6 +155,9 @@ class CamMethod(Method):
     def select_targets(self, targets) -> tuple:
         return similar_only(targets)
 
+    def resolve_params(self, model, params: CamParams) -> CamParams:
+        return replace(params, layer=self.target_layer(model, params)) if self.algorithm.layer_based else params
+
     def target_layer(self, model, params: CamParams) -> str:
         """The layer a run with `params` uses on `model` ("" for FullGrad: every biased layer)."""
         return layer_name(model, params.layer) if self.algorithm.layer_based else ""

@@ -161,6 +161,9 @@ class FdCamMethod(Method):
     def select_targets(self, targets) -> tuple:
         return similar_only(targets)
 
+    def resolve_params(self, model, params: FdCamParams) -> FdCamParams:
+        return replace(params, layer=self.target_layer(model, params))
+
     def target_layer(self, model, params: FdCamParams) -> str:
         return layer_name(model, params.layer)
 
