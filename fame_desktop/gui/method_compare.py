@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from ..core.overlay import overlay
+from .colour_bar import rgb_to_qimage
 
 TILE = 132  # pixels of a map tile
 
@@ -28,10 +29,8 @@ def target_columns(page) -> list[tuple[str, str]]:
 
 
 def tile_pixmap(rgb: np.ndarray) -> QPixmap:
-    h, w, _ = rgb.shape
-    a = np.ascontiguousarray(rgb, dtype=np.uint8)
-    img = QImage(a.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    return QPixmap.fromImage(img).scaled(TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio,
+    """(S, S, 3) uint8 → a TILE-pixel pixmap."""
+    return QPixmap.fromImage(rgb_to_qimage(rgb)).scaled(TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio,
                                          Qt.TransformationMode.SmoothTransformation)
 
 
