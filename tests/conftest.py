@@ -62,11 +62,53 @@ def crops(face_inputs) -> dict[str, np.ndarray]:
     return {n: fi.crop for n, fi in face_inputs.items()}
 
 
+@pytest.fixture(scope="session")
+def face_task():
+    """The registered face-verification task (method and metric tests)."""
+    from fame_desktop.tasks import discover
+
+    return discover().get("face-verification")
+
+
+@pytest.fixture(scope="session")
+def prepared_pair(face_task, face_model, face_inputs):
+    """prepared_pair("obama", "obama2") → (inputs, analysis, options) with the first as gallery."""
+    from dataclasses import replace
+
+    from fame_desktop.tasks.face_verification import face_prepared_input
+
+    cache = {}
+
+    def make(gallery: str, probe: str):
+        if (gallery, probe) not in cache:
+            inputs = {"gallery": face_prepared_input(face_inputs[gallery]),
+                      "probe": face_prepared_input(replace(face_inputs[probe], role="probe"))}
+            options = face_task.resolve_options({}, face_model)
+            cache[gallery, probe] = inputs, face_task.analyse(face_model, inputs, options), options
+        return cache[gallery, probe]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def run_method(face_task, face_model, prepared_pair):
+    """run_method(method, params, gallery, probe, targets=None, **execute_kwargs) → TaskResult through the runner."""
+    from fame_desktop.tasks.runner import request_run
+
+    def run(method, params, gallery="obama", probe="obama2", targets=None, **kwargs):
+        inputs, analysis, options = prepared_pair(gallery, probe)
+        chosen = analysis.defaults() if targets is None else [analysis.target(k) for k in targets]
+        return request_run(face_task, method, face_model, inputs, analysis, chosen, params, options).execute(**kwargs)
+
+    return run
+
+
 PAIR_ITERATIONS = 4
 
 
-def explained_face_session(gallery, probe, face_model, params, **case):
-    """A face-verification Session of the FaceInputs `gallery` and `probe`, explained with FAME `params`."""
+def explained_face_session(gallery, probe, face_model, params, method=None, **case):
+    """A face-verification Session of the FaceInputs `gallery` and `probe`, explained with `method`
+    (default FAME) and its `params`."""
     from dataclasses import replace
 
     from fame_desktop.methods import FameMethod
@@ -80,10 +122,18 @@ def explained_face_session(gallery, probe, face_model, params, **case):
         s.set_case(**case)
     s.set_input(face_prepared_input(replace(gallery, role="gallery")))
     s.set_input(face_prepared_input(replace(probe, role="probe")))
-    s.set_params("fame", params)
+    method = method or FameMethod()
+    s.set_method(method.key)
+    s.set_params(method.key, params)
     s.set_analysis(task.analyse(face_model, s.inputs, s.options), s.input_records())
-    s.accept_result(s.request_run(FameMethod(), face_model, s.analysis.defaults()).execute())
+    s.accept_result(s.request_run(method, face_model, s.analysis.defaults()).execute())
     return s
+
+
+@pytest.fixture(scope="session")
+def explain_pair():
+    """`explained_face_session` for test modules (tests/gui's conftest shadows this one's name)."""
+    return explained_face_session
 
 
 @pytest.fixture(scope="session")

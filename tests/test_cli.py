@@ -40,6 +40,8 @@ def test_result_json_holds_the_contract(explained, data_dir):
     fame = r["parameters"]["fame"]
     assert fame["iterations"] == ITER and fame["epsilon"] == 0 and fame["step_size"] == pytest.approx(1 / 255)
     assert r["parameters"]["maps"]["blur_kernel"] == 49 and r["parameters"]["maps"]["normalisation"] == "minmax"
+    assert r["parameters"]["maps"]["greyscale"] == "photograph" and r["parameters"]["maps"]["grey"].startswith(
+        "luma of the photograph: 0.2989 R")  # stated in result.json (METHOD.md §8)
     for side, name in (("gallery", "obama.jpg"), ("probe", "obama2.jpg")):
         inp = r["inputs"][side]
         raw = (data_dir / name).read_bytes()

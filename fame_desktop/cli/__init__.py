@@ -18,8 +18,8 @@ from ..core.errors import FameError, TargetExistsError
 from .interrupts import Terminated, signals_as_exceptions
 from .outputs import guarded
 
-SUBCOMMANDS = ("explain", "classify", "featuremap", "run", "report", "calibrate", "verify", "sign", "keygen",
-               "plugins")
+SUBCOMMANDS = ("explain", "classify", "featuremap", "run", "evaluate", "evaluate_classification", "report", "calibrate",
+               "verify", "sign", "keygen", "plugins")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,11 +6,13 @@ import argparse
 import sys
 from fractions import Fraction
 
+from ..core.attribution import NORMALISATIONS, MapSettings
 from ..core.device import DEVICE_CHOICES
 from ..core.fame import FameParams
 from ..core.presets import PRESET_HELP, PRESETS, preset_params
 
 _FAST, _REFERENCE = PRESETS["fast"], PRESETS["reference"]
+_MAP = MapSettings()
 
 
 def usage_error(message: str):
@@ -64,6 +66,30 @@ def add_fame_options(p: argparse.ArgumentParser) -> None:
                         "reference: off)")
     g.add_argument("--converge-window", type=int, metavar="K",
                    help=f"iterations between the map comparisons (fast: {_FAST.converge_window})")
+
+
+def add_map_options(p: argparse.ArgumentParser) -> None:
+    m = p.add_argument_group("maps")
+    m.add_argument("--blur-kernel", type=int, default=None,
+                   help=f"Gaussian kernel size (default {_MAP.blur_kernel} at 112 px, scaled to the model input: "
+                        "97 at 224 px)")
+    m.add_argument("--blur-sigma", type=float, default=None,
+                   help=f"Gaussian σ (default {_MAP.blur_sigma:g} at 112 px, scaled: 15.4 at 224 px)")
+    m.add_argument("--no-blur", action="store_true", help="no Gaussian blur")
+    m.add_argument("--normalisation", choices=NORMALISATIONS, default=_MAP.normalisation,
+                   help="map normalisation (default %(default)s)")
+
+
+def map_settings(args, task, model=None) -> MapSettings:
+    """The task's default maps for this model (the paper's blur scaled to its input; 112 px without a
+    model), then the options given."""
+    base = task.default_map_settings(model)
+    try:
+        return MapSettings(blur_kernel=0 if args.no_blur else (args.blur_kernel or base.blur_kernel),
+                           blur_sigma=base.blur_sigma if args.blur_sigma is None else args.blur_sigma,
+                           normalisation=args.normalisation)
+    except ValueError as e:
+        usage_error(str(e))
 
 
 def add_device_option(p: argparse.ArgumentParser) -> None:

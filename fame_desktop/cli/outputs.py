@@ -8,20 +8,23 @@ the command inside `guarded(args)`, which
   outputs that are one path or one inside the other;
 - refuses inputs that are not regular files (a named pipe would hang, /dev/zero never ends);
 - checks that every output can be written and that an existing one may be replaced
-  (`--overwrite`), so nothing is computed for a path that will be refused;
+  (`--overwrite`), so nothing is computed for a path that will be refused; a resumable folder
+  (`fame evaluate`) is written into file by file, and the command itself decides whether an
+  existing one is resumed, replaced or refused;
 - locks every output (core.file_lock) until the command ends: a second run into the same
   target fails at once instead of mixing its files with this one's.
 """
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import ExportError, FameError
 from ..core.file_lock import target_lock
-from ..core.io_utils import check_folder_target, check_target, is_inside, same_file
+from ..core.io_utils import check_folder_target, check_resumable_folder, check_target, is_inside, same_file
 from ..core.regular_files import check_regular_file
 
 
@@ -36,6 +39,7 @@ class Output:
     option: str  # as the user named it: "--out", or "the report's exports folder"
     path: Path
     folder: bool = False
+    resumable: bool = False  # a folder written in place, row by row, and resumed by a rerun
 
 
 def inputs_of(**labelled: str | None) -> list[Input]:
@@ -73,7 +77,18 @@ def check_io(inputs: list[Input], outputs: list[Output], overwrite: bool) -> Non
     for inp in inputs:
         check_regular_file(inp.path, FameError)
     for out in outputs:
-        (check_folder_target if out.folder else check_target)(out.path, overwrite)
+        if out.resumable:
+            check_resumable(out)
+        else:
+            (check_folder_target if out.folder else check_target)(out.path, overwrite)
+
+
+def check_resumable(out: Output) -> None:
+    """A resumable folder may exist, as a folder (core.io_utils.check_resumable_folder), but never be the
+    current folder or one holding it."""
+    p = check_resumable_folder(out.path)
+    if p == p.parent or same_file(p, os.getcwd()) or is_inside(os.getcwd(), p):
+        raise ExportError(f"{out.option} {out.path}: is or holds the current folder")
 
 
 @contextmanager

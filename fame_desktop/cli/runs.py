@@ -14,12 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from ..core.attribution import NORMALISATIONS, MapSettings
-from .options import (add_case_options, add_device_option, add_display_options, add_fame_options, case_details,
-                      method_params, threshold, usage_error)
+from .options import (add_case_options, add_device_option, add_display_options, add_fame_options, add_map_options,
+                      case_details, map_settings, method_params, threshold, usage_error)
 from .outputs import Output, add_overwrite_option, inputs_of, report_outputs
-
-_MAP = MapSettings()
 
 
 def add_run_options(p: argparse.ArgumentParser, out_help: str = "output folder") -> None:
@@ -33,15 +30,7 @@ def add_run_options(p: argparse.ArgumentParser, out_help: str = "output folder")
     p.add_argument("--method", default="fame", help="explanation method (default fame; `fame plugins` lists them)")
     add_device_option(p)
     add_fame_options(p)
-    m = p.add_argument_group("maps")
-    m.add_argument("--blur-kernel", type=int, default=None,
-                   help=f"Gaussian kernel size (default {_MAP.blur_kernel} at 112 px, scaled to the model input: "
-                        "97 at 224 px)")
-    m.add_argument("--blur-sigma", type=float, default=None,
-                   help=f"Gaussian σ (default {_MAP.blur_sigma:g} at 112 px, scaled: 15.4 at 224 px)")
-    m.add_argument("--no-blur", action="store_true", help="no Gaussian blur")
-    m.add_argument("--normalisation", choices=NORMALISATIONS, default=_MAP.normalisation,
-                   help="map normalisation (default %(default)s)")
+    add_map_options(p)
     add_case_options(p)
     add_display_options(p)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -58,17 +47,6 @@ def output_files(args) -> list[Output]:
 def photograph_files(args):
     """What a one-photograph command (classify, featuremap) reads and writes, for cli.outputs."""
     return inputs_of(**{"the photograph": args.image, "the weights file": args.weights}), output_files(args)
-
-
-def map_settings(args, task, model) -> MapSettings:
-    """The task's default maps for this model (the paper's blur scaled to its input), then the options given."""
-    base = task.default_map_settings(model)
-    try:
-        return MapSettings(blur_kernel=0 if args.no_blur else (args.blur_kernel or base.blur_kernel),
-                           blur_sigma=base.blur_sigma if args.blur_sigma is None else args.blur_sigma,
-                           normalisation=args.normalisation)
-    except ValueError as e:
-        usage_error(str(e))
 
 
 def run_task(task, args, images: dict[str, str], option_values: dict, target_keys: list[str] | None,

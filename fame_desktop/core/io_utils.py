@@ -108,6 +108,18 @@ def check_folder_target(path: str | Path, overwrite: bool = False) -> Path:
     return p
 
 
+def check_resumable_folder(path: str | Path) -> Path:
+    """Raise ExportError unless `path` can be written into file by file (a command that resumes,
+    e.g. `fame evaluate`): an existing folder, or a new name in an existing folder."""
+    p = Path(os.path.abspath(path))
+    if os.path.lexists(p) and not p.is_dir():
+        raise ExportError(f"{p}: exists and is not a folder")
+    if p.is_dir() and not os.access(p, os.W_OK):
+        raise ExportError(f"{p}: not allowed to write here")
+    _check_parent(p)
+    return p
+
+
 @contextmanager
 def assembled_folder(path: str | Path, overwrite: bool = False):
     """Yield an empty temporary folder beside `path`; when the block ends without error it becomes

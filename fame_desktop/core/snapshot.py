@@ -19,7 +19,8 @@ import numpy as np
 from .errors import FameError
 
 # FAME parameters that only change how progress is reported, not the maps
-_REPORTING_ONLY = ("snapshot_every",)
+# not choices: how often FAME snapshots; a CAM's layer size, measured by the run
+_REPORTING_ONLY = ("snapshot_every", "layer_output")
 
 
 class StaleResultError(FameError):

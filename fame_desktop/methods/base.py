@@ -89,6 +89,7 @@ class Method(ABC):
     title: str = ""
     description: str = ""
     kind: str = "iterative"
+    blurs: bool = True  # maps() applies MapSettings' blur (False: its maps are never blurred, or blurred its own way)
 
     def applies_to(self, task: "Task") -> str:
         """'' when the method can explain `task`'s targets, else why not (shown beside the chooser)."""
@@ -111,11 +112,14 @@ class Method(ABC):
         return {s.key: getattr(params, s.key) for s in self.param_specs(task)}
 
     def params_from(self, task: "Task", values: dict):
-        """Parameters from form or command-line values {spec key: value}; a key left out keeps its default.
-        FameError (TaskOptionError) or ValueError with a readable reason."""
-        default = self.default_params(task)
-        specs = {s.key: s for s in self.param_specs(task)}
-        return replace(default, **{k: specs[k].parse(v) for k, v in values.items() if k in specs})
+        """Parameters from form or command-line values {spec key: value}, each parsed by its `param_specs`
+        entry and named like the parameter's field; a value left out or empty keeps the default (ValueError
+        with a readable reason)."""
+        given = params_from_specs(self.param_specs(task), values)
+        try:
+            return replace(self.default_params(task), **given)
+        except TypeError as e:
+            raise ValueError(f"{self.title}: {e}") from None
 
     def preset_of(self, task: "Task", params) -> str:
         """The name of the preset whose values `params` holds ('' if none)."""
@@ -147,6 +151,16 @@ class Method(ABC):
         E.g. a method with one map per input (a CAM of the similarity) keeps one target per input."""
         return tuple(targets)
 
+    def resolve_params(self, model, params):
+        """The parameters as a run on `model` will use them where the model decides a default (a CAM's
+        target layer). The runner applies it before it takes the run's snapshot, so the parameters a
+        result stores name the same choices as its snapshot. Default: unchanged."""
+        return params
+
+    def check(self, job: MethodJob) -> None:
+        """Raise a FameError saying what to set when `job` cannot run (e.g. a parameter it needs is
+        unset); the runner calls it before anything runs. Default: every job can run."""
+
     def total_steps(self, job: MethodJob) -> int:
         """The length of the progress bar of `job` (the `total` of its progress events)."""
         return 1
@@ -164,7 +178,24 @@ class Method(ABC):
 
     def describe(self) -> dict:
         return {"key": self.key, "title": self.title, "description": self.description, "kind": self.kind,
-                "api_version": self.api_version}
+                "blurs": self.blurs, "api_version": self.api_version}
+
+
+def params_from_specs(specs, values: dict) -> dict:
+    """Form or command-line values checked by their OptionSpecs ({} for a value left empty);
+    ValueError with the reason, as Method.params_from promises."""
+    by_key = {s.key: s for s in specs}
+    out = {}
+    for key, value in values.items():
+        if key not in by_key:
+            raise ValueError(f"unknown parameter {key!r}; known: {', '.join(by_key) or 'none'}")
+        if value is None or value == "":
+            continue
+        try:
+            out[key] = by_key[key].parse(value)
+        except FameError as e:
+            raise ValueError(str(e)) from None
+    return out
 
 
 def _same(a, b) -> bool:

@@ -123,7 +123,7 @@ def common_facts(session, result, display: dict, report_id: str | None = None, g
         "device": env.get("device") or result.model.get("device") or session.device,
         "environment": result.environment,
         "parameters": {
-            "fame": result.run.params.describe(),
+            result.method.key: result.run.params.describe(),  # the method's, as result.json keeps them
             "maps": session.map_settings.describe(),
             "options": {k: (v if isinstance(v, (int, float, bool)) or v is None else str(v))
                         for k, v in result.options.items()},

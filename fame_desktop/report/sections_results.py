@@ -14,6 +14,8 @@ from .sections_front import threshold_text
 
 
 def results(facts: dict) -> list:
+    if facts["method"]["key"] != "fame":
+        return _method_results(facts)
     f, m, d = (facts["parameters"][k] for k in ("fame", "maps", "display"))
     params = grid_table(["Parameter", "Value", "Meaning"], [
         ["Preset", text.preset(f), "fast: adaptive stopping; reference: 500 iterations for every map; "
@@ -30,6 +32,8 @@ def results(facts: dict) -> list:
          "cosine norms excluded from the gradient (paper footnote)" if f["detach_norms"]
          else "cosine norms differentiated (reference implementation)"],
         ["Losses", "e+: L = s;  e−: L = 1 − s", "s = cosine with the other face's embedding, held fixed"],
+        ["Grey of Δx", m.get("grey", "luma of the photograph"),
+         "luma of the photograph, or the luma weights in the model's channel order as the reference implementation"],
         ["Blur", m["blur"], "Gaussian smoothing of |gray(Δx)| ÷ its maximum"],
         ["Normalisation", m["normalisation"], "min-max to [0, 1] (reference) or ÷ maximum (paper)"],
         ["Overlay", f"{d['colour_map']}, opacity {d['opacity']:g}", "display only; does not change the maps"],
@@ -60,6 +64,36 @@ def results(facts: dict) -> list:
         CondPageBreak(45 * mm), para("Raw Δx (SHA-256 of the exported float32 .npy files)", "h2"), hashes,
         CondPageBreak(30 * mm), para("Repeating the analysis", "h2"),
         para("From the original files (SHA-256 above), with the same model and parameters:", "body"),
+        mono(text.command_line(facts)),
+    ]
+
+
+def _method_results(facts: dict) -> list:
+    """Results of a face pair explained by another method than FAME: its own parameters, steps and raw output."""
+    method, m, d = facts["method"], facts["parameters"]["maps"], facts["parameters"]["display"]
+    rows = [[k.replace("_", " "), str(v)] for k, v in facts["parameters"][method["key"]].items()]
+    blur = m["blur"] if method.get("blurs", True) else "the method's own (the user's blur is not applied)"
+    rows += [["Blur", blur], ["Normalisation", m["normalisation"]],
+             ["Overlay", f"{d['colour_map']}, opacity {d['opacity']:g}"]]
+    params = grid_table(["Parameter", "Value"], rows, [50 * mm, FRAME_WIDTH - 50 * mm])
+    runs = grid_table(["Map", "Passes / steps", "Stop reason"], [
+        [text.map_name(k), r["iterations"], text.STOP_REASONS.get(r["stop_reason"], r["stop_reason"])]
+        for k, r in facts["maps"].items()], [50 * mm, 40 * mm, FRAME_WIDTH - 90 * mm])
+    hashes = kv_table([(f"raw/{k}.npy", mono(facts["maps"][k]["raw_npy_sha256"])) for k in facts["maps"]],
+                      label_width=46 * mm)
+    return [
+        CondPageBreak(110 * mm), para("Results", "h1"),
+        kv_table([("Similarity score", f"{facts['similarity']:.6f} (cosine)"), ("Threshold", threshold_text(facts)),
+                  ("Method", f"{method['title']} ({method['kind']})"),
+                  (f"{method['title']} run time", f"{facts['fame_run']['elapsed_s']:.1f} s on {facts['device']}"),
+                  ("Inputs of the run", mono(facts["fame_run"]["input_snapshot"]["sha256"]))]),
+        para(method["description"], "caption"),
+        para(f"{method['title']} parameters", "h2"), params,
+        para("Maps", "h2"), runs,
+        CondPageBreak(45 * mm), para("Raw output (SHA-256 of the exported float32 .npy files)", "h2"), hashes,
+        CondPageBreak(30 * mm), para("Repeating the analysis", "h2"),
+        para("From the original files (SHA-256 above), with the same model and the method's default parameters "
+             "(the command line sets FAME's only):", "body"),
         mono(text.command_line(facts)),
     ]
 
@@ -101,10 +135,13 @@ def maps(session, facts: dict) -> list:
     grid = layout_table(rows, [16 * mm, size + 4 * mm, size + 4 * mm, size + 4 * mm, 20 * mm])
     out = [
         CondPageBreak(140 * mm), para("Attribution maps", "h1"),
-        para("e+ (similar) marks the pixels FAME changed most while lowering the similarity: what the model "
-             "relies on for the match. e− (dissimilar) marks the pixels changed most while raising it: what "
-             "speaks against the match for the model. Each map is scaled to its own [0, 1] range, so colours "
-             "compare regions within a map, not strengths between maps.", "body"),
+        para(("e+ (similar) marks the pixels FAME changed most while lowering the similarity: what the model "
+              "relies on for the match. e− (dissimilar) marks the pixels changed most while raising it: what "
+              "speaks against the match for the model." if facts["method"]["key"] == "fame" else
+              f"{facts['method']['title']}: e+ (similar) marks what supports the match for the model, e− "
+              "(dissimilar) what speaks against it; a method with one map per face explains the similarity "
+              "only (e+).") + " Each map is scaled to its own [0, 1] range, so colours compare regions within "
+             "a map, not strengths between maps.", "body"),
         grid,
     ]
     note = text.agreement_note(facts["maps"])

@@ -97,7 +97,8 @@ def _parameters(result, settings: MapSettings, display: dict) -> list:
             ["Early stopping ε", f"{f['epsilon']:g}" + (" (off)" if f["epsilon"] == 0 else "")],
             ["Adaptive stopping", text.adaptive_stopping(f)],
             ["Clamp to [0, 1]", text.yes_no(f["clamp"])],
-            ["Map blur", settings.describe()["blur"]], ["Normalisation", settings.normalisation]]
+            ["Map blur", settings.describe()["blur"]], ["Normalisation", settings.normalisation],
+            ["Grey of Δx", settings.describe()["grey"]]]
     rows += [[f"Option: {k}", "–" if v in (None, "") else str(v)] for k, v in result.options.items()]
     rows += [[f"Display: {k.replace('_', ' ')}", str(v)] for k, v in display.items()]
     runs = [[t["label"], t["iterations"], text.STOP_REASONS.get(t["stop_reason"], t["stop_reason"]),
@@ -115,7 +116,8 @@ def _parameters(result, settings: MapSettings, display: dict) -> list:
 
 def _method_parameters(result, settings: MapSettings, display: dict) -> list:
     rows = [[k.replace("_", " "), str(v)] for k, v in result.run.params.describe().items()]
-    rows += [["Map blur", settings.describe()["blur"]], ["Normalisation", settings.normalisation]]
+    blur = settings.describe()["blur"] if result.method.blurs else "the method's own (the user's blur is never applied)"
+    rows += [["Map blur", blur], ["Normalisation", settings.normalisation]]
     rows += [[f"Option: {k}", "–" if v in (None, "") else str(v)] for k, v in result.options.items()]
     rows += [[f"Display: {k.replace('_', ' ')}", str(v)] for k, v in display.items()]
     return [CondPageBreak(60 * mm), para(f"{result.method.title} parameters", "h1"),

@@ -118,17 +118,21 @@ def flat_details(d: dict, limit: int = 600) -> str:
 
 def command_line(facts: dict) -> str:
     """The `fame explain` call that repeats this analysis from the original files."""
-    f, m = facts["parameters"]["fame"], facts["parameters"]["maps"]
+    f, m = facts["parameters"].get("fame"), facts["parameters"]["maps"]
     ins = facts["inputs"]
     args = ["fame explain", _q(ins["gallery"]["path"]), _q(ins["probe"]["path"]), "--out DIR",
             f"--model {facts['model'].get('key', '?')}"]
     ckpt = (facts["model"].get("provenance") or {}).get("checkpoint")
     if ckpt:
         args.append(f"--checkpoint {_q(ckpt)}")
-    args += [f"-T {f['iterations']}", f"--step-size {_step_arg(f)}", f"--epsilon {f['epsilon']:g}"]
-    if f.get("converge_tolerance"):
-        args += [f"--converge-tolerance {f['converge_tolerance']:g}", f"--converge-window {f['converge_window']}"]
-    args += [a for a, on in (("--clamp", f["clamp"]), ("--detach-norms", f["detach_norms"])) if on]
+    if f is None:  # another method: its default parameters (only FAME's are options)
+        args.append(f"--method {facts['method']['key']}")
+    else:
+        args += [f"-T {f['iterations']}", f"--step-size {_step_arg(f)}", f"--epsilon {f['epsilon']:g}"]
+        if f.get("converge_tolerance"):
+            args += [f"--converge-tolerance {f['converge_tolerance']:g}",
+                     f"--converge-window {f['converge_window']}"]
+        args += [a for a, on in (("--clamp", f["clamp"]), ("--detach-norms", f["detach_norms"])) if on]
     args += ["--no-blur"] if m["blur"] == "none" else [f"--blur-kernel {m['blur_kernel']}", f"--blur-sigma {m['blur_sigma']:g}"]
     args.append(f"--normalisation {m['normalisation']}")
     for side in ("gallery", "probe"):

@@ -351,13 +351,16 @@ class Session(SessionState):
 
     # runs -------------------------------------------------------------------------------
     def request_run(self, method, model, targets, start=None) -> RunRequest:
-        """A run of `method` on `targets` with this session's inputs, parameters and options.
+        """A run of `method` on `targets` with this session's inputs, parameters and options (a method that
+        needs the decision threshold, FGGB, gets the case's when its parameters name none).
 
         The snapshot is taken now and the start is logged; execute the request in a worker and
         hand its result to `accept_result`. start: a shown result's run to continue ("Refine")."""
         if not self.ready or self.analysis is None:
             raise StaleResultError("a run needs every input prepared and analysed")
         params = self.params_for(method)
+        if getattr(method, "needs_threshold", False) and self.threshold is not None and params.threshold is None:
+            params = method.with_threshold(params, self.threshold.value, self.threshold.source)  # FGGB: θ in force
         req = request_run(self.task, method, model, self.inputs, self.analysis, targets, params, self.options,
                           self.model_key, self.weights, start)
         files = {f"{r.role}_sha256": r.file_sha256 for r in req.snapshot.inputs}

@@ -173,7 +173,8 @@ class Task(ABC):
             title=self.title, headline=result.analysis.headline,
             facts=[("Model", str(result.model.get("name", result.model.get("key", "")))),
                    method_summary(result),
-                   ("Maps", settings.describe()["blur"] + f", {settings.normalisation} normalisation")],
+                   ("Maps", (settings.describe()["blur"] if result.method.blurs else "no blur (never applied to "
+                             f"{result.method.title} maps)") + f", {settings.normalisation} normalisation")],
             tables=[Table(("target", "label", "iterations", "stop", f"{self.score_label} before",
                            f"{self.score_label} after"), rows, f"{result.method.title} runs")],
             figures=figures,
@@ -190,6 +191,8 @@ def method_summary(result: TaskResult) -> tuple[str, str]:
     params = result.run.params
     if result.method.key == "fame":
         return "FAME", fame_summary(params)
+    if hasattr(params, "summary"):  # a method's own one-line form, e.g. a CAM's layer and grid
+        return result.method.title, params.summary()
     return result.method.title, ", ".join(f"{k} = {v}" for k, v in params.describe().items()) or "defaults"
 
 

@@ -46,6 +46,14 @@ class FaceVerificationTask(Task):
     evidence = True  # calibrated LR, quality, regions, checklist and sign-off (session/evidence.py)
     choice_noun = "the face chosen"
     fame_detach_norms = True
+    # CAMs explain L = s (one map per face, e+ only; docs/methods.md). Not offered: Score-CAM (its
+    # softmax over the cosines of 512 masked faces, all within a few tenths, gives near-uniform
+    # weights: the map is the mean activation), Ablation-CAM (weights divided by s, which is near 0
+    # or negative for different people: unstable, sign-flipped) and FullGrad (the embedded model
+    # runs its 1×1 convolutions as matrix products, which FullGrad's per-layer bias hooks never see).
+    # CorrRISE and FGGB (issue 15) give e+ and e− per face; FGGB needs the decision threshold in force.
+    methods = ("fame", "gradcam", "gradcam-ew", "hirescam", "gradcam++", "xgradcam", "layercam", "fd-cam",
+               "corrrise", "fggb")
 
     def __init__(self):
         self._detector: FaceDetector | None = None
@@ -176,6 +184,7 @@ class FaceVerificationTask(Task):
         other = {"gallery": "probe", "probe": "gallery"}
         references = torch.cat([emb[other[t.role]] for t in targets])
         similar = torch.tensor([t.data["kind"] == "similar" for t in targets], device=references.device)
+        # only FAME's parameters choose detach_norms; the score of other methods does not depend on it
         return VerificationObjective(model, references, similar, getattr(params, "detach_norms", False))
 
     def measure(self, result: TaskResult) -> dict:

@@ -43,6 +43,9 @@ class ImageNetClassificationTask(Task):
     # A class map keeps changing slowly up to 500 iterations, so stopping once it changes
     # little over 10 iterations stops far from the reference (docs/performance.md §2).
     default_preset = "reference"
+    # every CAM applies to a class logit; FAME first (the default)
+    methods = ("fame", "gradcam", "gradcam-ew", "hirescam", "gradcam++", "xgradcam", "layercam", "scorecam",
+               "ablationcam", "fullgrad", "fd-cam")
     preset_caveats = {
         "fast": "Fast is tuned on face pairs. A class map keeps changing up to 500 iterations: with an "
                 "earlier, looser Fast rule its maps agreed with the reference at r 0.60 (chelsea) to 0.85 "

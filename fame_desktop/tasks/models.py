@@ -60,3 +60,8 @@ def model_input_size(model) -> int:
     if size is None:
         size = getattr(getattr(getattr(model, "spec", None), "convention", None), "size", None)
     return int(size or 112)
+
+
+def model_channel_order(model) -> str:
+    """The channel order the network takes ("RGB", "BGR"): FaceModel.spec.convention, else RGB (ImageNet)."""
+    return str(getattr(getattr(getattr(model, "spec", None), "convention", None), "channel_order", "RGB"))

@@ -71,9 +71,11 @@ def request_run(task: Task, method: Method, model, inputs: dict[str, PreparedInp
     ordered = [inputs[s.role] for s in task.inputs if s.role in inputs]
     info = describe_model(model)
     model_key = model_key or str(info.get("key", info.get("class", "")))
+    params = method.resolve_params(model, params)
     snapshot = InputSnapshot.capture(task.key, ordered, model_key, checkpoint, info, params,
                                      options, method.key, task.choice_noun)
     if start is not None and len(start.iterations) != len(targets):
         raise FameError(f"the run to continue has {len(start.iterations)} rows; {len(targets)} targets were asked for")
     job = MethodJob(task, model, dict(inputs), analysis, targets, params, dict(options), start)
+    method.check(job)
     return RunRequest(method, job, snapshot)

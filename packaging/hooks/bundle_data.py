@@ -30,6 +30,7 @@ PACKAGE_DATA = (
     ("fame_desktop.third_party.mtcnn", "", ("LICENSE", "README.md")),
     ("fame_desktop.resources", "icons", ("*.png", "*.svg")),
     ("fame_desktop.resources", "fonts", ("*.ttf", "*.txt")),
+    ("fame_desktop.metrics", "", ("imagenet_wnids.txt",)),
 )
 
 # distributions whose metadata the app reads (entry points, metadata.version)

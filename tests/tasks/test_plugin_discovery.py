@@ -118,12 +118,20 @@ def test_builtin_tasks_and_methods_are_registered_through_entry_points():
     registry = discover()
     assert list(registry.tasks)[:3] == ["face-verification", "imagenet-classification", "feature-map"]
     builtin = {p.name: p for p in registry.plugins if p.distribution.startswith("fame-desktop")}
-    assert set(builtin) == {"face-verification", "imagenet-classification", "feature-map", "fame"}
+    assert set(builtin) == {"face-verification", "imagenet-classification", "feature-map", "fame", "cam", "fd-cam",
+                            "corrrise", "fggb"}
     assert all(p.status == "ok" for p in builtin.values())
     assert builtin["face-verification"].value == "fame_desktop.tasks.face_verification:setup"
     assert builtin["fame"].methods == ["fame"] and builtin["fame"].tasks == []
-    for task in registry.tasks.values():  # FAME explains every built-in task
-        assert list(registry.methods_for(task)) == ["fame"]
+    cams = ["gradcam", "gradcam-ew", "hirescam", "gradcam++", "xgradcam", "layercam", "scorecam", "ablationcam",
+            "fullgrad"]
+    assert builtin["cam"].methods == cams and builtin["fd-cam"].methods == ["fd-cam"]
+    methods = {key: list(registry.methods_for(task)) for key, task in registry.tasks.items()}
+    assert methods["imagenet-classification"] == ["fame", *cams, "fd-cam"]  # every CAM explains a class logit
+    # a face gets the layer CAMs and FD-CAM, not Score-CAM, Ablation-CAM or FullGrad (docs/methods.md), and
+    # CorrRISE and FGGB, which only face pairs offer
+    assert methods["face-verification"] == ["fame", *cams[:6], "fd-cam", "corrrise", "fggb"]
+    assert methods["feature-map"] == ["fame"]  # a cell's CAM at its own layer is the cell itself
 
 
 def test_good_plugin_found_and_broken_ones_reported(fake_plugins, caplog):

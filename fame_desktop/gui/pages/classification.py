@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidget, QTableWidgetItem, QWidget,
+    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QTableWidget,
+    QTableWidgetItem, QWidget,
 )
 
+from ..actions import make_action
 from ..layouts import box
+from ..methods_window import open_methods_window
 from .base import TaskPage
 from .class_chooser import ClassChooser
 from .input_view import InputMapView
@@ -57,8 +60,17 @@ class ClassificationPage(TaskPage):
         self.class_note = QLabel("")
         self.class_note.setWordWrap(True)
         self.class_note.setStyleSheet("color: #b9bec7;")
+        self.methods_button = QPushButton("Compare methods, box and metrics…")
+        self.methods_button.setToolTip("Every method's map of this class side by side; the object's box; IoU, "
+                                       "pointing game, ROAD and deletion curves (Ctrl+M)")
+        self.methods_button.clicked.connect(lambda _=False: open_methods_window(self))
         return box(QLabel("<b>Top-5 predictions</b>"), self.top5, QLabel("<b>Explain class</b> (any of the 1000)"),
-                   self.chooser, self.class_note, QLabel("<b>Maps computed</b>"), (self.explained, 2))
+                   self.chooser, self.class_note, QLabel("<b>Maps computed</b>"), (self.explained, 2),
+                   self.methods_button)
+
+    def page_actions(self) -> list:
+        return [make_action(self, "Compare &methods, box and metrics…", lambda _=False: open_methods_window(self),
+                            "Ctrl+M", "Every method's map of this class; the object's box; IoU, ROAD, deletion curves")]
 
     # the class --------------------------------------------------------------------------
     def _top5_class(self, row: int) -> int:

@@ -20,6 +20,7 @@ from ..actions import make_action
 from ..layouts import box
 from ..evidence_panel import EvidencePanel, score_line
 from ..refine import RefineButton, agreement_caption
+from ..methods_window import open_methods_window
 from .base import TaskPage
 
 HINTS = {"gallery": "reference", "probe": "questioned"}
@@ -50,6 +51,10 @@ class FacePage(TaskPage):
         self.score.add_widget(self.export_button)
         self.refine_button = RefineButton(self)
         self.score.add_widget(self.refine_button)
+        self.methods_button = QPushButton("Methods…")
+        self.methods_button.setToolTip("Compare every method's maps and their faithfulness curves (Ctrl+M)")
+        self.methods_button.clicked.connect(lambda _=False: open_methods_window(self))
+        self.score.add_widget(self.methods_button)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(box(*((slot, 1) for slot in self.slots.values()), row=True))
         self.splitter.addWidget(box(self.score, (self.review, 1)))
@@ -67,6 +72,8 @@ class FacePage(TaskPage):
         acts = [make_action(self, "Set &threshold…", self.edit_threshold, "Ctrl+T",
                             "A decision threshold on the score, with where it comes from")]
         acts += [make_action(self, f"Place {r} landmarks by hand…", s.start_landmarks) for r, s in self.slots.items()]
+        acts.append(make_action(self, "Compare &methods and faithfulness…", lambda _=False: open_methods_window(self),
+                                "Ctrl+M", "Every method's maps side by side; deletion / insertion curves per method"))
         acts.append(None)
         for label, kind, key in (("Similar maps (e+) on both faces", "similar", "Ctrl+1"),
                                  ("Dissimilar maps (e−) on both faces", "dissimilar", "Ctrl+2"),

@@ -104,7 +104,7 @@ class RunController(QObject):
         self.job.discard_reason = ""
         rows = len(request.job.targets)
         p.run_bar.set_running(True)
-        p.run_bar.show_progress(0, request.total_steps, 0.0, rows, rows, method.title)
+        p.run_bar.show_progress(0, 0, 0.0, rows, rows, method.title)  # the length comes from the worker (_work)
         p.run_bar.status.setText(f"Running {method.title} on {p.describe_targets(request.job.targets)}…")
         self.started.emit()
         p.refresh()
@@ -124,6 +124,9 @@ class RunController(QObject):
                     job.report(make_preview(pr))
 
             with page.loader.lock:
+                # counting the steps may run the model (a CAM's layer size): in the worker, never beside it
+                rows = len(request.job.targets)
+                job.report(ProgressReport(0, request.total_steps, 0.0, rows, rows, ()))
                 return request.execute(on_progress, lambda: job.cancelled)
 
         return fn
