@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import platform
 import sys
 
@@ -91,7 +93,7 @@ def versions(model_info: dict | None = None, device: str = "") -> list[tuple[str
 
 
 def show_about(parent, model_info: dict | None = None, device: str = "") -> QMessageBox:
-    rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in versions(model_info, device))
+    rows = "".join(f"<tr><td><b>{escape(k)}</b></td><td>{escape(str(v))}</td></tr>" for k, v in versions(model_info, device))
     box = QMessageBox(parent)
     box.setWindowTitle("About fame-desktop")
     box.setIconPixmap(app_icon().pixmap(64, 64))

@@ -163,7 +163,7 @@ class PhotoSlot(QFrame):
         self.view.set_badge("")
         self.view.set_placeholder(f"No face found.\n{reason}\n\nClick “Landmarks…” to mark the "
                                   "eyes, nose tip and mouth corners by hand.", over_image=True)
-        self.status.setText(f"<b>No face found</b> in {image.name}. {reason}")
+        self.status.setText(f"<b>No face found</b> in {escape(image.name)}. {escape(reason)}")
 
     def show_empty(self) -> None:
         self.image = None

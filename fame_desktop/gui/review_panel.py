@@ -6,6 +6,8 @@ dissimilar map (e−) or no map; `show_original` hides every overlay at once.
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -132,7 +134,7 @@ class ReviewPanel(QWidget):
 
     @staticmethod
     def _title(text: str) -> QLabel:
-        label = QLabel(f"<b>{text}</b>")
+        label = QLabel(f"<b>{escape(text)}</b>")
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         return label
 

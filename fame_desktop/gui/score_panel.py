@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
@@ -38,9 +40,11 @@ class ScorePanel(QWidget):
         self.score_label = QLabel()
         self.score_label.setTextFormat(Qt.TextFormat.RichText)
         self.model_label = QLabel()
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)  # the model's name is not markup
         self.model_label.setStyleSheet("color: #8a8f98; font-size: 9pt;")
         self.model_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.threshold_label = QLabel()
+        self.threshold_label.setTextFormat(Qt.TextFormat.RichText)
         self.source_label = ElidedLabel()
         self.source_label.setStyleSheet("color: #8a8f98;")
         self.threshold_button = QPushButton("Threshold…")
@@ -94,7 +98,7 @@ class ScorePanel(QWidget):
         if self.similarity is not None:
             above = self.similarity >= threshold.value
             colour = "#5fd17a" if above else "#ffb547"
-            verdict = (f" · <b style='color:{colour}'>score {'≥' if above else '<'} threshold</b>")
+            verdict = f" · <b style='color:{colour}'>score {'≥' if above else '&lt;'} threshold</b>"
         self.threshold_label.setText(f"Threshold <b>{threshold.value:+.4f}</b>{verdict}")
         self.source_label.set_full_text(f"· source: {threshold.source}")
         self.threshold_label.setToolTip(f"Threshold {threshold.value:+.4f}\nSource: {threshold.source}")

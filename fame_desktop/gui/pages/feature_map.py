@@ -9,6 +9,8 @@ a tile selects that cell. Works for ImageNet models and for face models (aligned
 
 from __future__ import annotations
 
+from html import escape
+
 import time
 
 from PySide6.QtCore import Qt
@@ -283,8 +285,8 @@ class FeatureMapPage(TaskPage):
             self.mosaic_view.set_image(None)
             return
         g = self.grid
-        self.headline.setText(f"<span style='font-size:13pt'>{s.analysis.headline}</span>"
-                              f"<span style='color:#8a8f98'> · {self.model_name()}</span>")
+        self.headline.setText(f"<span style='font-size:13pt'>{escape(s.analysis.headline)}</span>"
+                              f"<span style='color:#8a8f98'> · {escape(self.model_name())}</span>")
         self.input_title.setText(f"input {inp.size}×{inp.size}")
         view.set_grid(g)
         done = self.computed()

@@ -1,0 +1,56 @@
+"""What an examiner stumbles over in the window (issue 12): rich text, the audit log, face numbers,
+Originals mode, narrow windows and group photos."""
+
+from __future__ import annotations
+
+from gui_helpers import drop_files, set_quick_run, wait_for_pair
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
+
+
+def _plain(html: str) -> str:
+    doc = QTextDocument()
+    doc.setHtml(html)
+    return doc.toPlainText()
+
+
+def _run(qtbot, w, iterations=3):
+    set_quick_run(w.page, iterations)
+    with qtbot.waitSignal(w.page.run.finished, timeout=120_000):
+        w.page.run_bar.run_button.click()
+
+
+def test_score_below_the_threshold_says_so_and_user_text_is_escaped(qtbot):
+    from fame_desktop.gui.score_panel import ScorePanel
+    from fame_desktop.session.audit import Threshold
+
+    panel = ScorePanel()
+    qtbot.addWidget(panel)
+    panel.set_score(0.31, "ArcFace <MBF> & co")
+    panel.set_threshold(Threshold(0.5, "lab <set> & checked"))
+    assert "score < threshold" in _plain(panel.threshold_label.text())
+    assert panel.model_label.textFormat() == Qt.TextFormat.PlainText
+    assert panel.model_label.text().startswith("Face model: ArcFace <MBF> & co.")
+    panel.set_score(0.61, "m")
+    assert "score ≥ threshold" in _plain(panel.threshold_label.text())
+
+
+def test_audit_log_records_only_changes_and_shows_date_and_time(qtbot, window, data_dir, two_face_png):
+    w = window
+    drop_files(w, [data_dir / "obama.jpg", two_face_png])
+    wait_for_pair(qtbot, w)
+    _run(qtbot, w)
+    n = len(w.page.session.audit.entries)
+    _run(qtbot, w)  # the same parameters again
+    again = [e.action for e in w.page.session.audit.entries[n:]]
+    assert "set method parameters" not in again and "set map settings" not in again, again
+    # another face of the same photograph: a "use face" entry, not a second "load"
+    n = len(w.page.session.audit.entries)
+    w.page.slots["probe"].face_chosen.emit(1)
+    qtbot.waitUntil(lambda: w.page.session.analysis is not None, timeout=60_000)
+    picked = [e.action for e in w.page.session.audit.entries[n:]]
+    assert "use face" in picked and not any(a.startswith("load") for a in picked), picked
+    panel = w.page.audit_panel
+    panel.show_entries(w.page.session.audit.entries)
+    first = w.page.session.audit.entries[0].time  # e.g. 2026-12-06T09:01:52+00:00
+    assert panel.item(0, 0).text() == f"{first[:10]} {first[11:19]}"
