@@ -3,7 +3,7 @@ Originals mode, narrow windows and group photos."""
 
 from __future__ import annotations
 
-from gui_helpers import drop_files, set_quick_run, wait_for_pair
+from gui_helpers import drop_files, open_mode, set_quick_run, wait_for_pair
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
 
@@ -54,3 +54,22 @@ def test_audit_log_records_only_changes_and_shows_date_and_time(qtbot, window, d
     panel.show_entries(w.page.session.audit.entries)
     first = w.page.session.audit.entries[0].time  # e.g. 2026-12-06T09:01:52+00:00
     assert panel.item(0, 0).text() == f"{first[:10]} {first[11:19]}"
+
+
+def test_feature_map_faces_are_picked_in_the_photo_and_logged_by_the_number_shown(qtbot, window, two_face_png):
+    page = open_mode(qtbot, window, "feature-map")
+    page.params.model.setCurrentIndex(page.params.model.findData("arcface-mbf"))
+    qtbot.waitUntil(lambda: page.loader.model is not None and page.loader.model.describe()["key"] == "arcface-mbf",
+                    timeout=60_000)
+    qtbot.waitUntil(lambda: page.layer.count() > 1, timeout=60_000)
+    assert drop_files(page.slots["image"], [two_face_png])
+    qtbot.waitUntil(lambda: page.session.analysis is not None and not page.inputs.busy(), timeout=60_000)
+    n = len(page.session.audit.entries)
+    page.slots["image"].face_chosen.emit(1)  # a click on the second face ("face 2" on the photo)
+    qtbot.waitUntil(lambda: "image" in page.session.inputs and page.session.inputs["image"].payload.face_index == 1
+                    and page.session.analysis is not None and not page.inputs.busy(), timeout=60_000)
+    entries = {e.action: e.details for e in page.session.audit.entries[n:]}
+    assert entries["use face"]["face"] == 2 and entries["use face"]["faces_found"] == 2, entries
+    assert entries["set task options"]["image_face"] == "face 2"
+    assert "face 2 of 2" in page.slots["image"].status.text()
+    assert page.session.options["image_face"] == 1  # the case file keeps its 0-based index

@@ -335,12 +335,13 @@ class TaskPage(QWidget):
             self.shell.messages.error(f"Cannot load the model of {self.task.title}", error)
         self.refresh()
 
-    def _options_changed(self) -> None:
+    def _options_changed(self, **chosen) -> None:
+        """The options were changed in the panel (or `chosen` on the page): prepare and analyse again."""
         model = self.loader.model
         if model is None:
             return
         try:
-            options = self.task.resolve_options(self.option_values(), model)
+            options = self.task.resolve_options({**self.option_values(), **chosen}, model)
         except FameError as e:
             self.shell.messages.warning("Invalid option", str(e))
             return

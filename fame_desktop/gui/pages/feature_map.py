@@ -94,7 +94,17 @@ class FeatureMapPage(TaskPage):
                             "Every remaining cell of the layer as one batched job")]
 
     def hidden_options(self) -> tuple[str, ...]:
-        return ("layer",)
+        return ("layer", "image_face")  # the face is picked by clicking it in the photograph (face n)
+
+    def build_slots(self) -> dict:
+        slots = super().build_slots()
+        slots["image"].face_chosen.connect(self._face_chosen)
+        return slots
+
+    def _face_chosen(self, index: int) -> None:
+        """Another detected face of the photograph (0 = largest) is to be used."""
+        if index != self.session.options.get("image_face", 0):
+            self._options_changed(image_face=index)
 
     def _show_view(self, i: int) -> None:
         self.stack.setCurrentIndex(i)
@@ -102,7 +112,8 @@ class FeatureMapPage(TaskPage):
 
     # layers -----------------------------------------------------------------------------
     def option_values(self) -> dict:
-        return {**super().option_values(), "layer": self.layer.currentData() or ""}
+        return {**super().option_values(), "layer": self.layer.currentData() or "",
+                "image_face": self.session.options.get("image_face", 0)}
 
     def _layer_setting(self) -> str:
         return f"{self.settings_prefix}/layer/{self.session.model_key}"
@@ -152,6 +163,10 @@ class FeatureMapPage(TaskPage):
 
     def _session_inputs(self, role: str) -> None:
         self.selected, self.pending = None, ()  # a new photograph: earlier cells no longer apply
+        if role not in self.session.inputs and self.session.options.get("image_face", 0) and self.loader.model:
+            # a new photograph starts from its largest face, before it is prepared
+            self.session.set_options(self.task.resolve_options({**self.option_values(), "image_face": 0},
+                                                               self.loader.model))
         super()._session_inputs(role)
 
     def input_detail(self, prepared) -> str:
