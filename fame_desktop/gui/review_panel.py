@@ -119,9 +119,10 @@ class ReviewPanel(QWidget):
         mix_row.setSpacing(4)
         mix_row.addWidget(self.blend_mode)
         mix_row.addWidget(self.wipe_mode)
-        mix_row.addWidget(QLabel("Gallery"))
+        self.mix_ends = (QLabel("Gallery"), QLabel("Probe"))
+        mix_row.addWidget(self.mix_ends[0])
         mix_row.addWidget(self.mix, 1)
-        mix_row.addWidget(QLabel("Probe"))
+        mix_row.addWidget(self.mix_ends[1])
         grid.addLayout(mix_row, 2, 1)
         grid.addWidget(self.toggles["probe"], 2, 2)
         for c in range(3):
@@ -151,7 +152,11 @@ class ReviewPanel(QWidget):
         self.render()
 
     def set_show_original(self, on: bool) -> None:
+        """Originals (O): no map anywhere, so no map choice is highlighted either (O again restores it)."""
         self.show_original = on
+        for toggle in self.toggles.values():
+            toggle.setEnabled(not on)
+            toggle.setToolTip("Originals are shown (O): press O to show the maps again" if on else "")
         self.render()
 
     def kind_for(self, side: str) -> str | None:
@@ -189,12 +194,20 @@ class ReviewPanel(QWidget):
             self.wipe_line.hide()
             return
         t = self.mix.value() / 100.0
-        if self.blend_mode.isChecked():
+        blending = self.blend_mode.isChecked()
+        # t is the probe's share in both modes; the wipe keeps the panels' order (gallery left, probe
+        # right), so its line sits at (1 − t) of the width and the slider runs the other way
+        self.mix.setInvertedAppearance(not blending)
+        for label, text in zip(self.mix_ends, ("Gallery", "Probe") if blending else ("Probe", "Gallery")):
+            label.setText(text)
+        self.mix.setToolTip("Left: gallery only · right: probe only" if blending else
+                            "The wipe line follows the handle: gallery left of it, probe right")
+        if blending:
             self.compare_view.set_image(blend(g, p, t))
             self.compare_view.set_badge(f"blend · {round((1 - t) * 100)} % gallery, {round(t * 100)} % probe")
             self.wipe_line.hide()
         else:
-            self.compare_view.set_image(wipe(g, p, t))
-            self.wipe_line.setPos(wipe_position(g.shape[1], t))
+            self.compare_view.set_image(wipe(p, g, 1.0 - t))
+            self.wipe_line.setPos(wipe_position(g.shape[1], 1.0 - t))
             self.wipe_line.show()
-            self.compare_view.set_badge("wipe · probe left of the line, gallery right")
+            self.compare_view.set_badge("wipe · gallery left of the line, probe right")

@@ -431,6 +431,7 @@ class TaskPage(QWidget):
         self.controls.set_display(v.colour_map, round(v.opacity * 100), v.on_photo)
         self.colour_bar.set_cmap(self.controls.colour_map())
         self.show_original = v.show_original
+        self.colour_bar.setVisible(not v.show_original)
         self._update_shown()
         self.shell.sync_original(self)
 
@@ -449,6 +450,7 @@ class TaskPage(QWidget):
 
     def set_show_original(self, on: bool) -> None:
         self.show_original = on
+        self.colour_bar.setVisible(not on)  # no map shown: no scale for one
         self.session.set_view(show_original=on)
         self.render()
 
