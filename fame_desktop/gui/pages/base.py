@@ -265,9 +265,12 @@ class TaskPage(QWidget):
         title = self.method().title if self.method() is not None else "Run"
         self.run_bar.run_button.setText(f"▶  Explain with {title}")
         self.run_bar.run_button.setEnabled(not why)
-        self.run_bar.run_button.setToolTip(why or f"Run {title} on what is chosen (F5)")
+        estimate = "" if why else self.run.estimate()
+        self.run_bar.run_button.setToolTip(why or f"Run {title} on what is chosen (F5){estimate}")
         if not self.run.running and not self.run_bar.pinned:
-            self.run_bar.status.setText(f"{why}." if why else f"Ready: press “Explain with {title}” (F5).")
+            text = f"{why}." if why else f"Ready: press “Explain with {title}” (F5){estimate}."
+            self.run_bar.status.setText(text)
+            self.run_bar.status.setToolTip(text)
         self.state_changed.emit()
 
     def activate(self) -> None:

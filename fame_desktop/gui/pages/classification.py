@@ -114,6 +114,7 @@ class ClassificationPage(TaskPage):
 
     def _session_inputs(self, role: str) -> None:
         self.class_index = None  # a new photograph: explain its own top-1
+        self.chooser.set_class(None)
         self.session.set_view(class_index=None)
         super()._session_inputs(role)
 

@@ -14,6 +14,7 @@ page detects faces once and then lets the user pick one or place landmarks.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -39,6 +40,7 @@ class InputsController(QObject):
         self.page = page
         self.state = {r: SlotState() for r in page.task_roles()}
         self.analysis = Latest()
+        self.analysis_seconds = 0.0  # how long the model took for its last answer
 
     @property
     def prepare_error(self) -> str:
@@ -154,7 +156,10 @@ class InputsController(QObject):
 
         def fn(job):
             with p.loader.lock:
-                return task.analyse(model, inputs, options)
+                start = time.perf_counter()
+                analysis = task.analyse(model, inputs, options)
+                self.analysis_seconds = time.perf_counter() - start  # for a rough estimate of a run's time
+                return analysis
 
         start_owned(self, p.shell.runner, f"analyse {task.key}", fn,
                     on_success=lambda a: self.analysis.current(token) and s is p.session
