@@ -24,6 +24,7 @@ from .jobs import JobRunner, start_owned
 from .latest import Latest
 from .messages import MessageCenter
 from .pages.cases import CASE_FILTER, FOLDER_KEY, is_case_file
+from .pages.inputs import PHOTO_FOLDER_KEY
 from .recent_cases import RecentCases
 from .theme import apply_theme
 
@@ -238,7 +239,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{n} plugin{'s' if n > 1 else ''} could not be loaded: see Help ▸ "
                                          "Plugins…", 15_000)
         else:
-            self.statusBar().showMessage(f"Ready (engine started in {self.engine.ready_after:.1f} s)", 8000)
+            # not "Ready": the page's model may still be loading (its state is beside, in engine_label)
+            self.statusBar().showMessage(f"Compute engine started in {self.engine.ready_after:.1f} s", 8000)
         wanted = self.current if self.current in catalogue.entries else FACE
         if not self.switch(wanted) and wanted != FACE:
             self.switch(FACE)
@@ -317,7 +319,7 @@ class MainWindow(QMainWindow):
 
     # case files -------------------------------------------------------------------------
     def open_case_dialog(self) -> None:
-        start = self.settings.get(FOLDER_KEY, str(Path.home()))
+        start = self.settings.get(FOLDER_KEY, self.settings.get(PHOTO_FOLDER_KEY, str(Path.home())))
         path, _ = QFileDialog.getOpenFileName(self, "Open a case file", start, CASE_FILTER)
         if path:
             self.open_case_path(path)

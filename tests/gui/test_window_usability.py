@@ -3,6 +3,7 @@ Originals mode, narrow windows and group photos."""
 
 from __future__ import annotations
 
+from conftest import make_window
 from gui_helpers import drop_files, open_mode, set_quick_run, wait_for_pair
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
@@ -73,3 +74,23 @@ def test_feature_map_faces_are_picked_in_the_photo_and_logged_by_the_number_show
     assert entries["set task options"]["image_face"] == "face 2"
     assert "face 2 of 2" in page.slots["image"].status.text()
     assert page.session.options["image_face"] == 1  # the case file keeps its 0-based index
+
+
+def test_file_dialogs_start_in_the_folder_last_used_and_no_ready_while_the_model_loads(
+        qtbot, config_dir, detector, face_model, data_dir, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    w = make_window(qtbot, config_dir, detector, face_model, start=False)
+    messages = []
+    w.statusBar().messageChanged.connect(messages.append)
+    w.start()
+    qtbot.waitUntil(lambda: w.page is not None and w.page.loader.model is not None, timeout=60_000)
+    assert messages and not any(m.startswith("Ready") for m in messages), messages
+    starts = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (starts.append(a[2]), ("", ""))[1])
+    drop_files(w, [data_dir / "obama.jpg"])  # a drop, not the dialog
+    qtbot.waitUntil(lambda: w.page.inputs.state["gallery"].image is not None, timeout=60_000)
+    w.page.open_dialog("probe")
+    w.open_case_dialog()  # no case folder yet: where the photographs are
+    assert starts == [str(data_dir.resolve())] * 2
+    w.close()

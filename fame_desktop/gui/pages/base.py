@@ -38,7 +38,7 @@ from ..model_loader import ModelLoader
 from ..params_panel import ParamsPanel
 from ..run_bar import RunBar
 from .cases import CaseFiles
-from .inputs import InputsController
+from .inputs import PHOTO_FOLDER_KEY, InputsController
 from .reports import ReportExport
 from .runs import RunController
 
@@ -605,10 +605,9 @@ class TaskPage(QWidget):
 
     def open_dialog(self, role: str | None = None) -> None:
         role = role or self.first_empty() or next(iter(self.slots))
-        start = self.shell.settings.get("recent/folder", str(Path.home()))
+        start = self.shell.settings.get(PHOTO_FOLDER_KEY, str(Path.home()))
         path, _ = QFileDialog.getOpenFileName(self, f"Open the {role} photograph", start, IMAGE_FILTER)
         if path:
-            self.shell.settings.set("recent/folder", str(Path(path).parent))
             self.inputs.load_path(role, path)
 
     def paste(self, role: str | None = None) -> None:

@@ -24,6 +24,8 @@ from ...core.display_levels import with_levels
 from ..jobs import start_owned
 from ..latest import Latest
 
+PHOTO_FOLDER_KEY = "recent/folder"  # where the last photograph was opened from
+
 
 class SlotState:
     def __init__(self):
@@ -54,6 +56,8 @@ class InputsController(QObject):
     def load_path(self, role: str, path: str) -> None:
         from ...core.images import load_image
 
+        # the next Open… starts where this photograph came from, however it was opened (dialog, drop, recent)
+        self.page.shell.settings.set(PHOTO_FOLDER_KEY, str(Path(path).resolve().parent))
         self._read(role, Path(path).name, lambda job: load_image(path), recent=str(path))
 
     def load_bytes(self, role: str, data: bytes, source: str) -> None:
