@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from .spec_form import MethodForm, SpecForm
+from .layouts import compact
 DEVICES = (("auto", "auto (CUDA → MPS → CPU)"), ("cpu", "CPU"), ("cuda", "CUDA GPU"), ("mps", "Apple MPS"))
 
 
@@ -72,6 +73,8 @@ class ParamsPanel(QWidget):
         self.defaults = QPushButton("Restore defaults")
         self.defaults.clicked.connect(self.restore_defaults)
 
+        for combo in (self.model, self.device, self.method):
+            compact(combo)
         form = QFormLayout()
         form.addRow("Model", self.model)
         form.addRow("Weights", row)

@@ -14,10 +14,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QToolButton, QVBoxLayout,
+    QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QVBoxLayout,
 )
 
 from .drops import local_files
+from .elided_label import ElidedLabel
 from .photo_view import LANDMARK_PROMPTS, PhotoView
 
 class PhotoSlot(QFrame):
@@ -39,8 +40,7 @@ class PhotoSlot(QFrame):
         self.title = QLabel(f"<b>{label}</b>" + (f" <span style='color:#8a8f98'>({hint})</span>" if faces and hint
                                                   else ""))
         self.title.setToolTip(hint or label)  # a long hint would widen the window
-        self.file_label = QLabel("")
-        self.file_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.file_label = ElidedLabel()
         self.file_label.setStyleSheet("color: #b9bec7;")
         self.open_button = QToolButton()
         self.open_button.setText("Open…")
@@ -119,7 +119,7 @@ class PhotoSlot(QFrame):
         self.view.set_overlay(None)
         self.view.set_image(image.rgb, keep_view=False)
         self.view.set_placeholder("")
-        self.file_label.setText(image.name)
+        self.file_label.set_full_text(image.name)
         self.file_label.setToolTip(image.source)
         self.landmark_button.setEnabled(True)
 
@@ -173,7 +173,7 @@ class PhotoSlot(QFrame):
         self.view.set_overlay(None)
         self.view.set_badge("")
         self.view.set_placeholder(self.empty_text())
-        self.file_label.setText("")
+        self.file_label.set_full_text("")
         self.status.setText("")
         self.landmark_button.setEnabled(False)
 

@@ -67,9 +67,9 @@ class MainWindow(QMainWindow):
         self.dock.setWidget(self.panels)
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                               | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.dock.setMinimumWidth(300)
+        self.dock.setMinimumWidth(260)  # narrower by dragging, so 1024 px leave room for the photographs
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        self.resizeDocks([self.dock], [420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dock], [340], Qt.Orientation.Horizontal)
         self.engine_label = QLabel("")
         self.statusBar().addPermanentWidget(self.engine_label)
         self.recent_cases = RecentCases(settings, self.open_case_path, self)
@@ -118,6 +118,8 @@ class MainWindow(QMainWindow):
             "about": make_action(self, "&About fame-desktop", self._about, "F1"),
         }
         self.act_run, self.act_cancel, self.act_original = a["run"], a["cancel"], a["original"]
+        for key, short in (("cancel", "Cancel"), ("original", "Originals")):
+            a[key].setIconText(short)  # the toolbar's words: every action fits in 1024 px
         self.addAction(a["escape"])
         mb = self.menuBar()
         file = mb.addMenu("&File")

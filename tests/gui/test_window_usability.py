@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from conftest import make_window
 from gui_helpers import drop_files, open_mode, set_quick_run, wait_for_pair
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QToolBar
 
 
 def _plain(html: str) -> str:
@@ -94,3 +95,50 @@ def test_file_dialogs_start_in_the_folder_last_used_and_no_ready_while_the_model
     w.open_case_dialog()  # no case folder yet: where the photographs are
     assert starts == [str(data_dir.resolve())] * 2
     w.close()
+
+
+def _whole(label) -> bool:
+    """The label shows its whole text (rich text: its plain words) in the room it has."""
+    return label.isVisible() and label.width() >= label.sizeHint().width()
+
+
+def test_the_window_is_usable_at_1024_by_700(qtbot, window, data_dir):
+    from fame_desktop.gui.review_panel import KIND_LABELS, SHORT_KIND_LABELS
+
+    w = window
+    w.resize(1024, 700)
+    drop_files(w, [data_dir / "obama.jpg", data_dir / "biden.jpg"])
+    wait_for_pair(qtbot, w)
+    w.page.apply_threshold((0.5, "laboratory validation set"))
+    _run(qtbot, w)  # a result: Export report… is offered
+    qtbot.wait(100)
+    assert (w.width(), w.height()) == (1024, 700) and w.dock.isVisible()
+    score = w.page.score
+    assert _whole(score.score_label) and _whole(score.threshold_label)
+    assert "score < threshold" in _plain(score.threshold_label.text())
+    for button in (score.threshold_button, w.page.export_button, w.page.run_bar.run_button):
+        assert button.isVisible() and button.width() >= button.sizeHint().width(), button.text()
+    for toggle in w.page.review.toggles.values():  # whole words, short or long, never an elided "e+ …lar"
+        texts = {b.text() for b in toggle.buttons.values()}
+        assert texts in ({*KIND_LABELS.values()}, {*SHORT_KIND_LABELS.values()})
+        assert all(b.width() >= b.sizeHint().width() for b in toggle.buttons.values())
+    assert w.page.review.mix.width() >= 60
+    assert w.page.slots["gallery"].file_label.text() in ("obama.jpg",) or w.page.slots["gallery"].file_label.text().endswith("…")
+    w.grab().save("/tmp/shots/win12_1024_dock.png")
+    # the side panel gives way to the photographs: it can be dragged narrow
+    assert w.dock.minimumSizeHint().width() <= 320
+    # with the side panel closed every main action is on the toolbar, none behind its » menu
+    w.dock.hide()
+    qtbot.wait(100)
+    toolbar = w.findChild(QToolBar, "main_toolbar")
+    for key in ("open1", "open2", "run", "original", "open_case", "save", "export"):
+        assert toolbar.widgetForAction(w.act[key]).isVisible(), key
+    w.grab().save("/tmp/shots/win12_1024_nodock.png")
+    # the crops refit when the window grows (unless the user zoomed)
+    gallery = w.page.review.views["gallery"]
+    before = gallery.vb.viewRect()
+    w.resize(1400, 950)
+    qtbot.wait(200)
+    after = gallery.vb.viewRect()
+    assert after.height() < 1.2 * 112 and after.width() < 1.2 * 112 * gallery.width() / gallery.height() + 1, (before, after)
+    assert after.contains(QRectF(1, 1, 110, 110))
