@@ -156,8 +156,9 @@ class ImageView(pg.GraphicsView):
     # layout -----------------------------------------------------------------------------
     def resizeEvent(self, ev):  # noqa: N802 - Qt API
         super().resizeEvent(ev)
-        zoomed = getattr(self, "_zoomed", None)  # None: pyqtgraph resizes before __init__ is through
-        if zoomed is not None and not zoomed[0]:
+        # pyqtgraph resizes before __init__ is through (no _zoomed yet) and while closing (its scene cleared)
+        zoomed = getattr(self, "_zoomed", None)
+        if zoomed is not None and not zoomed[0] and not self.closed:
             self.fit()  # a whole image stays whole (and as large as it can) when the window changes size
         self._place_labels()
 

@@ -3,6 +3,7 @@ Originals mode, narrow windows and group photos."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import make_window
 from gui_helpers import drop_files, open_mode, set_quick_run, wait_for_pair
 from PySide6.QtCore import QRectF, Qt
@@ -142,3 +143,58 @@ def test_the_window_is_usable_at_1024_by_700(qtbot, window, data_dir):
     after = gallery.vb.viewRect()
     assert after.height() < 1.2 * 112 and after.width() < 1.2 * 112 * gallery.width() / gallery.height() + 1, (before, after)
     assert after.contains(QRectF(1, 1, 110, 110))
+
+
+@pytest.fixture
+def group_png(tmp_path, data_dir):
+    """Twelve faces in three rows (obama, obama2, biden over and over), a small group photograph."""
+    from PIL import Image
+
+    tiles = [Image.open(data_dir / n).convert("RGB") for n in ("obama.jpg", "obama2.jpg", "biden.jpg")]
+    tiles = [t.crop((0, 0, t.width, min(t.height, round(t.width * 1.1)))).resize((220, 240)) for t in tiles]
+    canvas = Image.new("RGB", (4 * 220, 3 * 240))
+    for k in range(12):
+        canvas.paste(tiles[k % 3], (k % 4 * 220, k // 4 * 240))
+    path = tmp_path / "group.png"
+    canvas.save(path)
+    return path
+
+
+def _labels(view) -> list[str]:
+    import pyqtgraph as pg
+
+    return [item.textItem.toPlainText() for item in view._annotations if isinstance(item, pg.TextItem)]
+
+
+def test_group_photo_labels_the_face_in_use_in_full_the_others_by_number_and_lists_them(
+        qtbot, window, data_dir, group_png):
+    w = window
+    drop_files(w, [data_dir / "obama.jpg", group_png])
+    wait_for_pair(qtbot, w)
+    slot = w.page.slots["probe"]
+    faces = w.page.session.inputs["probe"].payload.faces
+    n = len(faces)
+    assert n >= 6, n
+    labels = _labels(slot.view)
+    assert labels[0] == f"face 1 · p {faces[0].probability:.3f} · in use" and labels[1:] == [str(i + 1) for i in range(1, n)]
+    assert slot.face_list.isVisible() and slot.face_list.count() == n and slot.face_list.currentRow() == 0
+    assert slot.face_list.item(3).text().startswith("4 · p ")
+    slot.face_list.setCurrentRow(3)  # picked in the list
+    qtbot.waitUntil(lambda: w.page.session.inputs.get("probe") is not None
+                    and w.page.session.inputs["probe"].payload.face_index == 3 and w.page.session.analysis is not None,
+                    timeout=60_000)
+    labels = _labels(slot.view)
+    assert labels[3].startswith("face 4 · ") and labels[3].endswith("in use") and labels[0] == "1"
+    assert slot.face_list.currentRow() == 3 and "face 4 in use" in slot.status.text()
+    w.resize(1280, 800)
+    qtbot.wait(100)
+    slot.grab().save("/tmp/shots/win12_group_fit.png")
+    f = faces[3].box
+    slot.view.vb.setRange(QRectF(f[0] - 60, f[1] - 60, f[2] - f[0] + 120, f[3] - f[1] + 120), padding=0)
+    qtbot.wait(100)
+    slot.grab().save("/tmp/shots/win12_group_zoom.png")
+    # a single face needs no list
+    drop_files(slot, [data_dir / "biden.jpg"])
+    wait_for_pair(qtbot, w)
+    qtbot.waitUntil(lambda: w.page.session.inputs["probe"].image.name == "biden.jpg", timeout=60_000)
+    assert not slot.face_list.isVisible()

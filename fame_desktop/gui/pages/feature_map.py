@@ -175,7 +175,7 @@ class FeatureMapPage(TaskPage):
         face = prepared.payload if isinstance(prepared.payload, FaceInput) else None
         if face is None:
             return super().input_detail(prepared)
-        self.slots["image"].view.set_faces(face.faces, face.face_index)
+        self.slots["image"].show_faces(face.faces, face.face_index)
         return f"Aligned face {prepared.size}×{prepared.size} (face {face.face_index + 1} of {len(face.faces)})"
 
     # cells ------------------------------------------------------------------------------
