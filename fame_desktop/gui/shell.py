@@ -118,8 +118,9 @@ class MainWindow(QMainWindow):
             "about": make_action(self, "&About fame-desktop", self._about, "F1"),
         }
         self.act_run, self.act_cancel, self.act_original = a["run"], a["cancel"], a["original"]
-        for key, short in (("cancel", "Cancel"), ("original", "Originals")):
-            a[key].setIconText(short)  # the toolbar's words: every action fits in 1024 px
+        # the toolbar's words (the run bar and menu name the method): every action fits in 1024 px
+        for key, short in (("run", "Explain"), ("cancel", "Cancel"), ("original", "Originals")):
+            a[key].setIconText(short)
         self.addAction(a["escape"])
         mb = self.menuBar()
         file = mb.addMenu("&File")
