@@ -232,4 +232,4 @@ class ReviewPanel(QWidget):
             self.compare_view.set_image(wipe(p, g, 1.0 - t))
             self.wipe_line.setPos(wipe_position(g.shape[1], 1.0 - t))
             self.wipe_line.show()
-            self.compare_view.set_badge("wipe · gallery left of the line, probe right")
+            self.compare_view.set_badge("wipe · gallery | probe")

@@ -169,7 +169,7 @@ class TaskPage(QWidget):
         left = box(*((slot, 1) for slot in self.slots.values()))
         middle = box((centre, 1), self.colour_bar, row=True)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        left.setMinimumWidth(260)  # the photograph stays readable whatever the side panel holds
+        left.setMinimumWidth(200)  # the photograph stays readable whatever the side panel holds (and 1024 px fit)
         for i, (w, stretch) in enumerate(((left, 4), (middle, 4), (side, 3))):
             self.splitter.addWidget(w)
             self.splitter.setStretchFactor(i, stretch)
@@ -265,12 +265,12 @@ class TaskPage(QWidget):
         title = self.method().title if self.method() is not None else "Run"
         self.run_bar.run_button.setText(f"▶  Explain with {title}")
         self.run_bar.run_button.setEnabled(not why)
-        estimate = "" if why else self.run.estimate()
-        self.run_bar.run_button.setToolTip(why or f"Run {title} on what is chosen (F5){estimate}")
-        if not self.run.running and not self.run_bar.pinned:
-            text = f"{why}." if why else f"Ready: press “Explain with {title}” (F5){estimate}."
-            self.run_bar.status.setText(text)
-            self.run_bar.status.setToolTip(text)
+        short, full = ("", "") if why else self.run.estimate()
+        full = f" · {full}" if full else ""
+        self.run_bar.run_button.setToolTip(why or f"Run {title} on what is chosen (F5){full}")
+        if not self.run.running and not self.run_bar.pinned:  # short: the status has little room
+            self.run_bar.status.setText(f"{why}." if why else f"Ready (F5){f' · {short}' if short else ''}.")
+            self.run_bar.status.setToolTip(why or f"Press “Explain with {title}” (F5){full}.")
         self.state_changed.emit()
 
     def activate(self) -> None:

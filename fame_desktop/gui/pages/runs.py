@@ -80,8 +80,9 @@ class RunController(QObject):
         p = self.page
         return f"{p.settings_prefix}/seconds_per_iteration/{p.session.model_key}/{p.session.device}/{rows}"
 
-    def estimate(self) -> str:
-        """How long the next run takes at most (every iteration run): ' · 500 iterations ≈ 2:10 (…)', or ''.
+    def estimate(self) -> tuple[str, str]:
+        """How long the next run takes at most (every iteration run), short and in full:
+        ('run ≤ 2:10', '500 iterations ≈ 2:10 at most (where the figure comes from)'), or ('', '') when unknown.
 
         From the last run of this task, model, device and number of maps on this computer, else
         roughly from the time the model took for its first answer (one iteration ≈ a forward
@@ -90,18 +91,19 @@ class RunController(QObject):
         try:
             iterations = getattr(p.params.method_params(), "iterations", None)
         except ValueError:
-            return ""
+            return "", ""
         rows = len(p.run_targets())
         if not iterations or not rows:
-            return ""
+            return "", ""
         measured = p.shell.settings.get(self._timing_key(rows), 0.0, float)
         if measured > 0:
             per, how = measured, f"measured: {measured:.2f} s per iteration"
         elif p.inputs.analysis_seconds:
             per, how = 3 * rows * p.inputs.analysis_seconds, "rough: from the model's first answer"
         else:
-            return ""
-        return f" · {iterations} iterations ≈ {format_seconds(per * iterations)} at most ({how})"
+            return "", ""
+        t = format_seconds(per * iterations)
+        return f"run ≤ {t}", f"{iterations} iterations ≈ {t} at most ({how})"
 
     def _remember_speed(self, result) -> None:
         """Seconds per iteration of this run (all its maps; chunked runs take several steps per iteration)."""
