@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import platform
 import sys
+from html import escape
 
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QPushButton,

@@ -39,14 +39,14 @@ class SpecForm(QFormLayout):
         for spec in specs:
             w = self._widget(spec)
             self.widgets[spec.key] = w
-            w.setVisible(visible(spec.key))
             if spec.kind == "bool":
                 self.addRow(w)  # the check box across both columns: its label is its text
-                continue
-            label = QLabel(spec.label)
-            label.setToolTip(spec.help)
-            self.addRow(label, w)
-            label.setVisible(visible(spec.key))
+            else:
+                label = QLabel(spec.label)
+                label.setToolTip(spec.help)
+                self.addRow(label, w)
+                label.setVisible(visible(spec.key))
+            w.setVisible(visible(spec.key))  # once in the form (a parentless widget shown would be a window)
         self.show_values({k: self.settings.get(f"{self.prefix}/{k}", s.default, _stored_type(s))
                           for k, s in self.specs.items()}, quiet=True)
 

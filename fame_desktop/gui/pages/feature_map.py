@@ -9,9 +9,8 @@ a tile selects that cell. Works for ImageNet models and for face models (aligned
 
 from __future__ import annotations
 
-from html import escape
-
 import time
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
