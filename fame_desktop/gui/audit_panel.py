@@ -35,7 +35,8 @@ class AuditPanel(QTableWidget):
         for e in entries[self.rowCount():]:
             row = self.rowCount()
             self.insertRow(row)
-            time_item = QTableWidgetItem(e.time[11:19] if len(e.time) >= 19 else e.time)
+            # date and time to the second (a log read days later); the UTC offset is in the tooltip
+            time_item = QTableWidgetItem(e.time[:19].replace("T", " ") if len(e.time) >= 19 else e.time)
             time_item.setToolTip(e.time)
             details = QTableWidgetItem(summarise(e.details))
             details.setToolTip(json.dumps(e.details, ensure_ascii=False, indent=1, default=str))

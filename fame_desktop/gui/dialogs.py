@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import sys
+from html import escape
 
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
@@ -91,7 +92,7 @@ def versions(model_info: dict | None = None, device: str = "") -> list[tuple[str
 
 
 def show_about(parent, model_info: dict | None = None, device: str = "") -> QMessageBox:
-    rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in versions(model_info, device))
+    rows = "".join(f"<tr><td><b>{escape(k)}</b></td><td>{escape(str(v))}</td></tr>" for k, v in versions(model_info, device))
     box = QMessageBox(parent)
     box.setWindowTitle("About fame-desktop")
     box.setIconPixmap(app_icon().pixmap(64, 64))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from ..core.attribution import NORMALISATIONS, MapSettings
 from ..core.overlay import COLOUR_MAPS, DEFAULT_COLOUR_MAP
+from .layouts import compact
 
 NORMALISATION_LABELS = {"minmax": "min–max (reference code)", "max": "max (paper)"}
 
@@ -51,6 +52,7 @@ class DisplayControls(QWidget):
         self.normalisation = QComboBox()
         for key in NORMALISATIONS:
             self.normalisation.addItem(NORMALISATION_LABELS.get(key, key), key)
+        compact(self.normalisation, 10)
         self.reset = QPushButton("Defaults")
         self.reset.setToolTip("Blur kernel 49, σ 7.7, min–max normalisation")
 

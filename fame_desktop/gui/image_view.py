@@ -58,6 +58,9 @@ class ImageView(pg.GraphicsView):
         self.vb.fit = self.fit
         self.vb.sigRangeChanged.connect(lambda *_: self._show_level())
         self.vb.sigResized.connect(lambda *_: self._show_level())
+        # whether the user zoomed or panned (then a resize keeps the view); shared by linked views
+        self._zoomed = [False]
+        self.vb.sigRangeChangedManually.connect(lambda *_: self._zoomed.__setitem__(0, True))
         self._shape: tuple[int, int] | None = None
         self._levels: DisplayLevels | None = None
         self.region = None  # display_levels.Region drawn now
@@ -118,9 +121,16 @@ class ImageView(pg.GraphicsView):
         return self._shape is not None
 
     def fit(self) -> None:
+        self._zoomed[0] = False
         if self._shape is not None:
             h, w = self._shape
             self.vb.setRange(QRectF(0, 0, w, h), padding=0.02)
+
+    def link_to(self, other: "ImageView") -> None:
+        """Zoom and pan together with `other` (and refit on a resize together, unless zoomed)."""
+        self.vb.setXLink(other.vb)
+        self.vb.setYLink(other.vb)
+        self._zoomed = other._zoomed
 
     def set_placeholder(self, text: str, over_image: bool = False) -> None:
         """Centred text; shown when there is no image, or over the image with over_image."""
@@ -146,6 +156,10 @@ class ImageView(pg.GraphicsView):
     # layout -----------------------------------------------------------------------------
     def resizeEvent(self, ev):  # noqa: N802 - Qt API
         super().resizeEvent(ev)
+        # pyqtgraph resizes before __init__ is through (no _zoomed yet) and while closing (its scene cleared)
+        zoomed = getattr(self, "_zoomed", None)
+        if zoomed is not None and not zoomed[0] and not self.closed:
+            self.fit()  # a whole image stays whole (and as large as it can) when the window changes size
         self._place_labels()
 
     def _place_labels(self) -> None:

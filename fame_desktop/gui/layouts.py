@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QComboBox, QHBoxLayout, QLayout, QVBoxLayout, QWidget
 
 
 def box(*items, row: bool = False) -> QWidget:
@@ -20,3 +20,13 @@ def box(*items, row: bool = False) -> QWidget:
         else:
             lay.addWidget(item)
     return w
+
+
+def compact(combo: QComboBox, chars: int = 12) -> QComboBox:
+    """A combo box as narrow as `chars` characters whatever its longest item (a narrow side panel);
+    the item shown is elided, and its full text is the tooltip."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    combo.currentTextChanged.connect(combo.setToolTip)
+    combo.setToolTip(combo.currentText())
+    return combo

@@ -7,6 +7,8 @@ each method's parameters, with its presets, from its `param_specs` (spec_form.py
 
 from __future__ import annotations
 
+from html import escape
+
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from .spec_form import MethodForm, SpecForm
+from .layouts import compact
 DEVICES = (("auto", "auto (CUDA → MPS → CPU)"), ("cpu", "CPU"), ("cuda", "CUDA GPU"), ("mps", "Apple MPS"))
 
 
@@ -70,6 +73,8 @@ class ParamsPanel(QWidget):
         self.defaults = QPushButton("Restore defaults")
         self.defaults.clicked.connect(self.restore_defaults)
 
+        for combo in (self.model, self.device, self.method):
+            compact(combo)
         form = QFormLayout()
         form.addRow("Model", self.model)
         form.addRow("Weights", row)
@@ -129,8 +134,9 @@ class ParamsPanel(QWidget):
         self.weights.setEnabled(m.accepts_file)
         self.browse.setEnabled(m.accepts_file)
         missing = "" if m.available else "<br><b style='color:#ffb547'>Weights missing:</b> "
-        self.model_info.setText(f"{m.status if m.available else ''}{missing}{'' if m.available else m.status}"
-                                f"<br><b>Licence:</b> {m.licence}")
+        status = escape(m.status)
+        self.model_info.setText(f"{status if m.available else ''}{missing}{'' if m.available else status}"
+                                f"<br><b>Licence:</b> {escape(m.licence)}")
 
     def set_model_status(self, text: str) -> None:
         self.model_status.setText(text)
@@ -210,6 +216,6 @@ class ParamsPanel(QWidget):
 
 
 def _heading(text: str) -> QLabel:
-    label = QLabel(f"<b>{text}</b>")
+    label = QLabel(f"<b>{escape(text)}</b>")
     label.setStyleSheet("margin-top: 8px;")
     return label

@@ -14,10 +14,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QToolButton, QVBoxLayout,
+    QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QToolButton, QVBoxLayout,
 )
 
 from .drops import local_files
+from .elided_label import ElidedLabel
 from .photo_view import LANDMARK_PROMPTS, PhotoView
 
 class PhotoSlot(QFrame):
@@ -39,8 +40,7 @@ class PhotoSlot(QFrame):
         self.title = QLabel(f"<b>{label}</b>" + (f" <span style='color:#8a8f98'>({hint})</span>" if faces and hint
                                                   else ""))
         self.title.setToolTip(hint or label)  # a long hint would widen the window
-        self.file_label = QLabel("")
-        self.file_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.file_label = ElidedLabel()
         self.file_label.setStyleSheet("color: #b9bec7;")
         self.open_button = QToolButton()
         self.open_button.setText("Open…")
@@ -65,6 +65,14 @@ class PhotoSlot(QFrame):
 
         self.view = PhotoView(self.empty_text())
         self.view.face_chosen.connect(self.face_chosen)
+        # the detected faces as a list beside the photograph (shown from two faces on): a face is
+        # picked there as well as by clicking it, however small or crowded it is in the photograph
+        self.face_list = QListWidget()
+        self.face_list.setObjectName(f"faces_{role}")
+        self.face_list.setFixedWidth(self.face_list.fontMetrics().horizontalAdvance("00 · p 0.00") + 28)
+        self.face_list.setToolTip("The faces found, largest first; click one to use it")
+        self.face_list.currentRowChanged.connect(self._face_listed)
+        self.face_list.hide()
         self.view.landmarks_placed.connect(self._landmarks_done)
         self.view.landmark_step.connect(self._landmark_prompt)
         self.status = QLabel("")
@@ -76,7 +84,11 @@ class PhotoSlot(QFrame):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
         layout.addLayout(header)
-        layout.addWidget(self.view, 1)
+        photo = QHBoxLayout()
+        photo.setSpacing(4)
+        photo.addWidget(self.view, 1)
+        photo.addWidget(self.face_list)
+        layout.addLayout(photo, 1)
         layout.addWidget(self.status)
 
         undo = QShortcut(QKeySequence(Qt.Key.Key_Backspace), self, self.view.undo_landmark)
@@ -115,20 +127,39 @@ class PhotoSlot(QFrame):
         self.image = image
         self.no_face = False
         self.view.cancel_landmarks()
-        self.view.set_faces((), None)
+        self.show_faces((), None)
         self.view.set_overlay(None)
         self.view.set_image(image.rgb, keep_view=False)
         self.view.set_placeholder("")
-        self.file_label.setText(image.name)
+        self.file_label.set_full_text(image.name)
         self.file_label.setToolTip(image.source)
         self.landmark_button.setEnabled(True)
+
+    def show_faces(self, faces, chosen: int | None, manual_face=None) -> None:
+        """The detected faces on the photograph and in the list beside it; `chosen` indexes the one in use."""
+        self.view.set_faces(faces, chosen, manual_face)
+        self.face_list.blockSignals(True)
+        self.face_list.clear()
+        for i, f in enumerate(faces):
+            item = QListWidgetItem(f"{i + 1} · p {f.probability:.2f}")
+            x1, y1, x2, y2 = f.box
+            item.setToolTip(f"face {i + 1}: {round(x2 - x1)}×{round(y2 - y1)} px at ({round(x1)}, {round(y1)}), "
+                            f"detection probability {f.probability:.3f}")
+            self.face_list.addItem(item)
+        self.face_list.setCurrentRow(-1 if chosen is None or manual_face is not None else chosen)
+        self.face_list.blockSignals(False)
+        self.face_list.setVisible(len(faces) > 1)
+
+    def _face_listed(self, row: int) -> None:
+        if row >= 0:
+            self.face_chosen.emit(row)
 
     def show_input(self, face_input) -> None:
         fi = face_input
         self.no_face = False
         self.view.set_placeholder("")
         self.view.set_badge("")
-        self.view.set_faces(fi.faces, None if fi.face_index < 0 else fi.face_index,
+        self.show_faces(fi.faces, None if fi.face_index < 0 else fi.face_index,
                             fi.face if fi.face.manual else None)
         img = fi.image
         n = len(fi.faces)
@@ -137,7 +168,7 @@ class PhotoSlot(QFrame):
         elif n == 1:
             found = f"1 face found (p {fi.face.probability:.3f})"
         else:
-            found = f"{n} faces found — face {fi.face_index + 1} in use; click another face to use it"
+            found = f"{n} faces found — face {fi.face_index + 1} in use; click another face (or its number) to use it"
         self._show_status(found, img)
 
     def show_ready(self, image, detail: str = "") -> None:
@@ -159,21 +190,21 @@ class PhotoSlot(QFrame):
 
     def show_no_face(self, image, reason: str) -> None:
         self.no_face = True
-        self.view.set_faces((), None)
+        self.show_faces((), None)
         self.view.set_badge("")
         self.view.set_placeholder(f"No face found.\n{reason}\n\nClick “Landmarks…” to mark the "
                                   "eyes, nose tip and mouth corners by hand.", over_image=True)
-        self.status.setText(f"<b>No face found</b> in {image.name}. {reason}")
+        self.status.setText(f"<b>No face found</b> in {escape(image.name)}. {escape(reason)}")
 
     def show_empty(self) -> None:
         self.image = None
         self.no_face = False
         self.view.set_image(None)
-        self.view.set_faces((), None)
+        self.show_faces((), None)
         self.view.set_overlay(None)
         self.view.set_badge("")
         self.view.set_placeholder(self.empty_text())
-        self.file_label.setText("")
+        self.file_label.set_full_text("")
         self.status.setText("")
         self.landmark_button.setEnabled(False)
 

@@ -66,8 +66,10 @@ class PhotoView(ImageView):
             self.vb.removeItem(item)
         self._annotations = []
         for i, f in enumerate(self._faces):
+            # the full label on the face in use only; the others carry their number (a group photo
+            # would otherwise be covered by labels)
             in_use = i == self._chosen and self._manual is None
-            label = f"face {i + 1} · p {f.probability:.3f}" + (" · in use" if in_use else "")
+            label = f"face {i + 1} · p {f.probability:.3f} · in use" if in_use else str(i + 1)
             self._draw_face(f.box, f.landmarks, IN_USE if in_use else OTHER, label, in_use)
         if self._manual is not None:
             self._draw_face(self._manual.box, self._manual.landmarks, MANUAL, "landmarks placed by hand", True)
@@ -80,14 +82,21 @@ class PhotoView(ImageView):
         rect.setPen(_pen(colour, 2.5 if strong else 1.5))
         rect.setZValue(2)
         self.vb.addItem(rect)
-        dots = pg.ScatterPlotItem(x=landmarks[:, 0], y=landmarks[:, 1], size=7, pxMode=True,
+        dots = pg.ScatterPlotItem(x=landmarks[:, 0], y=landmarks[:, 1], size=7 if strong else 4, pxMode=True,
                                   brush=pg.mkBrush(colour), pen=pg.mkPen("k", width=1))
         dots.setZValue(3)
         self.vb.addItem(dots)
-        # faces in the right half get their label right-aligned, so it stays inside the view
+        # faces in the right half get their label right-aligned, faces at the top edge theirs below
+        # the box, so it stays inside the photograph (the text keeps its screen size at any zoom)
         right = self._shape is not None and (x1 + x2) / 2 > self._shape[1] / 2
-        text = pg.TextItem(label, color=(255, 255, 255), fill=pg.mkBrush(0, 0, 0, 170), anchor=(1 if right else 0, 1))
-        text.setPos(x2 if right else x1, y1)
+        below = self._shape is not None and y1 < 0.06 * self._shape[0]
+        text = pg.TextItem(label, color=(255, 255, 255), fill=pg.mkBrush(0, 0, 0, 170),
+                           anchor=(1 if right else 0, 0 if below else 1))
+        if not strong:
+            font = text.textItem.font()
+            font.setPointSizeF(max(font.pointSizeF() - 1, 7))
+            text.setFont(font)
+        text.setPos(x2 if right else x1, y2 if below else y1)
         text.setZValue(4)
         self.vb.addItem(text)
         self._annotations += [rect, dots, text]

@@ -6,6 +6,8 @@ dissimilar map (e−) or no map; `show_original` hides every overlay at once.
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -21,6 +23,7 @@ from .image_view import ImageView
 from .theme import CHOICE_BUTTON_STYLE
 
 KIND_LABELS = {"similar": "e+ similar", "dissimilar": "e− dissimilar", None: "no map"}
+SHORT_KIND_LABELS = {"similar": "e+", "dissimilar": "e−", None: "none"}  # when the window is narrow
 
 
 class MapToggle(QWidget):
@@ -34,6 +37,7 @@ class MapToggle(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
+        lay.setSizeConstraint(QHBoxLayout.SizeConstraint.SetNoConstraint)  # minimumSizeHint: the short labels
         self.buttons = {}
         tips = {"similar": "Evidence for the match: pixels that carry the similarity",
                 "dissimilar": "Evidence against the match: pixels that carry the dissimilarity",
@@ -51,6 +55,22 @@ class MapToggle(QWidget):
         lay.addStretch(1)
         self.buttons["similar"].setChecked(True)
         self.group.buttonToggled.connect(lambda _b, on: on and self.changed.emit())
+        self.short_width, self.full_width = self._width(SHORT_KIND_LABELS), self._width(KIND_LABELS)
+
+    def _width(self, labels: dict) -> int:
+        for kind, b in self.buttons.items():
+            b.setText(labels[kind])
+        return sum(b.sizeHint().width() for b in self.buttons.values()) + 2 * (len(self.buttons) - 1)
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt API
+        hint = super().minimumSizeHint()
+        hint.setWidth(self.short_width)
+        return hint
+
+    def resizeEvent(self, ev):  # noqa: N802 - Qt API
+        """The full labels where they fit, else e+ / e− / none (never an elided 'e+ …lar')."""
+        super().resizeEvent(ev)
+        self._width(KIND_LABELS if self.width() >= self.full_width else SHORT_KIND_LABELS)
 
     def kind(self) -> str | None:
         for kind, b in self.buttons.items():
@@ -81,10 +101,8 @@ class ReviewPanel(QWidget):
         for t in self.toggles.values():
             t.changed.connect(self.render)
         # shared zoom and pan
-        self.views["probe"].vb.setXLink(self.views["gallery"].vb)
-        self.views["probe"].vb.setYLink(self.views["gallery"].vb)
-        self.compare_view.vb.setXLink(self.views["gallery"].vb)
-        self.compare_view.vb.setYLink(self.views["gallery"].vb)
+        self.views["probe"].link_to(self.views["gallery"])
+        self.compare_view.link_to(self.views["gallery"])
         self.wipe_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((255, 255, 255), width=1))
         self.compare_view.vb.addItem(self.wipe_line)
         self.wipe_line.hide()
@@ -93,6 +111,7 @@ class ReviewPanel(QWidget):
         self.wipe_mode = QRadioButton("Wipe")
         self.blend_mode.setChecked(True)
         self.mix = QSlider(Qt.Orientation.Horizontal)
+        self.mix.setMinimumWidth(60)  # never collapses to nothing in a narrow window
         self.mix.setRange(0, 100)
         self.mix.setValue(50)
         self.mix.setToolTip("Left: gallery only · right: probe only")
@@ -113,14 +132,20 @@ class ReviewPanel(QWidget):
         grid.addWidget(self.views["probe"], 1, 2)
         grid.addWidget(self.colour_bar, 1, 3)
         grid.addWidget(self.toggles["gallery"], 2, 0)
+        modes = QHBoxLayout()
+        modes.setSpacing(8)
+        modes.addStretch(1)
+        modes.addWidget(self.blend_mode)
+        modes.addWidget(self.wipe_mode)
+        modes.addStretch(1)
         mix_row = QHBoxLayout()
         mix_row.setSpacing(4)
-        mix_row.addWidget(self.blend_mode)
-        mix_row.addWidget(self.wipe_mode)
-        mix_row.addWidget(QLabel("Gallery"))
+        self.mix_ends = (QLabel("Gallery"), QLabel("Probe"))
+        mix_row.addWidget(self.mix_ends[0])
         mix_row.addWidget(self.mix, 1)
-        mix_row.addWidget(QLabel("Probe"))
-        grid.addLayout(mix_row, 2, 1)
+        mix_row.addWidget(self.mix_ends[1])
+        grid.addLayout(modes, 2, 1)
+        grid.addLayout(mix_row, 3, 1)
         grid.addWidget(self.toggles["probe"], 2, 2)
         for c in range(3):
             grid.setColumnStretch(c, 1)
@@ -132,7 +157,7 @@ class ReviewPanel(QWidget):
 
     @staticmethod
     def _title(text: str) -> QLabel:
-        label = QLabel(f"<b>{text}</b>")
+        label = QLabel(f"<b>{escape(text)}</b>")
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         return label
 
@@ -149,7 +174,11 @@ class ReviewPanel(QWidget):
         self.render()
 
     def set_show_original(self, on: bool) -> None:
+        """Originals (O): no map anywhere, so no map choice is highlighted either (O again restores it)."""
         self.show_original = on
+        for toggle in self.toggles.values():
+            toggle.setEnabled(not on)
+            toggle.setToolTip("Originals are shown (O): press O to show the maps again" if on else "")
         self.render()
 
     def kind_for(self, side: str) -> str | None:
@@ -187,12 +216,20 @@ class ReviewPanel(QWidget):
             self.wipe_line.hide()
             return
         t = self.mix.value() / 100.0
-        if self.blend_mode.isChecked():
+        blending = self.blend_mode.isChecked()
+        # t is the probe's share in both modes; the wipe keeps the panels' order (gallery left, probe
+        # right), so its line sits at (1 − t) of the width and the slider runs the other way
+        self.mix.setInvertedAppearance(not blending)
+        for label, text in zip(self.mix_ends, ("Gallery", "Probe") if blending else ("Probe", "Gallery")):
+            label.setText(text)
+        self.mix.setToolTip("Left: gallery only · right: probe only" if blending else
+                            "The wipe line follows the handle: gallery left of it, probe right")
+        if blending:
             self.compare_view.set_image(blend(g, p, t))
             self.compare_view.set_badge(f"blend · {round((1 - t) * 100)} % gallery, {round(t * 100)} % probe")
             self.wipe_line.hide()
         else:
-            self.compare_view.set_image(wipe(g, p, t))
-            self.wipe_line.setPos(wipe_position(g.shape[1], t))
+            self.compare_view.set_image(wipe(p, g, 1.0 - t))
+            self.wipe_line.setPos(wipe_position(g.shape[1], 1.0 - t))
             self.wipe_line.show()
-            self.compare_view.set_badge("wipe · probe left of the line, gallery right")
+            self.compare_view.set_badge("wipe · gallery | probe")

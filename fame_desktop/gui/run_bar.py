@@ -35,7 +35,7 @@ class RunBar(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.run_button = QPushButton("▶  Explain")  # the page names its method
-        self.run_button.setMinimumWidth(170)
+        self.run_button.setMinimumWidth(140)  # "▶  Explain with FAME"; the idle status needs the rest at 1024 px
         self.cancel_button = QPushButton("■  Cancel")
         self.cancel_button.setToolTip("Stop the run; the last complete result stays (Esc)")
         self.cancel_button.setEnabled(False)

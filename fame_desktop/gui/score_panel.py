@@ -6,29 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-
-class ElidedLabel(QLabel):
-    """Plain text that ends in '…' when it does not fit (the full text is in the tooltip)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def resizeEvent(self, ev):  # noqa: N802 - Qt API
-        super().resizeEvent(ev)
-        self._elide()
-
-    def _elide(self) -> None:
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(self.width(), 10)))
+from .elided_label import ElidedLabel
 
 
 class ScorePanel(QWidget):
@@ -38,10 +16,11 @@ class ScorePanel(QWidget):
         super().__init__(parent)
         self.score_label = QLabel()
         self.score_label.setTextFormat(Qt.TextFormat.RichText)
-        self.model_label = QLabel()
+        self.model_label = ElidedLabel()
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)  # the model's name is not markup
         self.model_label.setStyleSheet("color: #8a8f98; font-size: 9pt;")
-        self.model_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.threshold_label = QLabel()
+        self.threshold_label.setTextFormat(Qt.TextFormat.RichText)
         self.source_label = ElidedLabel()
         self.source_label.setStyleSheet("color: #8a8f98;")
         self.threshold_button = QPushButton("Threshold…")
@@ -49,13 +28,18 @@ class ScorePanel(QWidget):
         self.threshold_button.clicked.connect(self.threshold_requested)
         self.setToolTip("The cosine similarity of the two face embeddings. It is a model score, "
                         "not a measure of evidential strength.")
+        # the numbers on one row (never cut: the window's minimum width keeps them whole), the
+        # buttons below beside the model's name, which gives way first
         top = QHBoxLayout()
         top.setSpacing(16)
         top.addWidget(self.score_label)
         top.addWidget(self.threshold_label)
         top.addWidget(self.source_label, 1)
-        top.addWidget(self.threshold_button)
-        self._top = top
+        bottom = QHBoxLayout()
+        bottom.setSpacing(8)
+        bottom.addWidget(self.model_label, 1)
+        bottom.addWidget(self.threshold_button)
+        self._bottom = bottom
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.setSpacing(0)
@@ -66,15 +50,15 @@ class ScorePanel(QWidget):
         self.lr_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.lr_label.hide()
         lay.addWidget(self.lr_label)
-        lay.addWidget(self.model_label)
+        lay.addLayout(bottom)
         self.similarity: float | None = None
         self.threshold = None
         self.set_score(None)
         self.set_threshold(None)
 
     def add_widget(self, widget) -> None:
-        """Another control on the score's row, right of the threshold (e.g. Export report…)."""
-        self._top.addWidget(widget)
+        """Another control beside Threshold… (e.g. Export report…)."""
+        self._bottom.addWidget(widget)
 
     def set_score(self, similarity: float | None, model_name: str = "", note: str = "") -> None:
         self.similarity = similarity
@@ -85,8 +69,7 @@ class ScorePanel(QWidget):
                                      "<span style='color:#8a8f98'> cosine</span>")
         text = (f"Face model: {model_name}. A cosine score is a model output, not a measure of "
                 "evidential strength." if model_name else note)
-        self.model_label.setText(text)
-        self.model_label.setToolTip(text)
+        self.model_label.set_full_text(text)
         self.set_threshold(self.threshold)
 
     def set_likelihood_ratio(self, text: str, tooltip: str = "") -> None:
@@ -107,7 +90,7 @@ class ScorePanel(QWidget):
         if self.similarity is not None:
             above = self.similarity >= threshold.value
             colour = "#5fd17a" if above else "#ffb547"
-            verdict = (f" · <b style='color:{colour}'>score {'≥' if above else '<'} threshold</b>")
+            verdict = f" · <b style='color:{colour}'>score {'≥' if above else '&lt;'} threshold</b>"
         self.threshold_label.setText(f"Threshold <b>{threshold.value:+.4f}</b>{verdict}")
         self.source_label.set_full_text(f"· source: {threshold.source}")
         self.threshold_label.setToolTip(f"Threshold {threshold.value:+.4f}\nSource: {threshold.source}")

@@ -24,6 +24,7 @@ from .jobs import JobRunner, start_owned
 from .latest import Latest
 from .messages import MessageCenter
 from .pages.cases import CASE_FILTER, FOLDER_KEY, is_case_file
+from .pages.inputs import PHOTO_FOLDER_KEY
 from .recent_cases import RecentCases
 from .theme import apply_theme
 
@@ -66,9 +67,9 @@ class MainWindow(QMainWindow):
         self.dock.setWidget(self.panels)
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                               | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.dock.setMinimumWidth(300)
+        self.dock.setMinimumWidth(260)  # narrower by dragging, so 1024 px leave room for the photographs
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        self.resizeDocks([self.dock], [420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dock], [340], Qt.Orientation.Horizontal)
         self.engine_label = QLabel("")
         self.statusBar().addPermanentWidget(self.engine_label)
         self.recent_cases = RecentCases(settings, self.open_case_path, self)
@@ -117,6 +118,9 @@ class MainWindow(QMainWindow):
             "about": make_action(self, "&About fame-desktop", self._about, "F1"),
         }
         self.act_run, self.act_cancel, self.act_original = a["run"], a["cancel"], a["original"]
+        # the toolbar's words (the run bar and menu name the method): every action fits in 1024 px
+        for key, short in (("run", "Explain"), ("cancel", "Cancel"), ("original", "Originals")):
+            a[key].setIconText(short)
         self.addAction(a["escape"])
         mb = self.menuBar()
         file = mb.addMenu("&File")
@@ -238,7 +242,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{n} plugin{'s' if n > 1 else ''} could not be loaded: see Help ▸ "
                                          "Plugins…", 15_000)
         else:
-            self.statusBar().showMessage(f"Ready (engine started in {self.engine.ready_after:.1f} s)", 8000)
+            # not "Ready": the page's model may still be loading (its state is beside, in engine_label)
+            self.statusBar().showMessage(f"Compute engine started in {self.engine.ready_after:.1f} s", 8000)
         wanted = self.current if self.current in catalogue.entries else FACE
         if not self.switch(wanted) and wanted != FACE:
             self.switch(FACE)
@@ -317,7 +322,7 @@ class MainWindow(QMainWindow):
 
     # case files -------------------------------------------------------------------------
     def open_case_dialog(self) -> None:
-        start = self.settings.get(FOLDER_KEY, str(Path.home()))
+        start = self.settings.get(FOLDER_KEY, self.settings.get(PHOTO_FOLDER_KEY, str(Path.home())))
         path, _ = QFileDialog.getOpenFileName(self, "Open a case file", start, CASE_FILTER)
         if path:
             self.open_case_path(path)

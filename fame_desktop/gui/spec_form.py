@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
 from ..core.errors import FameError
+from .layouts import compact
 
 CUSTOM = "custom"
 
@@ -37,18 +38,21 @@ class SpecForm(QFormLayout):
         self.specs = {s.key: s for s in specs}
         for spec in specs:
             w = self._widget(spec)
-            label = QLabel("" if spec.kind == "bool" else spec.label)
-            label.setToolTip(spec.help)
-            self.addRow(label, w)
             self.widgets[spec.key] = w
-            label.setVisible(visible(spec.key))
-            w.setVisible(visible(spec.key))
+            if spec.kind == "bool":
+                self.addRow(w)  # the check box across both columns: its label is its text
+            else:
+                label = QLabel(spec.label)
+                label.setToolTip(spec.help)
+                self.addRow(label, w)
+                label.setVisible(visible(spec.key))
+            w.setVisible(visible(spec.key))  # once in the form (a parentless widget shown would be a window)
         self.show_values({k: self.settings.get(f"{self.prefix}/{k}", s.default, _stored_type(s))
                           for k, s in self.specs.items()}, quiet=True)
 
     def _widget(self, spec) -> QWidget:
         if spec.kind == "choice":
-            w = QComboBox()
+            w = compact(QComboBox())
             for c in spec.choices:
                 w.addItem(str(c), c)
             w.currentIndexChanged.connect(lambda _i, k=spec.key: self._edited(k))
@@ -143,7 +147,7 @@ class MethodForm(QWidget):
         super().__init__(parent)
         self.method, self.task, self.settings, self.prefix = method, task, settings, prefix
         self.presets = method.presets(task)
-        self.preset = QComboBox()
+        self.preset = compact(QComboBox())
         self.preset.setObjectName("preset")
         for name, p in self.presets.items():
             self.preset.addItem(p.label, name)

@@ -31,5 +31,6 @@ def apply_theme(app: QApplication) -> None:
     app.setPalette(p)
 
 # tool buttons that act as a choice (e+ / e− / none, selected cell / all cells): the chosen one stands out
-CHOICE_BUTTON_STYLE = ("QToolButton { padding: 2px 8px; } QToolButton:checked { background: #3d8bfd; color: white; "
+# while the choice applies (disabled, e.g. while originals are shown, nothing is highlighted)
+CHOICE_BUTTON_STYLE = ("QToolButton { padding: 2px 8px; } QToolButton:checked:enabled { background: #3d8bfd; color: white; "
                        "border: 1px solid #6aa5ff; border-radius: 3px; }")

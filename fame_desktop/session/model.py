@@ -243,7 +243,7 @@ class Session(SessionState):
         if options != self.options:
             self.options = dict(options)
             self.analysis = None  # the model's answer may depend on them (e.g. a layer's cells)
-            self.audit.record("set task options", **{k: str(v) for k, v in options.items()})
+            self.audit.record("set task options", **self.task.describe_options(options))
             self.events.analysis.emit()
             self.events.parameters.emit()
             self.events.results.emit()

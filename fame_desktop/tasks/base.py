@@ -87,6 +87,10 @@ class Task(ABC):
             raise TaskOptionError(f"{self.title}: unknown option(s) {', '.join(sorted(unknown))}")
         return {k: (o.parse(values[k]) if values.get(k) is not None else o.default) for k, o in specs.items()}
 
+    def describe_options(self, options: dict) -> dict:
+        """The audit-log details of a change of `options` (numbers as the user sees them)."""
+        return {k: str(v) for k, v in options.items()}
+
     # -- inputs and analysis --------------------------------------------------------------
     @abstractmethod
     def prepare(self, model, role: str, image: LoadedImage, options: dict) -> PreparedInput:

@@ -16,7 +16,7 @@ from ..core.classifier_input import PREPARATIONS, prepare_classifier_input
 from ..core.feature_map import CellObjective, cell_key, default_layer, probe_grid, spatial_layers
 from ..core.images import LoadedImage
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL
-from ..core.pipeline import prepare_face
+from ..core.pipeline import FaceInput, prepare_face
 from ..core.receptive_field import cell_figures, summarise_rows
 from .base import DISPLAY, Task, method_summary
 from .face_verification import face_prepared_input
@@ -82,6 +82,19 @@ class FeatureMapTask(Task):
         ci = prepare_classifier_input(image, model.input_size, options["preparation"])
         return PreparedInput(role=role, image=image, model_input=ci.rgb, matrix=ci.matrix,
                              details={"preparation": ci.mode, "box": list(ci.box)}, payload=ci)
+
+    def describe_options(self, options: dict) -> dict:
+        """… with the face as numbered in the window (1 = largest); the option itself counts from 0."""
+        details = super().describe_options(options)
+        if "image_face" in details:
+            details["image_face"] = f"face {options['image_face'] + 1}"
+        return details
+
+    def describe_choice(self, prepared: PreparedInput) -> tuple[str, dict]:
+        """A face is logged as face verification logs it (its number as the window shows it, from 1)."""
+        if isinstance(prepared.payload, FaceInput):
+            return self._faces.describe_choice(prepared)
+        return super().describe_choice(prepared)
 
     def analyse(self, model, inputs: dict[str, PreparedInput], options: dict) -> Analysis:
         layer = options["layer"] or default_layer(model)

@@ -156,3 +156,18 @@ def test_a_model_without_weights_says_where_they_go_and_blocks_running(qtbot, wi
     params.model.setCurrentIndex(params.model.findData("efficientnet-lite0"))
     qtbot.waitUntil(lambda: page.session.analysis is not None, timeout=60_000)
     assert page.run_bar.run_button.isEnabled()
+
+
+def test_no_class_before_a_photograph_and_the_run_time_is_estimated_before_f5(qtbot, window, chelsea_png):
+    window.resize(1024, 700)
+    p = open_mode(qtbot, window, "imagenet-classification")
+    assert p.chooser.currentIndex() == -1 and p.chooser.currentText() == "" and p.class_index is None
+    assert drop_files(p.slots["image"], [chelsea_png])
+    qtbot.waitUntil(lambda: p.session.analysis is not None and p.run_bar.run_button.isEnabled(), timeout=60_000)
+    iterations = p.params.form.field("iterations").value()
+    assert "run ≤ " in p.run_bar.status.text() and p.run_bar.status.width() >= p.run_bar.status.sizeHint().width()
+    assert window.width() == 1024  # the page fits beside the side panel
+    assert f"{iterations} iterations ≈ " in p.run_bar.status.toolTip() and "rough" in p.run_bar.status.toolTip()
+    _run(qtbot, p, iterations=3)
+    p.choose_class(1)  # another class: the next run's time comes from the run just made
+    assert "3 iterations ≈ " in p.run_bar.run_button.toolTip() and "measured" in p.run_bar.run_button.toolTip()

@@ -22,7 +22,7 @@ def test_dropping_two_photos_on_the_window_fills_both_slots(qtbot, window, data_
     assert s.inputs["gallery"].image.sha256 == sha256_file(data_dir / "obama.jpg")
     assert s.inputs["probe"].image.sha256 == sha256_file(data_dir / "obama2.jpg")
     assert 0.6 < w.page.score.similarity < 0.8  # same person (docs/method.md §3: 0.66–0.72)
-    assert "+0.7" in w.page.score.score_label.text() and "MobileFaceNet" in w.page.score.model_label.text()
+    assert "+0.7" in w.page.score.score_label.text() and "MobileFaceNet" in w.page.score.model_label.full_text()
     # crops side by side, photograph with its face box and probability
     assert np.array_equal(w.page.review.views["gallery"].image_item.image, s.inputs["gallery"].model_input)
     assert "1 face found (p 1.000)" in w.page.slots["gallery"].status.text()

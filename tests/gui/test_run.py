@@ -117,8 +117,12 @@ def test_overlays_on_photographs_toggles_and_originals(qtbot, window, data_dir):
     assert np.array_equal(w.page.review.views["gallery"].image_item.image, s.inputs["gallery"].model_input)
     assert not view.overlay_item.isVisible()
     assert not any(item.isVisible() for item in view._annotations)
+    # nothing says a map is shown: no colour bar, no highlighted e+ / e− choice
+    assert not w.page.colour_bar.isVisible()
+    assert all(not t.isEnabled() for t in w.page.review.toggles.values())
     w.act_original.trigger()
-    assert view.overlay_item.isVisible()
+    assert view.overlay_item.isVisible() and w.page.colour_bar.isVisible()
+    assert w.page.review.toggles["probe"].isEnabled() and w.page.review.toggles["probe"].kind() == "dissimilar"
     # opacity 0 shows the crop itself; no overlay on photographs when unticked
     layer = view._layer
     w.page.controls.opacity.setValue(0)
@@ -143,9 +147,10 @@ def test_crop_views_zoom_and_pan_together_and_blend(qtbot, window, data_dir):
     w.page.review.mix.setValue(100)
     assert np.array_equal(w.page.review.compare_view.image_item.image, s.inputs["probe"].model_input)
     w.page.review.wipe_mode.setChecked(True)
-    w.page.review.mix.setValue(25)
+    w.page.review.mix.setValue(25)  # 25 % probe: the panels' order, gallery left of the line, probe right
     shown = w.page.review.compare_view.image_item.image
-    assert np.array_equal(shown[:, :28], s.inputs["probe"].model_input[:, :28]) and np.array_equal(shown[:, 28:], s.inputs["gallery"].model_input[:, 28:])
+    assert np.array_equal(shown[:, :84], s.inputs["gallery"].model_input[:, :84]) and np.array_equal(shown[:, 84:], s.inputs["probe"].model_input[:, 84:])
+    assert w.page.review.wipe_line.value() == 84 and w.page.review.mix.invertedAppearance()
 
 
 def test_new_photo_or_closing_the_window_stops_a_run(qtbot, window, data_dir):

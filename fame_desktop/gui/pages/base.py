@@ -38,7 +38,7 @@ from ..model_loader import ModelLoader
 from ..params_panel import ParamsPanel
 from ..run_bar import RunBar
 from .cases import CaseFiles
-from .inputs import InputsController
+from .inputs import PHOTO_FOLDER_KEY, InputsController
 from .reports import ReportExport
 from .runs import RunController
 
@@ -169,7 +169,7 @@ class TaskPage(QWidget):
         left = box(*((slot, 1) for slot in self.slots.values()))
         middle = box((centre, 1), self.colour_bar, row=True)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        left.setMinimumWidth(260)  # the photograph stays readable whatever the side panel holds
+        left.setMinimumWidth(200)  # the photograph stays readable whatever the side panel holds (and 1024 px fit)
         for i, (w, stretch) in enumerate(((left, 4), (middle, 4), (side, 3))):
             self.splitter.addWidget(w)
             self.splitter.setStretchFactor(i, stretch)
@@ -265,9 +265,12 @@ class TaskPage(QWidget):
         title = self.method().title if self.method() is not None else "Run"
         self.run_bar.run_button.setText(f"▶  Explain with {title}")
         self.run_bar.run_button.setEnabled(not why)
-        self.run_bar.run_button.setToolTip(why or f"Run {title} on what is chosen (F5)")
-        if not self.run.running and not self.run_bar.pinned:
-            self.run_bar.status.setText(f"{why}." if why else f"Ready: press “Explain with {title}” (F5).")
+        short, full = ("", "") if why else self.run.estimate()
+        full = f" · {full}" if full else ""
+        self.run_bar.run_button.setToolTip(why or f"Run {title} on what is chosen (F5){full}")
+        if not self.run.running and not self.run_bar.pinned:  # short: the status has little room
+            self.run_bar.status.setText(f"{why}." if why else f"Ready (F5){f' · {short}' if short else ''}.")
+            self.run_bar.status.setToolTip(why or f"Press “Explain with {title}” (F5){full}.")
         self.state_changed.emit()
 
     def activate(self) -> None:
@@ -335,12 +338,13 @@ class TaskPage(QWidget):
             self.shell.messages.error(f"Cannot load the model of {self.task.title}", error)
         self.refresh()
 
-    def _options_changed(self) -> None:
+    def _options_changed(self, **chosen) -> None:
+        """The options were changed in the panel (or `chosen` on the page): prepare and analyse again."""
         model = self.loader.model
         if model is None:
             return
         try:
-            options = self.task.resolve_options(self.option_values(), model)
+            options = self.task.resolve_options({**self.option_values(), **chosen}, model)
         except FameError as e:
             self.shell.messages.warning("Invalid option", str(e))
             return
@@ -430,6 +434,7 @@ class TaskPage(QWidget):
         self.controls.set_display(v.colour_map, round(v.opacity * 100), v.on_photo)
         self.colour_bar.set_cmap(self.controls.colour_map())
         self.show_original = v.show_original
+        self.colour_bar.setVisible(not v.show_original)
         self._update_shown()
         self.shell.sync_original(self)
 
@@ -448,6 +453,7 @@ class TaskPage(QWidget):
 
     def set_show_original(self, on: bool) -> None:
         self.show_original = on
+        self.colour_bar.setVisible(not on)  # no map shown: no scale for one
         self.session.set_view(show_original=on)
         self.render()
 
@@ -599,10 +605,9 @@ class TaskPage(QWidget):
 
     def open_dialog(self, role: str | None = None) -> None:
         role = role or self.first_empty() or next(iter(self.slots))
-        start = self.shell.settings.get("recent/folder", str(Path.home()))
+        start = self.shell.settings.get(PHOTO_FOLDER_KEY, str(Path.home()))
         path, _ = QFileDialog.getOpenFileName(self, f"Open the {role} photograph", start, IMAGE_FILTER)
         if path:
-            self.shell.settings.set("recent/folder", str(Path(path).parent))
             self.inputs.load_path(role, path)
 
     def paste(self, role: str | None = None) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from .. import unsaved_changes
 from ..jobs import start_owned
+from .inputs import PHOTO_FOLDER_KEY
 
 SUFFIX = ".famecase"  # session.casefile.SUFFIX (not imported here: the core pulls in torch)
 CASE_FILTER = "fame-desktop case (*.famecase);;All files (*)"
@@ -146,7 +147,8 @@ class CaseFiles(QObject):
         from ...core.file_names import default_name
 
         current = self.path
-        folder = current.parent if current else Path(self.shell.settings.get(FOLDER_KEY, str(Path.home())))
+        s = self.shell.settings
+        folder = current.parent if current else Path(s.get(FOLDER_KEY, s.get(PHOTO_FOLDER_KEY, str(Path.home()))))
         name = default_name(self.page.session.case.case_id, SUFFIX)
         path, _ = QFileDialog.getSaveFileName(self.shell, "Save the case as", str(folder / name), CASE_FILTER,
                                               options=QFileDialog.Option.DontConfirmOverwrite)

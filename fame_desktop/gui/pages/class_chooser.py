@@ -19,6 +19,7 @@ class ClassChooser(QComboBox):
         self.setMaxVisibleItems(20)
         for i, name in enumerate(names):
             self.addItem(f"{name} ({i})", i)
+        self.setCurrentIndex(-1)  # no class until a photograph's top-1 (or the user) chooses one
         completer = QCompleter(self.model(), self)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -31,9 +32,9 @@ class ClassChooser(QComboBox):
         self.lineEdit().returnPressed.connect(lambda: self._text_chosen(self.currentText()))
 
     def set_class(self, index: int) -> None:
-        """Show `index` without emitting class_chosen."""
+        """Show `index` (None: no class) without emitting class_chosen."""
         self.blockSignals(True)
-        self.setCurrentIndex(self.findData(index))
+        self.setCurrentIndex(-1 if index is None else self.findData(index))
         self.blockSignals(False)
 
     def current_class(self) -> int | None:

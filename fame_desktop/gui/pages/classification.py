@@ -7,6 +7,8 @@ searchable chooser picks any of the 1000 classes. Maps of every class explained 
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QTableWidget,
@@ -124,6 +126,7 @@ class ClassificationPage(TaskPage):
 
     def _session_inputs(self, role: str) -> None:
         self.class_index = None  # a new photograph: explain its own top-1
+        self.chooser.set_class(None)
         self.session.set_view(class_index=None)
         super()._session_inputs(role)
 
@@ -140,8 +143,8 @@ class ClassificationPage(TaskPage):
             self.show_on_photo("image", None, None)
             self.headline.setText("")
             return
-        self.headline.setText(f"<span style='font-size:13pt'>{s.analysis.headline if s.analysis else ''}</span>"
-                              f"<span style='color:#8a8f98'> · {self.model_name()}</span>")
+        self.headline.setText(f"<span style='font-size:13pt'>{escape(s.analysis.headline) if s.analysis else ''}</span>"
+                              f"<span style='color:#8a8f98'> · {escape(self.model_name())}</span>")
         self.input_title.setText(f"<b>Model input</b> {inp.size}×{inp.size}")
         method = self.method()
         key = self.target_key()
@@ -154,7 +157,7 @@ class ClassificationPage(TaskPage):
                                   else f"{name}\n{caption}")
         self.show_on_photo("image", key, m, layer)
         loss = "|z_o|" if s.options.get("variant") == "abs-logit" else "z_o"
-        self.class_note.setText(f"Explaining <b>{name}</b>: L = {loss} (its raw logit); "
+        self.class_note.setText(f"Explaining <b>{escape(name)}</b>: L = {loss} (its raw logit); "
                                 "change it above or in the top-5 table.")
 
     def _render_lists(self) -> None:

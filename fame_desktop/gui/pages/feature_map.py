@@ -10,6 +10,7 @@ a tile selects that cell. Works for ImageNet models and for face models (aligned
 from __future__ import annotations
 
 import time
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -92,7 +93,17 @@ class FeatureMapPage(TaskPage):
                             "Every remaining cell of the layer as one batched job")]
 
     def hidden_options(self) -> tuple[str, ...]:
-        return ("layer",)
+        return ("layer", "image_face")  # the face is picked by clicking it in the photograph (face n)
+
+    def build_slots(self) -> dict:
+        slots = super().build_slots()
+        slots["image"].face_chosen.connect(self._face_chosen)
+        return slots
+
+    def _face_chosen(self, index: int) -> None:
+        """Another detected face of the photograph (0 = largest) is to be used."""
+        if index != self.session.options.get("image_face", 0):
+            self._options_changed(image_face=index)
 
     def _show_view(self, i: int) -> None:
         self.stack.setCurrentIndex(i)
@@ -100,7 +111,8 @@ class FeatureMapPage(TaskPage):
 
     # layers -----------------------------------------------------------------------------
     def option_values(self) -> dict:
-        return {**super().option_values(), "layer": self.layer.currentData() or ""}
+        return {**super().option_values(), "layer": self.layer.currentData() or "",
+                "image_face": self.session.options.get("image_face", 0)}
 
     def _layer_setting(self) -> str:
         return f"{self.settings_prefix}/layer/{self.session.model_key}"
@@ -150,6 +162,10 @@ class FeatureMapPage(TaskPage):
 
     def _session_inputs(self, role: str) -> None:
         self.selected, self.pending = None, ()  # a new photograph: earlier cells no longer apply
+        if role not in self.session.inputs and self.session.options.get("image_face", 0) and self.loader.model:
+            # a new photograph starts from its largest face, before it is prepared
+            self.session.set_options(self.task.resolve_options({**self.option_values(), "image_face": 0},
+                                                               self.loader.model))
         super()._session_inputs(role)
 
     def input_detail(self, prepared) -> str:
@@ -158,7 +174,7 @@ class FeatureMapPage(TaskPage):
         face = prepared.payload if isinstance(prepared.payload, FaceInput) else None
         if face is None:
             return super().input_detail(prepared)
-        self.slots["image"].view.set_faces(face.faces, face.face_index)
+        self.slots["image"].show_faces(face.faces, face.face_index)
         return f"Aligned face {prepared.size}×{prepared.size} (face {face.face_index + 1} of {len(face.faces)})"
 
     # cells ------------------------------------------------------------------------------
@@ -283,8 +299,8 @@ class FeatureMapPage(TaskPage):
             self.mosaic_view.set_image(None)
             return
         g = self.grid
-        self.headline.setText(f"<span style='font-size:13pt'>{s.analysis.headline}</span>"
-                              f"<span style='color:#8a8f98'> · {self.model_name()}</span>")
+        self.headline.setText(f"<span style='font-size:13pt'>{escape(s.analysis.headline)}</span>"
+                              f"<span style='color:#8a8f98'> · {escape(self.model_name())}</span>")
         self.input_title.setText(f"input {inp.size}×{inp.size}")
         view.set_grid(g)
         done = self.computed()

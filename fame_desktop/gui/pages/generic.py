@@ -6,6 +6,8 @@ run together; the selected one is drawn over its input and its photograph.
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
 
@@ -20,7 +22,7 @@ class GenericPage(TaskPage):
     def build_centre(self) -> QWidget:
         self.input_views, columns = {}, []
         for slot in self.task.inputs:
-            title = QLabel(f"<b>{slot.label}</b> · model input")
+            title = QLabel(f"<b>{escape(slot.label)}</b> · model input")
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.input_views[slot.role] = InputMapView(f"The model input of\n{slot.label.lower()}")
             columns.append((box(title, (self.input_views[slot.role], 1)), 1))
@@ -66,7 +68,7 @@ class GenericPage(TaskPage):
         current = self.targets.currentItem()
         key = current.data(Qt.ItemDataRole.UserRole) if current is not None and s.analysis is not None else None
         target = s.analysis.target(key) if key is not None else None
-        self.headline.setText(f"<span style='font-size:13pt'>{s.analysis.headline}</span>" if s.analysis else "")
+        self.headline.setText(f"<span style='font-size:13pt'>{escape(s.analysis.headline)}</span>" if s.analysis else "")
         for role, view in self.input_views.items():
             inp = s.inputs.get(role)
             if inp is None:

@@ -14,6 +14,7 @@ page detects faces once and then lets the user pick one or place landmarks.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -22,6 +23,8 @@ from ...core.errors import FameError
 from ...core.display_levels import with_levels
 from ..jobs import start_owned
 from ..latest import Latest
+
+PHOTO_FOLDER_KEY = "recent/folder"  # where the last photograph was opened from
 
 
 class SlotState:
@@ -39,6 +42,7 @@ class InputsController(QObject):
         self.page = page
         self.state = {r: SlotState() for r in page.task_roles()}
         self.analysis = Latest()
+        self.analysis_seconds = 0.0  # how long the model took for its last answer
 
     @property
     def prepare_error(self) -> str:
@@ -52,6 +56,8 @@ class InputsController(QObject):
     def load_path(self, role: str, path: str) -> None:
         from ...core.images import load_image
 
+        # the next Open… starts where this photograph came from, however it was opened (dialog, drop, recent)
+        self.page.shell.settings.set(PHOTO_FOLDER_KEY, str(Path(path).resolve().parent))
         self._read(role, Path(path).name, lambda job: load_image(path), recent=str(path))
 
     def load_bytes(self, role: str, data: bytes, source: str) -> None:
@@ -154,7 +160,10 @@ class InputsController(QObject):
 
         def fn(job):
             with p.loader.lock:
-                return task.analyse(model, inputs, options)
+                start = time.perf_counter()
+                analysis = task.analyse(model, inputs, options)
+                self.analysis_seconds = time.perf_counter() - start  # for a rough estimate of a run's time
+                return analysis
 
         start_owned(self, p.shell.runner, f"analyse {task.key}", fn,
                     on_success=lambda a: self.analysis.current(token) and s is p.session

@@ -17,6 +17,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..jobs import start_owned
+from .inputs import PHOTO_FOLDER_KEY
 
 PDF_FILTER = "PDF report (*.pdf)"
 FOLDER_KEY = "recent/report_folder"
@@ -52,7 +53,8 @@ class ReportExport(QObject):
         from ...core.file_names import default_name
 
         case_folder = self.page.cases.path.parent if self.page.cases.path else None
-        folder = Path(self.shell.settings.get(FOLDER_KEY, str(case_folder or Path.home())))
+        s = self.shell.settings
+        folder = Path(s.get(FOLDER_KEY, str(case_folder or s.get(PHOTO_FOLDER_KEY, str(Path.home())))))
         return folder / default_name(self.page.session.case.case_id, ".pdf")
 
     def export(self, path: str | Path | None = None) -> bool:

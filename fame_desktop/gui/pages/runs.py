@@ -75,6 +75,43 @@ class RunController(QObject):
             return "The inputs are being analysed"
         return p.target_blocker()
 
+    # time -------------------------------------------------------------------------------
+    def _timing_key(self, rows: int) -> str:
+        p = self.page
+        return f"{p.settings_prefix}/seconds_per_iteration/{p.session.model_key}/{p.session.device}/{rows}"
+
+    def estimate(self) -> tuple[str, str]:
+        """How long the next run takes at most (every iteration run), short and in full:
+        ('run ≤ 2:10', '500 iterations ≈ 2:10 at most (where the figure comes from)'), or ('', '') when unknown.
+
+        From the last run of this task, model, device and number of maps on this computer, else
+        roughly from the time the model took for its first answer (one iteration ≈ a forward
+        and a backward pass per map, ~3 forward passes)."""
+        p = self.page
+        try:
+            iterations = getattr(p.params.method_params(), "iterations", None)
+        except ValueError:
+            return "", ""
+        rows = len(p.run_targets())
+        if not iterations or not rows:
+            return "", ""
+        measured = p.shell.settings.get(self._timing_key(rows), 0.0, float)
+        if measured > 0:
+            per, how = measured, f"measured: {measured:.2f} s per iteration"
+        elif p.inputs.analysis_seconds:
+            per, how = 3 * rows * p.inputs.analysis_seconds, "rough: from the model's first answer"
+        else:
+            return "", ""
+        t = format_seconds(per * iterations)
+        return f"run ≤ {t}", f"{iterations} iterations ≈ {t} at most ({how})"
+
+    def _remember_speed(self, result) -> None:
+        """Seconds per iteration of this run (all its maps; chunked runs take several steps per iteration)."""
+        pr, iterations = self.last_progress, getattr(self.request.job.params, "iterations", 0)
+        if pr is not None and pr.iteration and iterations:
+            per_step = pr.elapsed / pr.iteration
+            self.page.shell.settings.set(self._timing_key(len(result.targets)), per_step * pr.total / iterations)
+
     # start / cancel ---------------------------------------------------------------------
     def start(self, targets=None, params=None, start=None) -> bool:
         """Run the page's method on `targets` (default: those chosen) with `params` (default: the form's);
@@ -167,6 +204,7 @@ class RunController(QObject):
             self._stopped(f"Stopped: {job.discard_reason}.", "Stopped")
             self.cancelled.emit()
             return
+        self._remember_speed(result)
         acc = s.accept_result(result)
         if acc is None:
             reason = s.audit.entries[-1].details["reason"]
