@@ -79,8 +79,8 @@ def test_ray_gives_the_local_engines_table_with_rows_in_per_worker_shards(cluste
         assert len(workers) == 1 and p.name == "pairs-" + workers.pop().replace(":", "-") + ".jsonl"
     assert all(r["seconds"] > 0 and r["methods"]["fame"]["seconds"] > 0 for r in rows)
     local_rows = {r["pair_id"]: r for r in read_row_file(local / "pairs.jsonl")}
-    for r in rows:
-        assert r["similarity"] == pytest.approx(local_rows[r["pair_id"]]["similarity"], abs=1e-6)
+    for r in rows:  # an actor's torch has 1 thread, this process's 2: sums in another order (seen: 5e-6)
+        assert r["similarity"] == pytest.approx(local_rows[r["pair_id"]]["similarity"], abs=1e-4)
 
     capsys.readouterr()  # a rerun finds every pair done; a changed configuration is refused with the difference
     assert main(["evaluate", str(pairs), "--methods", "fame,corrrise", "--out", str(remote), *CHEAP,
