@@ -61,6 +61,14 @@ def register(sub) -> None:
     g.add_argument("--threshold", type=fraction, help="decision threshold θ on the cosine for FGGB's weights "
                                                       "(default: each set's clean EER threshold)")
     g.add_argument("--threshold-source", default="", help="where --threshold comes from (required with it)")
+    g = p.add_argument_group("engine (docs/scaling.md)")
+    g.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local: every pair in this process (default); ray: a pool of Ray actors, each loading the "
+                        "model once (needs `pip install 'fame-desktop[ray]'`)")
+    g.add_argument("--address", help="Ray cluster to join (e.g. auto, HOST:6379, ray://HOST:10001; default: a "
+                                     "local Ray started for this run); only with --engine ray")
+    g.add_argument("--workers", type=int, help="Ray actors evaluating pairs, one GPU each when the cluster has "
+                                               "GPUs (default 1); only with --engine ray")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run, io=files)
 
@@ -174,17 +182,31 @@ def run(args) -> int:
     from ..evaluation.tables import markdown_table
     from ..tasks.registry import default_registry
 
+    if args.engine == "local" and (args.address or args.workers is not None):
+        usage_error("--address and --workers need --engine ray")
     pairs = read_pairs(args.pairs, args.format)
     registry = default_registry()
     config = build_config(args, pairs, registry)
     state = check_folder(args.out, config, args.overwrite)
-    device = select_device(args.device)
-    models = load_models(config, device, registry)
+    engine = None
+    if args.engine == "ray":
+        from ..evaluation.ray_engine import RayEngine
+
+        engine = models = RayEngine(args.address, 1 if args.workers is None else args.workers, args.device,
+                                    {k: registry.method(k) for k in config.methods})
+        device = args.device
+    else:
+        device = select_device(args.device)
+        models = load_models(config, device, registry)
     bar = _Bar(args.quiet)
     try:
-        summary, config = run_evaluation(pairs, config, state, models, args.retry_failed, bar, str(device))
+        summary, config = run_evaluation(pairs, config, state, models, args.retry_failed, bar, str(device), engine)
     finally:
         bar.close()
+        if engine is not None:
+            engine.close()
+    if engine is not None:
+        print(engine.report(), file=sys.stderr)
     print(markdown_table(summary, sides=("probe",)).rstrip())
     print(f"\n{summary.evaluated} of {summary.pairs} pairs evaluated, {len(summary.failures)} failed "
           f"(reasons in {Path(args.out) / 'summary.json'}) → {args.out}")

@@ -8,9 +8,8 @@
     tables.py     the paper's Tab. 2 layout (methods × sets, Delete ↓ / Insert ↑, best in bold)
     figure.py     the accuracy curves as a PNG
     run.py        the resumable loop the CLI drives (phases, skipping done pairs, outputs)
-
-A distributed engine (issue 17) runs `evaluate_pair` on workers, each with its own
-`load_models(config)`, and writes the rows it gets to shard files `pairs-<name>.jsonl` in the
-output folder; `read_rows` merges them with the main file, and `run_evaluation` skips the pairs
-they hold.
+    ray_engine.py --engine ray: the pairs on a pool of Ray actors, each loading the models once
+                  (`load_models(config)`); the driver writes their rows to per-worker shard files
+                  `pairs-<worker>.jsonl`, which `latest_rows` merges with the main file and
+                  `run_evaluation` skips on a rerun. Ray is imported only there.
 """

@@ -2,7 +2,8 @@
 
     scores.jsonl           clean scores (only when a method needs each set's EER threshold first)
     pairs.jsonl            this machine's rows
-    pairs-<name>.jsonl     shards written by other workers or engines, same format
+    pairs-<name>.jsonl     shards written by other workers or engines, same format (the Ray engine:
+                           one per worker, named after the row's "worker", host:pid)
 
 A line is written whole, flushed and fsync'ed, so a killed run loses at most the pair it was
 on; a torn last line is cut off before the next append. A later row of a pair replaces an
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from ..core.errors import ExportError, FameError
@@ -64,6 +66,29 @@ class RowWriter:
         self._f.close()
 
     def __enter__(self) -> "RowWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class ShardWriters:
+    """Append each row to its worker's shard, pairs-<worker>.jsonl, opened when the worker's first row comes."""
+
+    def __init__(self, folder: str | Path):
+        self.folder, self._writers = Path(folder), {}
+
+    def write(self, row: dict) -> None:
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", str(row.get("worker") or "unknown"))
+        if name not in self._writers:
+            self._writers[name] = RowWriter(self.folder / SHARD_PATTERN.replace("*", name))
+        self._writers[name].write(row)
+
+    def close(self) -> None:
+        for w in self._writers.values():
+            w.close()
+
+    def __enter__(self) -> "ShardWriters":
         return self
 
     def __exit__(self, *exc) -> None:

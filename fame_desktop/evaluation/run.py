@@ -7,7 +7,9 @@
    clean score comes first (scores.jsonl) and each set's EER threshold becomes part of the
    configuration.
 2. Each pair not done yet is evaluated (`evaluate_pair`) and its row appended to pairs.jsonl at
-   once; a pair that failed stays failed on a rerun unless `retry_failed`.
+   once; a pair that failed stays failed on a rerun unless `retry_failed`. With an `engine`
+   (ray_engine.RayEngine) the pairs are evaluated elsewhere and each row lands in its worker's
+   shard, pairs-<worker>.jsonl, as it comes back (scores still go to scores.jsonl).
 3. The summary files are written from all rows (outputs.py).
 
 A rerun into the same folder skips the pairs it holds rows for; a different configuration
@@ -30,7 +32,7 @@ from .config import FORMAT, EvaluationConfig, difference, set_name
 from .outputs import OUTPUT_FILES, write_outputs
 from .pair import EvaluationModels, evaluate_pair, score_pair
 from .progress import Progress
-from .rows import ROWS, SCORES, RowWriter, latest_rows, row_files
+from .rows import ROWS, SCORES, RowWriter, ShardWriters, latest_rows, row_files
 from .summary import EvaluationSummary, summarise
 
 CONFIG_FILE = "evaluation.json"
@@ -98,8 +100,11 @@ def _changes(stored: dict, new: dict) -> list[str]:
 
 def run_evaluation(pairs: list[Pair], config: EvaluationConfig, state: FolderState, models: EvaluationModels,
                    retry_failed: bool = False, progress: Progress | None = None,
-                   device: str = "-") -> tuple[EvaluationSummary, EvaluationConfig]:
-    """Evaluate every pair not done yet, then write the summary; returns it and the final configuration."""
+                   device: str = "-", engine=None) -> tuple[EvaluationSummary, EvaluationConfig]:
+    """Evaluate every pair not done yet, then write the summary; returns it and the final configuration.
+
+    engine: None evaluates here with `models`; an engine with `rows(phase, pairs, config)` evaluates
+    elsewhere, and `models` then only needs `.methods` (titles, which method needs a threshold)."""
     progress = progress or Progress()
     out = state.out
     if state.discard:
@@ -114,7 +119,7 @@ def run_evaluation(pairs: list[Pair], config: EvaluationConfig, state: FolderSta
         getattr(m, "needs_threshold", False) for m in models.methods.values())
     if needs_threshold:
         scored = _run_phase("scoring", pairs, config, out / SCORES, lambda p: score_pair(p, config, models),
-                            retry_failed, progress)
+                            retry_failed, progress, engine=engine)
         scores = {k: r["similarity"] for k, r in scored.items() if r["status"] == "ok"}
         failures += [{"pair_id": k, "stage": "scoring", "error": r["error"]} for k, r in scored.items()
                      if r["status"] != "ok"]
@@ -128,7 +133,8 @@ def run_evaluation(pairs: list[Pair], config: EvaluationConfig, state: FolderSta
     def evaluate(p: Pair) -> dict:
         return evaluate_pair(p, config, models, lambda key, ev: progress.method(p.pair_id, key, ev))
 
-    rows = _run_phase("evaluation", todo, config, out / ROWS, evaluate, retry_failed, progress, shards=True)
+    rows = _run_phase("evaluation", todo, config, out / ROWS, evaluate, retry_failed, progress, shards=True,
+                      engine=engine)
     failures += [{"pair_id": k, "stage": "evaluation", "error": r["error"],
                   "methods": {m: v["error"] for m, v in r.get("methods", {}).items() if v["status"] != "ok"}}
                  for k, r in rows.items() if r["status"] != "ok"]
@@ -140,18 +146,18 @@ def run_evaluation(pairs: list[Pair], config: EvaluationConfig, state: FolderSta
     return summary, config
 
 
-def _run_phase(name, pairs, config, path, work, retry_failed, progress, shards=False) -> dict[str, dict]:
+def _run_phase(name, pairs, config, path, work, retry_failed, progress, shards=False, engine=None) -> dict[str, dict]:
     files = row_files(path.parent) if shards else [path]
     done = latest_rows(files, config.config_id)
     wanted = {p.pair_id for p in pairs}
     done = {k: r for k, r in done.items() if k in wanted}
     todo = [p for p in pairs if p.pair_id not in done or (retry_failed and done[p.pair_id]["status"] != "ok")]
     progress.phase(name, len(pairs), len(pairs) - len(todo))
-    with RowWriter(path) as writer:
-        for p in todo:
-            row = work(p)
+    rows = (work(p) for p in todo) if engine is None else engine.rows(name, todo, config)
+    with ShardWriters(path.parent) if engine is not None and shards else RowWriter(path) as writer:
+        for row in rows:
             writer.write(row)
-            done[p.pair_id] = row
+            done[row["pair_id"]] = row
             progress.pair(row)
     return done
 
