@@ -145,7 +145,7 @@ def test_sign_makes_a_new_signature_and_the_report_states_it(signed, tmp_path, c
     text = _text(tmp_path / "s.pdf")
     compact = text.replace("\r", "").replace("\n", " ")
     assert "signed (Ed25519) by C. Examiner" in compact and other[:4] in compact
-    assert "Checked on opening" in text
+    assert "Checked on opening" in compact
 
 
 def test_sign_key_without_case_and_bad_key_files_exit_2(signed, tmp_path, data_dir, capsys):

@@ -220,6 +220,10 @@ class FdCamMethod(Method):
             given["group_fraction"] = given.pop("group_percent") / 100
         return FdCamParams(**given)
 
+    def param_values(self, task, params: FdCamParams) -> dict:
+        return {"layer": params.layer, "group_percent": round(params.group_fraction * 100),
+                "batch_size": params.batch_size}
+
     def check_run(self, job: MethodJob, run: RunRecord, tolerance: float) -> float:
         """Shape, range, stop reasons and scores; FD-CAM is also computed again (seconds)."""
         return check_cam_run(self, job, run, tolerance, recompute=True)

@@ -48,7 +48,7 @@ def test_a_cam_is_chosen_run_and_shown_and_compared_with_fame_and_measured_in_it
     page = chelsea_page
     choose_method(page, "gradcam")
     # its parameters come from its declared specs (target layer), not from FAME's form
-    assert page.params.method_stack.currentIndex() == 1 and "layer" in page.params.method_form.widgets
+    assert page.params.method_stack.currentWidget() is page.params.form and "layer" in page.params.form.fields.widgets
     assert page.run_bar.run_button.text() == "▶  Explain with Grad-CAM"
     cam = run(qtbot, page)
     key = page.target_key()
@@ -104,7 +104,7 @@ def test_a_cam_is_chosen_run_and_shown_and_compared_with_fame_and_measured_in_it
 def test_fd_cam_runs_from_the_window_with_its_declared_parameters(qtbot, window, chelsea_page):
     page = chelsea_page
     choose_method(page, "fd-cam")
-    form = page.params.method_form.widgets
+    form = page.params.form.fields.widgets
     assert set(form) == {"layer", "group_percent", "batch_size"}
     form["group_percent"].setValue(10)
     r = run(qtbot, page)
@@ -126,7 +126,7 @@ def test_corrrise_fggb_and_a_cam_on_a_pair_compared_and_their_faithfulness_curve
     page = pair_page
     assert [k for k in page.params.methods][-2:] == ["corrrise", "fggb"]
     choose_method(page, "corrrise")
-    form = page.params.method_form.widgets
+    form = page.params.form.fields.widgets
     assert {"masks", "patches", "patch_size", "seed", "correlation", "batch_size"} <= set(form)
     form["masks"].setValue(80)
     form["seed"].setValue(7)
