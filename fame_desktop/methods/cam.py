@@ -37,12 +37,10 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-from ..core.attribution import MapSettings
 from ..core.feature_map import resolve_layer
-from .base import Method, MethodJob, RunRecord, params_from_specs
-from .cam_common import (Cancelled, ObjectiveModule, Progress, cam_maps, cam_record, check_cam_run, identity_target,
-                         layer_name, layer_shape, loss_and_score, model_left_as_found, similar_only,
-                         upsample)
+from .base import MethodJob, RunRecord, params_from_specs
+from .cam_common import (LayerMapMethod, ObjectiveModule, Progress, check_cam_run, identity_target, layer_name,
+                         layer_shape, upsample)
 
 
 @dataclass(frozen=True)
@@ -139,10 +137,8 @@ class CamParams:
 ALGORITHMS_BY_KEY = {a.key: a for a in ALGORITHMS}
 
 
-class CamMethod(Method):
+class CamMethod(LayerMapMethod):
     """A grad-cam algorithm as a method; one map per input (see the module docstring)."""
-
-    blurs = False  # maps() never blur (cam_common)
 
     def __init__(self, algorithm: CamAlgorithm):
         self.algorithm = algorithm
@@ -151,9 +147,6 @@ class CamMethod(Method):
 
     def default_params(self, task) -> CamParams:
         return CamParams(self.key)
-
-    def select_targets(self, targets) -> tuple:
-        return similar_only(targets)
 
     def resolve_params(self, model, params: CamParams) -> CamParams:
         return replace(params, layer=self.target_layer(model, params)) if self.algorithm.layer_based else params
@@ -171,38 +164,23 @@ class CamMethod(Method):
         channels = layer_shape(job.model, self.target_layer(job.model, job.params), job.input_batch())[0]
         return len(job.targets) * self.passes_per_target(channels, job.params)
 
-    def run(self, job: MethodJob, on_progress=None, should_cancel=None) -> RunRecord:
-        x = job.input_batch()
-        loss, score = loss_and_score(job, x)
-        layer = self.target_layer(job.model, job.params)
-        params = replace(job.params, layer=layer,
-                         layer_output=layer_shape(job.model, layer, x) if layer else ())
-        b, size = x.shape[0], x.shape[-1]
-        delta = np.zeros((b, size, size), np.float32)
-        steps, finished = np.zeros(b, np.int64), np.zeros(b, bool)
-        gradient = self.kind == "gradient"
-        per_target = 1 if gradient else self.passes_per_target(params.layer_output[0], params)
-        progress = Progress(1 if gradient else b * per_target, loss, score, on_progress, should_cancel)
-        try:
-            with model_left_as_found(job.model), _grad_cam_bars_silenced():
-                if gradient:
-                    progress.step()
-                    delta[:] = upsample(self._gradient_cams(job, x, layer), size)
-                    steps[:], finished[:] = 1, True
-                else:
-                    for i, target in enumerate(job.targets):
-                        delta[i] = upsample(self._perturbation_cam(job, target, x[i:i + 1], layer, params,
-                                                                   progress), size)[0]
-                        steps[i], finished[i] = per_target, True
-                        progress.active[i] = False
-        except Cancelled:
-            pass
-        progress.active[:] = False
-        progress.report()
-        return cam_record(delta, steps, finished, loss, score, progress.elapsed, params)
+    def run_steps(self, params: CamParams, rows: int) -> int:
+        return 1 if self.kind == "gradient" else rows * self.passes_per_target(params.layer_output[0], params)
 
-    def maps(self, raw: np.ndarray, settings: MapSettings) -> np.ndarray:
-        return cam_maps(raw, settings)
+    def compute(self, job, x, params, progress, delta, steps, finished) -> None:
+        size = x.shape[-1]
+        with _grad_cam_bars_silenced():
+            if self.kind == "gradient":
+                progress.step()
+                delta[:] = upsample(self._gradient_cams(job, x, params.layer), size)
+                steps[:], finished[:] = 1, True
+                return
+            per_target = self.passes_per_target(params.layer_output[0], params)
+            for i, target in enumerate(job.targets):
+                delta[i] = upsample(self._perturbation_cam(job, target, x[i:i + 1], params.layer, params, progress),
+                                    size)[0]
+                steps[i], finished[i] = per_target, True
+                progress.active[i] = False
 
     def param_specs(self, task) -> list:
         from ..tasks.types import OptionSpec

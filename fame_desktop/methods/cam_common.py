@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Callable, Optional, Sequence
 
 import cv2
@@ -27,7 +28,7 @@ from ..core.attribution import MapSettings
 from ..core.errors import FameError, ModelError
 from ..core.fame import FameProgress
 from ..core.feature_map import LayerCapture, default_layer, resolve_layer
-from .base import MethodJob, RunRecord
+from .base import Method, MethodJob, RunRecord
 
 # Every dict in which torch keeps a module's hooks (keyed by the hook's id).
 _HOOK_DICTS = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
@@ -224,3 +225,50 @@ def cam_record(delta: np.ndarray, steps: np.ndarray, finished: np.ndarray, loss:
                      stop_reasons=["done" if f else "cancelled" for f in finished],
                      initial_loss=loss, final_loss=loss.copy(), initial_score=score, final_score=score.copy(),
                      elapsed=elapsed, cancelled=not bool(finished.all()), params=params)
+
+
+class LayerMapMethod(Method):
+    """What a CAM-family method shares: e+ targets only, maps normalised and never blurred, and the frame
+    of a run — loss and score at the input, the layer resolved and its output shape recorded in the
+    parameters, progress and cancel, the model left as found, the run record. A subclass says how many
+    steps a run takes (`run_steps`) and fills the raw maps (`compute`)."""
+
+    blurs = False  # maps() never blur (see the module docstring)
+
+    def select_targets(self, targets) -> tuple:
+        return similar_only(targets)
+
+    def maps(self, raw: np.ndarray, settings: MapSettings) -> np.ndarray:
+        return cam_maps(raw, settings)
+
+    def target_layer(self, model: nn.Module, params) -> str:
+        """The layer a run with `params` uses on `model` ("" where the method uses no single layer)."""
+        return layer_name(model, params.layer)
+
+    def run_steps(self, params, rows: int) -> int:
+        """Progress steps of a run on `rows` targets with `params` (its layer_output filled in)."""
+        raise NotImplementedError
+
+    def compute(self, job: MethodJob, x: torch.Tensor, params, progress: Progress, delta: np.ndarray,
+                steps: np.ndarray, finished: np.ndarray) -> None:
+        """Fill delta (B, S, S) with the raw maps of x (B, 3, S, S), and steps / finished (B,) per row,
+        stepping `progress` (which raises Cancelled once the user has asked to stop)."""
+        raise NotImplementedError
+
+    def run(self, job: MethodJob, on_progress=None, should_cancel=None) -> RunRecord:
+        x = job.input_batch()
+        loss, score = loss_and_score(job, x)
+        layer = self.target_layer(job.model, job.params)
+        params = replace(job.params, layer=layer, layer_output=layer_shape(job.model, layer, x) if layer else ())
+        b, size = x.shape[0], x.shape[-1]
+        delta = np.zeros((b, size, size), np.float32)
+        steps, finished = np.zeros(b, np.int64), np.zeros(b, bool)
+        progress = Progress(self.run_steps(params, b), loss, score, on_progress, should_cancel)
+        try:
+            with model_left_as_found(job.model):
+                self.compute(job, x, params, progress, delta, steps, finished)
+        except Cancelled:
+            pass
+        progress.active[:] = False
+        progress.report()
+        return cam_record(delta, steps, finished, loss, score, progress.elapsed, params)

@@ -26,14 +26,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import torch
 
-from ..core.attribution import MapSettings
 from ..core.feature_map import LayerCapture, resolve_layer
-from .base import Method, MethodJob, RunRecord, params_from_specs
-from .cam_common import (Cancelled, ObjectiveModule, Progress, cam_maps, cam_record, check_cam_run, layer_name,
-                         layer_shape, loss_and_score, model_left_as_found, similar_only, upsample)
+from .base import MethodJob, RunRecord, params_from_specs
+from .cam_common import LayerMapMethod, ObjectiveModule, Progress, check_cam_run, layer_shape, upsample
 
 
 @dataclass(frozen=True)
@@ -147,25 +144,18 @@ def _matches(value: float, reference: float) -> bool:
     return abs(value - reference) <= 1e-4 * max(1.0, abs(reference))
 
 
-class FdCamMethod(Method):
+class FdCamMethod(LayerMapMethod):
     key = "fd-cam"
     title = "FD-CAM"
     description = ("FD-CAM (Li et al.): Grad-CAM weights combined with grouped channel-switching scores (the 5 % "
                    "most similar channels switched off / on together); ω = α̂·exp(ŝ) − 0.5, map = ReLU(Σ ω A).")
     kind = "perturbation"
-    blurs = False  # maps() never blur (cam_common)
 
     def default_params(self, task) -> FdCamParams:
         return FdCamParams()
 
-    def select_targets(self, targets) -> tuple:
-        return similar_only(targets)
-
     def resolve_params(self, model, params: FdCamParams) -> FdCamParams:
         return replace(params, layer=self.target_layer(model, params))
-
-    def target_layer(self, model, params: FdCamParams) -> str:
-        return layer_name(model, params.layer)
 
     def batches_per_target(self, channels: int, params: FdCamParams) -> int:
         return math.ceil((2 * channels + 2) / params.batch_size)
@@ -174,36 +164,21 @@ class FdCamMethod(Method):
         channels = layer_shape(job.model, self.target_layer(job.model, job.params), job.input_batch())[0]
         return 1 + len(job.targets) * self.batches_per_target(channels, job.params)
 
-    def run(self, job: MethodJob, on_progress=None, should_cancel=None) -> RunRecord:
-        x = job.input_batch()
-        loss, score = loss_and_score(job, x)
-        name = self.target_layer(job.model, job.params)
-        params = replace(job.params, layer=name, layer_output=layer_shape(job.model, name, x))
-        layer = resolve_layer(job.model, name)
-        b, size = x.shape[0], x.shape[-1]
-        per_target = self.batches_per_target(params.layer_output[0], params)
-        progress = Progress(1 + b * per_target, loss, score, on_progress, should_cancel)
-        delta = np.zeros((b, size, size), np.float32)
-        steps, finished = np.zeros(b, np.int64), np.zeros(b, bool)
-        try:
-            with model_left_as_found(job.model):
-                progress.step()
-                a, alpha = self._activations_and_gradient_weights(job, x, layer)
-                for i, target in enumerate(job.targets):
-                    s = self._switching_scores(job, target, layer, a[i:i + 1], x[i:i + 1], float(loss[i]), params,
-                                               progress)
-                    cam = fdcam_map(a[i], fdcam_weights(alpha[i], s))
-                    delta[i] = upsample(cam[None].cpu().numpy(), size)[0]
-                    steps[i], finished[i] = 1 + per_target, True
-                    progress.active[i] = False
-        except Cancelled:
-            pass
-        progress.active[:] = False
-        progress.report()
-        return cam_record(delta, steps, finished, loss, score, progress.elapsed, params)
+    def run_steps(self, params: FdCamParams, rows: int) -> int:
+        return 1 + rows * self.batches_per_target(params.layer_output[0], params)
 
-    def maps(self, raw: np.ndarray, settings: MapSettings) -> np.ndarray:
-        return cam_maps(raw, settings)
+    def compute(self, job, x, params, progress, delta, steps, finished) -> None:
+        layer = resolve_layer(job.model, params.layer)
+        per_target = self.batches_per_target(params.layer_output[0], params)
+        loss = progress.loss
+        progress.step()
+        a, alpha = self._activations_and_gradient_weights(job, x, layer)
+        for i, target in enumerate(job.targets):
+            s = self._switching_scores(job, target, layer, a[i:i + 1], x[i:i + 1], float(loss[i]), params, progress)
+            cam = fdcam_map(a[i], fdcam_weights(alpha[i], s))
+            delta[i] = upsample(cam[None].cpu().numpy(), x.shape[-1])[0]
+            steps[i], finished[i] = 1 + per_target, True
+            progress.active[i] = False
 
     def param_specs(self, task) -> list:
         from ..tasks.types import OptionSpec

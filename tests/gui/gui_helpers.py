@@ -61,3 +61,19 @@ def face(w, role: str):
 def wait_for_modes(qtbot, w, timeout: int = 120_000) -> None:
     """The compute engine is up: every task is listed in the mode selector and a page is shown."""
     qtbot.waitUntil(lambda: w.engine.is_ready and w.page is not None, timeout=timeout)
+
+
+def wait_or_dump_threads(qtbot, condition, timeout: int) -> None:
+    """qtbot.waitUntil, but a timeout fails with every thread's stack (a worker stuck on a lock or in
+    a library shows where), so a stall in CI is diagnosable from its log."""
+    import sys
+    import threading
+    import traceback
+
+    try:
+        qtbot.waitUntil(condition, timeout=timeout)
+    except qtbot.TimeoutError:
+        names = {t.ident: t.name for t in threading.enumerate()}
+        stacks = "\n".join(f"--- thread {names.get(ident, ident)}\n{''.join(traceback.format_stack(frame))}"
+                           for ident, frame in sys._current_frames().items())
+        raise AssertionError(f"not reached within {timeout / 1000:g} s; threads:\n{stacks}") from None
