@@ -33,11 +33,11 @@ from ..core.errors import ExportError, FameError
 from ..core.io_utils import is_inside, same_file
 from ..core.locations import is_url
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL, IMAGENET_MODELS
+from ..evaluation.classification import TASK
 from .evaluate import add_engine_options, check_engine_options
 from .options import add_device_option, add_fame_options, fame_params, map_settings
 from .outputs import Output, add_overwrite_option, inputs_of
 
-TASK = "imagenet-classification"
 TABLE_METHODS = ("fame", "gradcam", "gradcam-ew", "hirescam", "fullgrad", "fd-cam")  # Tab. 1 and FD-CAM
 
 
@@ -93,7 +93,8 @@ def check_folders(out: Path, images: str, boxes: str | None) -> None:
     from ..core.locations import is_folder
 
     for label, folder in (("the images folder", images), ("the boxes folder", boxes)):
-        if folder is not None and not is_url(folder) and (same_file(out, Path(folder)) or is_inside(Path(folder), out)):
+        local = folder is not None and not is_url(folder)
+        if local and (same_file(out, Path(folder)) or is_inside(Path(folder), out)):
             raise ExportError(f"--out {out}: is or holds {label} ({folder})")
     if boxes is not None and not is_folder(boxes):
         raise FameError(f"--boxes {boxes}: not a folder")

@@ -9,7 +9,8 @@
                 Split/FP/<fold>/same.txt, diff.txt): frontal gallery, profile probe
 
 A CSV or pairs.txt may itself be a URL (`file://…`, `s3://…`: core.locations), its relative
-entries then relative to the URL's folder. Every pair gets a stable id (protocol, index), so a rerun can skip the pairs it has done.
+entries then relative to the URL's folder. Every pair gets a stable id (protocol, index), so a
+rerun can skip the pairs it has done.
 Nothing is read beyond the list itself: a missing photograph is the batch job's problem,
 recorded per pair.
 """
