@@ -18,7 +18,7 @@ Images, their folder and the boxes folder may be paths or URLs (core.locations).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..core.attribution import MapSettings
 from ..core.errors import FameError
@@ -60,12 +60,12 @@ class ImageJob:
     model: str
     weights: str | None
     methods: tuple[str, ...]
-    params: dict
-    options: dict
+    params: dict = field(hash=False)
+    options: dict = field(hash=False)
     settings: MapSettings
     metric_settings: object  # metrics.classification.MetricSettings
     boxes: str | None = None
-    classes: dict | None = None
+    classes: dict | None = field(default=None, hash=False)
 
     def describe(self, images: str, weights_sha256: str | None) -> dict:
         """config.json: what a rerun must match to resume."""
@@ -163,8 +163,9 @@ def latest(rows: list[dict]) -> dict[tuple, dict]:
     return out
 
 
-def run_classification(images: list, job: ImageJob, folder: EvaluationFolder, models: ClassificationModels = None,
-                       engine=None, progress: Progress | None = None) -> list[dict]:
+def run_classification(images: list, job: ImageJob, folder: EvaluationFolder,
+                       models: ClassificationModels | None = None, engine=None,
+                       progress: Progress | None = None) -> list[dict]:
     """Evaluate every (image, method) not done yet; returns all the folder's rows.
 
     models: evaluate here; engine (ray_engine.RayEngine): evaluate there, rows into per-worker shards.

@@ -171,7 +171,7 @@ def test_fggb_on_ray_scores_the_pairs_first_and_runs_with_the_sets_eer_threshold
     out = tmp_path / "ray"
     assert main(["evaluate", str(pairs), "--methods", "fggb", "--out", str(out), "-q", "--engine", "ray",
                  "--workers", "2"]) == 0
-    assert "ray: 2 pairs in" in capsys.readouterr().err
+    assert "ray: 4 pairs in" in capsys.readouterr().err  # each pair twice: scored, then evaluated
     theta = json.loads((out / "evaluation.json").read_text())["thresholds"]["frontal"]
     scores = read_row_file(out / "scores.jsonl")  # the clean scores came first, on the workers
     assert len(scores) == 2 and all(r["worker"] for r in scores)
