@@ -179,7 +179,7 @@ def run_classification(images: list, job: ImageJob, folder: EvaluationFolder,
     for image in images:  # hashed on the driver: a changed photograph is evaluated again
         try:
             sha = sha256_file(image)
-        except (OSError, FameError):  # unreadable: its rows fail on the worker, with the reason
+        except Exception:  # unreadable (OSError, fsspec back-ends' own errors): its rows fail with the reason
             sha = "unreadable"
         pending = [k for k in job.methods if (name_of(image), sha, k) not in done]
         if pending:
