@@ -1,4 +1,7 @@
-"""Pairs per minute of `fame evaluate` (FAME, fast preset): the local engine against Ray with 1 and 2 workers.
+"""Pairs per minute of `fame evaluate` (FAME, fast preset): the local engine against Ray with 1 and 2 workers;
+with --images, images per minute of `fame evaluate-classification` (Grad-CAM, or --image-methods, on the
+five photographs of tests/data/imagenet with their boxes; the metrics' forward passes are most of an
+image's time): local against Ray with 1 worker.
 
 The pairs: the first `--pairs` of the frontal pairs of tests/data (obama / obama2, biden / obama,
 obama / 32bit, biden / obama2, then again under new ids). Torch gets one thread in every process
@@ -10,6 +13,7 @@ rows' own seconds) / pairs: starting Ray, the actor, its model, scheduling and m
 
     nice -n 10 python benchmarks/bench_ray_engine.py            # needs `pip install 'fame-desktop[ray]'`
     python benchmarks/bench_ray_engine.py --pairs 8 --json
+    nice -n 10 python benchmarks/bench_ray_engine.py --images --json
 """
 
 from __future__ import annotations
@@ -41,26 +45,58 @@ def pair_list(folder: Path, n: int) -> Path:
     return path
 
 
-def run(pairs: Path, out: Path, extra: list[str]) -> dict:
+def _cli(command: list[str], extra: list[str]) -> tuple[float, str]:
+    """Run `fame COMMAND… EXTRA` with torch on one thread; (wall seconds, its stderr)."""
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "fame_desktop.cli", "evaluate", str(pairs), "--methods", "fame",
-                           "--preset", "fast", "--out", str(out), "-q", *extra], cwd=ROOT, capture_output=True,
-                          text=True, env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1"})
+    done = subprocess.run([sys.executable, "-m", "fame_desktop.cli", *command, "-q", *extra], cwd=ROOT,
+                          capture_output=True, text=True,
+                          env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "OMP_NUM_THREADS": "1"})
     wall = time.perf_counter() - t0
     if done.returncode:
         sys.exit(f"{extra or 'local'} failed:\n{done.stderr}")
+    return wall, next((line for line in done.stderr.splitlines() if line.startswith("ray:")), "")
+
+
+def run(pairs: Path, out: Path, extra: list[str]) -> dict:
+    wall, report = _cli(["evaluate", str(pairs), "--methods", "fame", "--preset", "fast", "--out", str(out)], extra)
     rows = [json.loads(line) for f in out.glob("pairs*.jsonl") for line in f.read_text().splitlines()]
     return {"pairs": len(rows), "wall_s": round(wall, 1), "rows_s": round(sum(r["seconds"] for r in rows), 1),
-            "pairs_per_min": round(60 * len(rows) / wall, 2),
-            "report": next((line for line in done.stderr.splitlines() if line.startswith("ray:")), "")}
+            "pairs_per_min": round(60 * len(rows) / wall, 2), "report": report}
+
+
+def run_images(out: Path, methods: str, extra: list[str]) -> dict:
+    wall, report = _cli(["evaluate-classification", str(DATA / "imagenet"), "--boxes", str(DATA / "imagenet"),
+                         "--methods", methods, "--preset", "fast", "--out", str(out)], extra)
+    rows = [json.loads(line) for f in out.glob("rows*.jsonl") for line in f.read_text().splitlines()]
+    images = len({r["image"] for r in rows})
+    return {"images": images, "wall_s": round(wall, 1), "rows_s": round(sum(r["seconds"] for r in rows), 1),
+            "images_per_min": round(60 * images / wall, 2), "report": report}
+
+
+def main_images(methods: str, as_json: bool) -> None:
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, extra in (("local", []), ("ray, 1 worker", ["--engine", "ray", "--workers", "1"])):
+            results[name] = run_images(Path(tmp) / name.replace(", ", "-").replace(" ", ""), methods, extra)
+            print(f"{name}: {results[name]}", file=sys.stderr)
+    doc = {"machine": machine(), "methods": methods, "load_average": os.getloadavg(), "results": results}
+    rows = [{"engine": k, "images": v["images"], "wall s": v["wall_s"], "rows' own s": v["rows_s"],
+             "images / min": v["images_per_min"]} for k, v in results.items()]
+    emit(doc, as_json, table(rows, ["engine", "images", "wall s", "rows' own s", "images / min"])
+         + f"\nload average {doc['load_average']}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pairs", type=int, default=4, help="pairs evaluated (default 4; at least 2: a genuine and "
                                                          "an impostor pair)")
+    ap.add_argument("--images", action="store_true", help="evaluate-classification instead (images per minute)")
+    ap.add_argument("--image-methods", default="gradcam", help="with --images: --methods (default %(default)s; "
+                                                               "FAME fast takes minutes per 224-px image on one core)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.images:
+        return main_images(args.image_methods, args.json)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         pairs = pair_list(Path(tmp), args.pairs)

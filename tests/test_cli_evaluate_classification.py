@@ -154,3 +154,18 @@ def test_output_folder_rules(photos, tmp_path, capsys):
     assert "--methods: nope; choose from fame, gradcam" in capsys.readouterr().err
     assert evaluate(tmp_path / "missing", tmp_path / "eval") == 2
     assert "not a folder of photographs" in capsys.readouterr().err
+
+
+def test_folders_by_url_that_cannot_be_read_are_one_clear_error(photos, tmp_path, capsys):
+    out = tmp_path / "eval"
+    missing = (tmp_path / "missing").as_uri()
+    assert main(["evaluate-classification", missing, "--out", str(out), "-q"]) == 2
+    assert capsys.readouterr().err.strip() == f"fame: error: {missing}: not a folder of photographs"
+    assert main(["evaluate-classification", photos.as_uri(), "--boxes", "nosuchprotocol://b/boxes", "--out", str(out),
+                 "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "nosuchprotocol://b/boxes: cannot read nosuchprotocol:// URLs" in err and "\n" not in err
+    assert not out.exists()
+    with pytest.raises(SystemExit) as e:
+        main(["evaluate-classification", str(photos), "--out", str(out), "--workers", "2"])
+    assert e.value.code == 2 and "--address and --workers need --engine ray" in capsys.readouterr().err

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ..core.attribution import GREYSCALES
+from ..core.locations import is_url
 from ..core.models.registry import DEFAULT_FACE_MODEL, FACE_MODELS
 from ..core.pair_lists import FORMATS
 from ..evaluation.progress import Progress
@@ -61,21 +62,31 @@ def register(sub) -> None:
     g.add_argument("--threshold", type=fraction, help="decision threshold θ on the cosine for FGGB's weights "
                                                       "(default: each set's clean EER threshold)")
     g.add_argument("--threshold-source", default="", help="where --threshold comes from (required with it)")
-    g = p.add_argument_group("engine (docs/scaling.md)")
-    g.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="local: every pair in this process (default); ray: a pool of Ray actors, each loading the "
-                        "model once (needs `pip install 'fame-desktop[ray]'`)")
-    g.add_argument("--address", help="Ray cluster to join (e.g. auto, HOST:6379, ray://HOST:10001; default: a "
-                                     "local Ray started for this run); only with --engine ray")
-    g.add_argument("--workers", type=int, help="Ray actors evaluating pairs, one GPU each when the cluster has "
-                                               "GPUs (default 1); only with --engine ray")
+    add_engine_options(p, "pairs")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run, io=files)
 
 
+def add_engine_options(p, items: str) -> None:
+    """--engine, --address, --workers (check_engine_options refuses the Ray ones without --engine ray)."""
+    g = p.add_argument_group("engine (docs/scaling.md)")
+    g.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help=f"local: every one of the {items} in this process (default); ray: a pool of Ray actors, each "
+                        "loading the model once (needs `pip install 'fame-desktop[ray]'`)")
+    g.add_argument("--address", help="Ray cluster to join (e.g. auto, HOST:6379, ray://HOST:10001; default: a "
+                                     "local Ray started for this run); only with --engine ray")
+    g.add_argument("--workers", type=int, help=f"Ray actors evaluating {items}, one GPU each when the cluster has "
+                                               "GPUs (default 1); only with --engine ray")
+
+
+def check_engine_options(args) -> None:
+    if args.engine == "local" and (args.address or args.workers is not None):
+        usage_error("--address and --workers need --engine ray")
+
+
 def files(args):
     inputs = inputs_of(**{"the checkpoint": args.checkpoint})
-    if Path(args.pairs).is_file():
+    if not is_url(args.pairs) and Path(args.pairs).is_file():
         inputs.append(Input("the pair list", Path(args.pairs)))
     return inputs, [Output("--out", Path(args.out), folder=True, resumable=True)]
 
@@ -112,6 +123,7 @@ def _method_params(key: str, args, method, task):
 
 def build_config(args, pairs, registry):
     from ..core.attribution import for_model_input
+    from ..core.locations import location
     from ..core.models.checkpoints import checkpoint_sha256
     from ..core.models.registry import get_face_model_spec
     from ..evaluation.config import TASK, EvaluationConfig, FixedThreshold, pairs_digest
@@ -132,33 +144,34 @@ def build_config(args, pairs, registry):
     settings = for_model_input(map_settings(args, task), order, fame.preset if fame is not None else "",
                                None if args.greyscale == "auto" else args.greyscale)
     return EvaluationConfig(
-        pair_list=str(args.pairs), pair_list_sha256=pairs_digest(pairs, Path(args.pairs)),
+        pair_list=str(args.pairs), pair_list_sha256=pairs_digest(pairs, location(args.pairs)),
         model=model_key, checkpoint=args.checkpoint,
         checkpoint_sha256=checkpoint_sha256(args.checkpoint) if args.checkpoint else None,
         methods=tuple(keys), params=params, map_settings=settings,
         fixed_threshold=None if args.threshold is None else FixedThreshold(args.threshold, args.threshold_source))
 
 
-class _Bar(Progress):
-    """tqdm bars for the evaluation's phases (pairs, time left, failures so far, the method running)."""
+class Bar(Progress):
+    """tqdm bars for an evaluation's phases (pairs or maps, time left, failures so far, the method running)."""
 
-    def __init__(self, quiet: bool):
-        self.quiet, self.bar, self.failed, self.current = quiet, None, 0, None
+    def __init__(self, quiet: bool, unit: str = "pair"):
+        self.quiet, self.unit, self.bar, self.failed, self.current = quiet, unit, None, 0, None
 
     def phase(self, name, total, done):
         self.close()
         if done:
-            print(f"{name}: {done} of {total} pairs already in the folder, {total - done} to go", file=sys.stderr)
+            print(f"{name}: {done} of {total} {self.unit}s already in the folder, {total - done} to go",
+                  file=sys.stderr)
         if self.quiet:
             return
         from tqdm import tqdm
 
-        self.bar = tqdm(total=total, initial=done, desc=name, unit="pair", file=sys.stderr, dynamic_ncols=True,
+        self.bar = tqdm(total=total, initial=done, desc=name, unit=self.unit, file=sys.stderr, dynamic_ncols=True,
                         disable=None, bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining} left] "
                                                  "{postfix}")
 
     def pair(self, row):
-        self.failed += row["status"] != "ok"
+        self.failed += row["status"] == "failed"
         if self.bar is not None:
             self.bar.update(1)
             self.bar.set_postfix_str(f"failed {self.failed}")
@@ -182,8 +195,7 @@ def run(args) -> int:
     from ..evaluation.tables import markdown_table
     from ..tasks.registry import default_registry
 
-    if args.engine == "local" and (args.address or args.workers is not None):
-        usage_error("--address and --workers need --engine ray")
+    check_engine_options(args)
     pairs = read_pairs(args.pairs, args.format)
     registry = default_registry()
     config = build_config(args, pairs, registry)
@@ -198,7 +210,7 @@ def run(args) -> int:
     else:
         device = select_device(args.device)
         models = load_models(config, device, registry)
-    bar = _Bar(args.quiet)
+    bar = Bar(args.quiet)
     try:
         summary, config = run_evaluation(pairs, config, state, models, args.retry_failed, bar, str(device), engine)
     finally:

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageLoadError
-from .regular_files import read_regular_file
+from .locations import open_location, read_location
 
 # Pillow's format names; MPO is the multi-picture JPEG many cameras write.
 SUPPORTED_FORMATS = ("JPEG", "MPO", "PNG", "BMP", "TIFF", "WEBP")
@@ -91,19 +91,20 @@ def sha256_bytes(data: bytes) -> str:
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_location(path) as f:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
 
 
 def load_image(path: str | Path) -> LoadedImage:
-    """Read, hash and decode a photograph file; raise ImageLoadError with the reason.
+    """Read, hash and decode a photograph file (a path, or a URL: core.locations); raise ImageLoadError
+    with the reason.
 
     Only regular files are read (a named pipe or a device is refused before reading), at most
     MAX_FILE_BYTES of them.
     """
-    return load_image_bytes(read_regular_file(path, MAX_FILE_BYTES, ImageLoadError), str(path))
+    return load_image_bytes(read_location(path, MAX_FILE_BYTES, ImageLoadError), str(path))
 
 
 def load_image_bytes(data: bytes, source: str) -> LoadedImage:

@@ -1,14 +1,16 @@
 """Lists of face pairs for batch jobs (`fame evaluate`, `fame calibrate`): three formats, one record.
 
     CSV         a header with gallery,probe,same (and optionally protocol); paths absolute or
-                relative to the CSV's folder; same is 1/0 (also true/false, yes/no)
+                relative to the CSV's folder, or URLs; same is 1/0 (also true/false, yes/no)
     LFW         pairs.txt: a first line "folds pairs", then "name i j" (same person) or
                 "name1 i name2 j" (different people); images <root>/<name>/<name>_<i:04d>.jpg,
                 root the file's folder or its lfw/ subfolder
     CFP-FP      the CFP protocol folder (Protocol/Pair_list_F.txt, Pair_list_P.txt and
                 Split/FP/<fold>/same.txt, diff.txt): frontal gallery, profile probe
 
-Every pair gets a stable id (protocol, index), so a rerun can skip the pairs it has done.
+A CSV or pairs.txt may itself be a URL (`file://…`, `s3://…`: core.locations), its relative
+entries then relative to the URL's folder. Every pair gets a stable id (protocol, index), so a
+rerun can skip the pairs it has done.
 Nothing is read beyond the list itself: a missing photograph is the batch job's problem,
 recorded per pair.
 """
@@ -16,14 +18,18 @@ recorded per pair.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import FameError
+from .locations import exists_location, is_folder, is_url, join_location, location, name_of, parent_location, \
+    read_location
 
 FORMATS = ("csv", "lfw", "cfp-fp")
 _TRUE = {"1", "true", "yes", "same", "genuine"}
 _FALSE = {"0", "false", "no", "different", "impostor"}
+MAX_LIST_BYTES = 256 * 1024 * 1024
 
 
 class PairListError(FameError):
@@ -32,35 +38,43 @@ class PairListError(FameError):
 
 @dataclass(frozen=True)
 class Pair:
-    """One comparison: gallery and probe photograph paths, same identity or not, where it comes from."""
+    """One comparison: gallery and probe photographs (a Path, or a URL as text: core.locations), same
+    identity or not, where it comes from."""
 
     pair_id: str
-    gallery: Path
-    probe: Path
+    gallery: Path | str
+    probe: Path | str
     same: bool
     protocol: str = ""
 
 
 def read_pairs(source: str | Path, fmt: str = "auto") -> list[Pair]:
-    """The pairs of a list file or protocol folder; `fmt` one of FORMATS or "auto" (by name and content)."""
-    p = Path(source)
-    if not p.exists():
+    """The pairs of a list file (a path or a URL: core.locations) or protocol folder; `fmt` one of FORMATS
+    or "auto" (by name and content)."""
+    p = location(str(source))
+    if not exists_location(p):
         raise PairListError(f"{p}: not found")
     fmt = _guess(p) if fmt == "auto" else fmt
     if fmt not in FORMATS:
         raise PairListError(f"{p}: unknown pair-list format {fmt!r}; choose {', '.join(FORMATS)}")
-    pairs = {"csv": _read_csv, "lfw": _read_lfw, "cfp-fp": _read_cfp}[fmt](p)
+    if fmt == "cfp-fp":
+        if is_url(p):
+            raise PairListError(f"{p}: a CFP protocol folder is read from a path (a shared folder), not a URL")
+        pairs = _read_cfp(p)
+    else:
+        text = read_location(p, MAX_LIST_BYTES, PairListError).decode("utf-8-sig", errors="replace")
+        pairs = (_read_csv if fmt == "csv" else _read_lfw)(text, name_of(p), parent_location(p))
     if not pairs:
         raise PairListError(f"{p}: holds no pairs")
     return pairs
 
 
-def _guess(p: Path) -> str:
-    if p.is_dir():
+def _guess(p: str | Path) -> str:
+    if is_folder(p):
         return "cfp-fp"
-    if p.suffix.lower() == ".csv":
+    if name_of(p).lower().endswith(".csv"):
         return "csv"
-    first = p.read_text(errors="replace").split("\n", 1)[0].strip()
+    first = read_location(p, MAX_LIST_BYTES, PairListError).decode("utf-8", errors="replace").split("\n", 1)[0]
     return "csv" if "," in first and "gallery" in first.lower() else "lfw"
 
 
@@ -73,43 +87,37 @@ def _same(text: str, where: str) -> bool:
     raise PairListError(f"{where}: 'same' must be 1 or 0, got {text!r}")
 
 
-def _read_csv(p: Path) -> list[Pair]:
-    with open(p, newline="", encoding="utf-8-sig") as f:
-        rows = list(csv.DictReader(f))
+def _read_csv(text: str, name: str, base: str | Path) -> list[Pair]:
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     header = set(rows[0]) if rows else set()
     missing = {"gallery", "probe", "same"} - header
     if rows and missing:
-        raise PairListError(f"{p.name}: the header needs gallery,probe,same (missing {', '.join(sorted(missing))})")
+        raise PairListError(f"{name}: the header needs gallery,probe,same (missing {', '.join(sorted(missing))})")
     out = []
     for n, r in enumerate(rows, 2):
-        where = f"{p.name} line {n}"
+        where = f"{name} line {n}"
         if not (r.get("gallery") or "").strip() or not (r.get("probe") or "").strip():
             raise PairListError(f"{where}: a gallery and a probe path are needed")
         protocol = (r.get("protocol") or "").strip()
-        out.append(Pair(f"{protocol or 'pairs'}/{n - 1}", _resolve(p.parent, r["gallery"]),
-                        _resolve(p.parent, r["probe"]), _same(r["same"], where), protocol))
+        out.append(Pair(f"{protocol or 'pairs'}/{n - 1}", join_location(base, r["gallery"].strip()),
+                        join_location(base, r["probe"].strip()), _same(r["same"], where), protocol))
     return out
 
 
-def _resolve(base: Path, text: str) -> Path:
-    q = Path(text.strip())
-    return q if q.is_absolute() else base / q
-
-
-def _read_lfw(p: Path) -> list[Pair]:
-    lines = [ln.split() for ln in p.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+def _read_lfw(text: str, name: str, base: str | Path) -> list[Pair]:
+    lines = [ln.split() for ln in text.splitlines() if ln.strip()]
     if lines and len(lines[0]) == 2 and all(x.isdigit() for x in lines[0]):
         lines = lines[1:]  # "folds pairs-per-fold"
-    root = p.parent / "lfw" if (p.parent / "lfw").is_dir() else p.parent
+    root = join_location(base, "lfw") if is_folder(join_location(base, "lfw")) else base
 
-    def image(name: str, i: str, where: str) -> Path:
+    def image(person: str, i: str, where: str) -> str | Path:
         if not i.isdigit():
             raise PairListError(f"{where}: image number {i!r} is not a number")
-        return root / name / f"{name}_{int(i):04d}.jpg"
+        return join_location(root, f"{person}/{person}_{int(i):04d}.jpg")
 
     out = []
     for n, f in enumerate(lines, 1):
-        where = f"{p.name} pair {n}"
+        where = f"{name} pair {n}"
         if len(f) == 3:
             out.append(Pair(f"lfw/{n}", image(f[0], f[1], where), image(f[0], f[2], where), True, "lfw"))
         elif len(f) == 4:

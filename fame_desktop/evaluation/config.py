@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 from ..core.attribution import MapSettings
+from ..core.locations import is_folder, is_url, parent_location
 from ..core.pair_lists import Pair
 from ..metrics.masks import PERCENTAGES
 
@@ -29,13 +30,19 @@ def set_name(pair: Pair) -> str:
     return pair.protocol or "all"
 
 
-def pairs_digest(pairs: list[Pair], source: Path) -> str:
+def pairs_digest(pairs: list[Pair], source: str | Path) -> str:
     """SHA-256 of the pairs (ids, truth, sets, photographs relative to the list's folder): the same for
     the same list in any format, wherever the list and its photographs are moved together."""
-    base = source if source.is_dir() else source.parent
-    rows = [[p.pair_id, p.same, p.protocol, os.path.relpath(p.gallery, base), os.path.relpath(p.probe, base)]
-            for p in pairs]
+    base = source if is_folder(source) else parent_location(source)
+    rows = [[p.pair_id, p.same, p.protocol, _relative(p.gallery, base), _relative(p.probe, base)] for p in pairs]
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _relative(photo: str | Path, base: str | Path) -> str:
+    if not is_url(photo) and not is_url(base):
+        return os.path.relpath(photo, base)
+    prefix = str(base).rstrip("/") + "/"
+    return str(photo)[len(prefix):] if str(photo).startswith(prefix) else str(photo)
 
 
 def describe_params(params) -> dict:

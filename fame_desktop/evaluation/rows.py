@@ -5,6 +5,8 @@
     pairs-<name>.jsonl     shards written by other workers or engines, same format (the Ray engine:
                            one per worker, named after the row's "worker", host:pid)
 
+(`fame evaluate-classification` keeps rows.jsonl and rows-<worker>.jsonl the same way: folder.py.)
+
 A line is written whole, flushed and fsync'ed, so a killed run loses at most the pair it was
 on; a torn last line is cut off before the next append. A later row of a pair replaces an
 earlier one (a retried failure). Rows of another configuration are refused, not mixed in.
@@ -73,15 +75,16 @@ class RowWriter:
 
 
 class ShardWriters:
-    """Append each row to its worker's shard, pairs-<worker>.jsonl, opened when the worker's first row comes."""
+    """Append each row to its worker's shard, `pattern` with the worker's name for * (pairs-<worker>.jsonl),
+    opened when the worker's first row comes."""
 
-    def __init__(self, folder: str | Path):
-        self.folder, self._writers = Path(folder), {}
+    def __init__(self, folder: str | Path, pattern: str = SHARD_PATTERN):
+        self.folder, self.pattern, self._writers = Path(folder), pattern, {}
 
     def write(self, row: dict) -> None:
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", str(row.get("worker") or "unknown"))
         if name not in self._writers:
-            self._writers[name] = RowWriter(self.folder / SHARD_PATTERN.replace("*", name))
+            self._writers[name] = RowWriter(self.folder / self.pattern.replace("*", name))
         self._writers[name].write(row)
 
     def close(self) -> None:
@@ -114,10 +117,10 @@ def read_row_file(path: str | Path) -> list[dict]:
     return rows
 
 
-def row_files(folder: str | Path) -> list[Path]:
-    """pairs.jsonl and its shards, in a stable order (the main file first)."""
+def row_files(folder: str | Path, main: str = ROWS, pattern: str = SHARD_PATTERN) -> list[Path]:
+    """pairs.jsonl (`main`) and its shards, in a stable order (the main file first)."""
     f = Path(folder)
-    return [p for p in [f / ROWS, *sorted(f.glob(SHARD_PATTERN))] if p.is_file()]
+    return [p for p in [f / main, *sorted(f.glob(pattern))] if p.is_file()]
 
 
 def latest_rows(paths: list[Path], config_id: str) -> dict[str, dict]:

@@ -11,7 +11,6 @@ A box covers the photograph's pixels xmin..xmax and ymin..ymax, both ends includ
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import FameError
+from ..core.locations import location, read_location
 
 MAX_XML_BYTES = 1 << 20  # an annotation is a few hundred bytes; refuse anything far larger unread
 
@@ -44,7 +44,7 @@ class Box:
 class BoxFile:
     """A parsed annotation: the photograph's size as the file states it (0 when absent) and its boxes."""
 
-    path: Path
+    path: Path | str
     width: int
     height: int
     boxes: tuple[Box, ...]
@@ -72,13 +72,10 @@ def _number(node, tag: str, path: Path) -> float:
 
 def read_voc(path: str | Path) -> BoxFile:
     """Parse a PASCAL VOC annotation; BoxFileError with the reason for anything unusable."""
-    p = Path(path)
+    p = location(str(path))
+    data = read_location(p, MAX_XML_BYTES, BoxFileError)
     try:
-        if os.path.getsize(p) > MAX_XML_BYTES:
-            raise BoxFileError(f"{p}: {os.path.getsize(p)} bytes is too large for a box file")
-        root = ET.parse(p).getroot()
-    except OSError as e:
-        raise BoxFileError(f"{p}: cannot be read ({e.strerror or e})") from None
+        root = ET.fromstring(data)
     except ET.ParseError as e:
         raise BoxFileError(f"{p}: not a valid XML file ({e})") from None
     if root.tag != "annotation":

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from fame_desktop.core.errors import FameError
 from fame_desktop.core.pair_lists import PairListError, read_pairs
 
 
@@ -53,3 +54,26 @@ def test_cfp_fp_protocol_folder(tmp_path):
     (proto / "Split" / "FP" / "01" / "diff.txt").write_text("9,1\n")
     with pytest.raises(PairListError, match="names no listed image"):
         read_pairs(tmp_path)
+
+
+def test_lists_and_their_entries_by_url(tmp_path):
+    """A CSV or pairs.txt read by file:// URL: relative entries become URLs beside it, URLs stay as written."""
+    f = tmp_path / "pairs.csv"
+    f.write_text("gallery,probe,same\na.jpg,file:///elsewhere/b.jpg,1\n/abs/c.jpg,d.jpg,0\n")
+    a, b = read_pairs(f.as_uri())
+    assert (a.gallery, a.probe) == (f"{tmp_path.as_uri()}/a.jpg", "file:///elsewhere/b.jpg")
+    assert (b.gallery, b.probe) == (Path("/abs/c.jpg"), f"{tmp_path.as_uri()}/d.jpg")  # an absolute path stays one
+    (tmp_path / "lfw").mkdir()
+    (tmp_path / "pairs.txt").write_text("Aaron 1 2\n")
+    (same,) = read_pairs((tmp_path / "pairs.txt").as_uri())
+    assert same.probe == f"{tmp_path.as_uri()}/lfw/Aaron/Aaron_0002.jpg"
+
+
+@pytest.mark.parametrize("url, message", [
+    ("file:///no/such/folder/pairs.csv", "file:///no/such/folder/pairs.csv: not found"),
+    ("nosuchprotocol://bucket/pairs.csv", "nosuchprotocol://bucket/pairs.csv: cannot read nosuchprotocol:// URLs"),
+])
+def test_an_unreadable_url_or_an_unknown_protocol_is_one_clear_error(url, message):
+    with pytest.raises(PairListError if url.startswith("file") else FameError) as e:
+        read_pairs(url)
+    assert str(e.value).startswith(message) and "\n" not in str(e.value)

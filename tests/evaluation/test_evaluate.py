@@ -194,3 +194,32 @@ def test_fggb_runs_with_each_sets_eer_threshold_or_the_one_given(protocol_csv, t
                  "--threshold-source", "a calibration set"]) == 0
     assert not (given / "scores.jsonl").exists()
     assert {r["methods"]["fggb"]["threshold"] for r in read_row_file(given / "pairs.jsonl")} == {0.25}
+
+
+def test_a_pair_list_by_url_naming_its_photographs_by_url(protocol_csv, tmp_path, capsys):
+    """file:// stands for any fsspec protocol (s3:// with s3fs): the list and every photograph read by URL; a
+    photograph that cannot be read fails its pair with the reason; an unknown protocol is one line, exit 2."""
+    with open(protocol_csv) as f:
+        listed = list(csv.DictReader(f))
+    folder = protocol_csv.parent.as_uri()
+    path = tmp_path / "urls.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["gallery", "probe", "same", "protocol"])
+        for r in (listed[0], listed[2]):
+            w.writerow([f"{folder}/{r['gallery']}", f"{folder}/{r['probe']}", r["same"], r["protocol"]])
+        w.writerow([f"{folder}/obama.jpg", f"{folder}/no-such-photo.jpg", 1, "frontal"])
+    out = tmp_path / "out"
+    assert main(["evaluate", path.as_uri(), "--methods", "corrrise", "--corrrise-masks", "8", "--out", str(out),
+                 "-q"]) == 0
+    rows = {r["pair_id"]: r for r in read_row_file(out / "pairs.jsonl")}
+    assert [rows[k]["status"] for k in ("frontal/1", "frontal/2")] == ["ok", "ok"]
+    assert rows["frontal/1"]["probe"] == f"{folder}/obama2.jpg" and rows["frontal/1"]["similarity"] > 0.5
+    assert rows["frontal/3"]["status"] == "failed" and "no-such-photo.jpg: not found" in rows["frontal/3"]["error"]
+    config = json.loads((out / "evaluation.json").read_text())
+    assert config["pair_list"]["path"] == path.as_uri() and len(config["pair_list"]["sha256"]) == 64
+    assert json.loads((out / "summary.json").read_text())["evaluated"] == 2
+    capsys.readouterr()
+    assert main(["evaluate", "nosuchprotocol://bucket/pairs.csv", "--out", str(tmp_path / "x"), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "nosuchprotocol://bucket/pairs.csv: cannot read nosuchprotocol:// URLs" in err and "\n" not in err

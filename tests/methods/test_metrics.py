@@ -76,10 +76,12 @@ def test_unknown_class_and_huge_or_missing_files_are_refused(tmp_path):
         f.classes()
     big = tmp_path / "big.xml"
     big.write_bytes(b"<annotation>" + b" " * (2 << 20) + b"</annotation>")
-    with pytest.raises(BoxFileError, match="too large"):
+    with pytest.raises(BoxFileError, match="big.xml: file is 2 MB; the limit is 1 MB"):  # read as photographs are
         read_voc(big)
-    with pytest.raises(BoxFileError, match="cannot be read"):
+    with pytest.raises(BoxFileError, match="missing.xml: file not found"):
         read_voc(tmp_path / "missing.xml")
+    with pytest.raises(BoxFileError, match="missing.xml: not found"):  # by URL (core.locations)
+        read_voc((tmp_path / "missing.xml").as_uri())
 
 
 def test_box_mask_follows_the_preparation_matrix():

@@ -1,25 +1,27 @@
 """A results folder that grows one row at a time and is resumed by a rerun of the same configuration.
 
-    DIR/config.json   what the rows were computed with (written once, when the folder starts)
-    DIR/rows.jsonl    one JSON object per line, appended and fsync'ed as each row finishes
+    DIR/config.json          what the rows were computed with (written once, when the folder starts)
+    DIR/rows.jsonl           one JSON object per line, appended and fsync'ed as each row finishes
+    DIR/rows-<worker>.jsonl  the same, one shard per Ray worker (--engine ray; rows.py)
 
 A rerun with the same configuration skips the rows that are done; with another configuration it
 is refused, naming every value that differs (--overwrite starts the folder again). A folder with
 other files and no config.json is not taken over. A line cut short by a crash is dropped when the
-folder is opened again. Summaries (tables, figures) are written beside the rows, atomically.
+folder is read again (rows.py). Summaries (tables, figures) are written beside the rows, atomically.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from ..core.errors import ExportError, FameError
 from ..core.io_utils import atomic_write_json, describe_os_error, ensure_dir, json_default
+from .rows import RowWriter, ShardWriters, read_row_file, row_files
 
 CONFIG = "config.json"
 ROWS = "rows.jsonl"
+SHARDS = "rows-*.jsonl"
 
 
 class ConfigurationChanged(FameError):
@@ -65,8 +67,8 @@ class EvaluationFolder:
                     f"{self.path} holds rows computed with another configuration ({'; '.join(changed)}); "
                     "use another --out, or --overwrite to start again")
             if changed:
-                for name in (CONFIG, ROWS, *owned_files):
-                    self._remove(self.path / name)
+                for p in (self.path / CONFIG, *self.files(), *(self.path / name for name in owned_files)):
+                    self._remove(p)
             else:
                 self.resumed = True
         elif self.path.is_dir() and any(self.path.iterdir()):
@@ -83,34 +85,14 @@ class EvaluationFolder:
         except OSError as e:
             raise ExportError(describe_os_error(p, e)) from None
 
-    def rows(self) -> list[dict]:
-        """Every complete row in file order; a last line cut short by a crash is removed from the file."""
-        p = self.path / ROWS
-        if not p.exists():
-            return []
-        data = p.read_bytes()
-        rows, good = [], 0
-        for line in data.splitlines(keepends=True):
-            try:
-                if not line.endswith(b"\n"):
-                    raise ValueError("cut short")
-                rows.append(json.loads(line))
-            except ValueError:
-                break
-            good += len(line)
-        if good < len(data):
-            with open(p, "r+b") as f:
-                f.truncate(good)
-        return rows
+    def files(self) -> list[Path]:
+        """rows.jsonl and the workers' shards, the main file first."""
+        return row_files(self.path, ROWS, SHARDS)
 
-    def append(self, row: dict) -> None:
-        """Add one row; on disk (fsync'ed) when this returns."""
-        p = self.path / ROWS
-        line = json.dumps(row, ensure_ascii=False, allow_nan=False, default=json_default) + "\n"
-        try:
-            with open(p, "a", encoding="utf-8") as f:
-                f.write(line)
-                f.flush()
-                os.fsync(f.fileno())
-        except OSError as e:
-            raise ExportError(describe_os_error(p, e)) from None
+    def rows(self) -> list[dict]:
+        """Every complete row, file by file (a last line cut short by a crash is left out)."""
+        return [row for p in self.files() for row in read_row_file(p)]
+
+    def writer(self, sharded: bool):
+        """Where new rows go: rows.jsonl, or (sharded) each worker's rows-<worker>.jsonl."""
+        return ShardWriters(self.path, SHARDS) if sharded else RowWriter(self.path / ROWS)
