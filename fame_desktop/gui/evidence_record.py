@@ -197,6 +197,12 @@ class ConclusionForm(QWidget):
         self.sign_button.setEnabled(record.status != "signed")
         self._rendering = False
 
+    def flush(self) -> None:
+        """Commit an edit still pending (typing paused less than a second ago, a name field not yet left);
+        nothing else: the form may show another session's draft until it is next rendered."""
+        if self._text_timer.isActive() or self.examiner.isModified() or self.examiner_date.isModified():
+            self.commit()
+
     def commit(self) -> bool:
         """The form's draft into the session (logged only when it changed); False when refused."""
         self._text_timer.stop()

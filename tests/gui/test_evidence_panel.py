@@ -211,3 +211,30 @@ def test_the_evidence_is_saved_reopened_and_reported_alike_from_the_window_and_t
                       .split("Audit log")[0])
 
     assert evidence_pages(texts["window"]) == evidence_pages(texts["cli"])
+
+
+def test_a_conclusion_typed_a_moment_before_save_or_export_is_in_the_case_and_the_report(
+        qtbot, shown, tmp_path, monkeypatch):
+    """The conclusion form records a pause in typing after 1 s; saving or exporting within that second
+    used to write the case and the report without the last words."""
+    from fame_desktop.session.casefile import open_case
+
+    page = shown.page
+    page.evidence.setCurrentIndex(4)
+    form = page.evidence.conclusion
+    form.text.setPlainText("Same person: the ears and the nose agree.")
+    form.examiner.clear()
+    qtbot.keyClicks(form.examiner, "C. Examiner")  # still in the field: no editingFinished yet
+    case = tmp_path / "typed.famecase"
+    with qtbot.waitSignal(page.cases.saved, timeout=60_000):
+        page.cases.write(case)  # at once, as a quick Ctrl+S would
+    saved, _notes = open_case(case)
+    assert saved.evidence.record.conclusion.text == "Same person: the ears and the nose agree."
+    assert saved.evidence.record.examiner == "C. Examiner"
+
+    form.text.setPlainText("Same person: the ears, the nose and the mouth agree.")
+    target = tmp_path / "typed.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), a[3] if len(a) > 3 else ""))
+    with qtbot.waitSignal(page.reports.exported, timeout=120_000):
+        page.reports.export()
+    assert "the ears, the nose and the mouth agree" in pdf_text(target)

@@ -644,5 +644,10 @@ class TaskPage(QWidget):
 
     def closing(self) -> None:
         self.run.cancel(discard=True, reason="the window was closed")
+        self.flush_edits()
+
+    def flush_edits(self) -> None:
+        """Commit what the user typed a moment ago (case details, notes) before the session is saved,
+        reported or left: the forms record a pause in typing only after a second."""
         self.case_panel.flush()
 

@@ -61,7 +61,7 @@ class CaseFiles(QObject):
         if self.job is not None:
             self.shell.messages.info("Please wait", "The case file is still being written; try again in a moment.")
             return
-        page.case_panel.flush()
+        page.flush_edits()
         unsaved, running = self.unsaved(), page.run.running
         if unsaved:
             answer = unsaved_changes.ask_save_changes(self.shell, doing, unsaved, running)
@@ -172,7 +172,7 @@ class CaseFiles(QObject):
         page = self.page
         if self.job is not None:
             return
-        page.case_panel.flush()
+        page.flush_edits()
         go_on, signer = self.shell.signing.key_for_save()  # asks for the passphrase: before the copy is taken
         if not go_on:
             return
@@ -227,7 +227,7 @@ class CaseFiles(QObject):
         if self.job is not None:
             self.close_after_save = True
             return False
-        self.page.case_panel.flush()
+        self.page.flush_edits()
         unsaved = self.unsaved()
         if not unsaved:
             return True

@@ -68,6 +68,10 @@ class FacePage(TaskPage):
         self.evidence.bind(session)
         session.events.evidence.connect(self.render)  # the score panel's LR
 
+    def flush_edits(self) -> None:
+        super().flush_edits()
+        self.evidence.conclusion.flush()  # the conclusion and examiner typed a moment ago
+
     def page_actions(self) -> list:
         acts = [make_action(self, "Set &threshold…", self.edit_threshold, "Ctrl+T",
                             "A decision threshold on the score, with where it comes from")]

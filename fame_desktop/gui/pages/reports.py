@@ -64,7 +64,7 @@ class ReportExport(QObject):
         page = self.page
         if self.job is not None:
             return False
-        page.case_panel.flush()  # notes typed a moment ago belong in the report
+        page.flush_edits()  # words typed a moment ago belong in the report
         why = self.reportable()
         if why:
             self.shell.messages.info("Nothing to report yet", why)
