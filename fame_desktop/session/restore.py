@@ -14,7 +14,9 @@ hashed. In order, each step refusing with CaseFileError and its reason:
 7. face verification's evidence (session/evidence.py): the calibration matches its own SHA-256 and
    the case's model, the stated likelihood ratio is the calibration's for the recomputed score,
    each signed revision of the conclusion matches its SHA-256;
-8. the audit log names the stored photographs, results, calibration, sign-offs and verifications
+8. the measurements of the maps (faithfulness curves, class metrics) name results the case holds and
+   are computed again where that is cheap (session/measurement_checks.py);
+9. the audit log names the stored photographs, results, calibration, sign-offs and verifications
    (checks.check_audit, evidence.check_evidence_audit).
 
 A checkpoint found elsewhere than its recorded path (same SHA-256) is used from then on: the
@@ -31,6 +33,7 @@ from ..core.snapshot import InputSnapshot
 from ..methods.base import MethodJob
 from .audit import AuditLog
 from .checks import check_audit, compare, model_for, tolerance_for
+from .measurement_checks import restore_measurements
 from .evidence import check_evidence_audit, evidence_checks, similarity_of
 from .evidence import from_json as evidence_from_json
 from .codec import (case_info, image_member, input_member, map_settings, raw_member, run_record, stored_input,
@@ -142,7 +145,7 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
     stored_evidence = doc.get("evidence")
     if stored_evidence is not None and not task.evidence:
         raise CaseFileError(f"holds an evidence record, which {task.title} does not keep")
-    if not (inputs or doc["analysis"] or results or stored_evidence):
+    if not (inputs or doc["analysis"] or results or stored_evidence or doc.get("measurements")):
         return session, None
     recorded_sha, recorded_weights = _weights_sha256(results), session.weights
     for rd in results:  # before loading anything: each result ran with the case's model
@@ -205,6 +208,8 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
     session.evidence = evidence_from_json(stored_evidence, describe_model(model), similarity_of(session), tolerance)
     if stored_evidence is not None:
         checks["evidence"] = evidence_checks(session.evidence)
+    if measured := restore_measurements(session, doc.get("measurements"), model, tolerance):
+        checks["measurements"] = measured
     check_audit(session)
     check_evidence_audit(session)
     if used and used != recorded_weights:
