@@ -8,39 +8,24 @@ import json
 import time
 import zipfile
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from case_forgery import edit_session, forge, rechain
+from measurement_helpers import add_gradcam, measure_pair, measured_chelsea
 
 from fame_desktop.core.errors import CaseFileError
 from fame_desktop.session.casefile import open_case, save_case
-from fame_desktop.session.measurements import CLASS, FACE, ObjectBox, class_measurement, face_measurement
+from fame_desktop.session.measurements import CLASS, FACE
 
-IMAGENET = Path(__file__).resolve().parents[1] / "data" / "imagenet"
 IMAGENET_BOX = "chelsea.xml"
-
-
-def measure_pair(session, model, target="probe_similar"):
-    from fame_desktop.metrics.face_deletion import pair_faithfulness
-
-    results = {m: r for (m, _o), r in session.results.items() if target in r.keys}
-    t0 = time.perf_counter()
-    curves = {m: pair_faithfulness(session.task, model, r, session.map_settings, targets=(target,))
-              for m, r in results.items()}
-    return face_measurement(results, target, session.map_settings, curves, time.perf_counter() - t0)
 
 
 @pytest.fixture
 def measured_pair(pair_session, face_model):
-    from fame_desktop.tasks import default_registry
-
-    s = pair_session
-    cam = default_registry().method("gradcam")
-    s.set_method("gradcam")
-    s.accept_result(s.request_run(cam, face_model, s.analysis.defaults()).execute())
-    assert s.set_measurement(measure_pair(s, face_model))
-    return s
+    """obama vs obama2 explained by FAME and Grad-CAM, the curves of the probe's e+ kept."""
+    add_gradcam(pair_session, face_model)
+    assert pair_session.set_measurement(measure_pair(pair_session, face_model))
+    return pair_session
 
 
 def test_face_curves_live_in_the_session_and_survive_a_case_file(measured_pair, tmp_path):
@@ -150,32 +135,7 @@ def test_forged_face_measurements_are_refused(measured_pair, tmp_path):
 @pytest.fixture(scope="module")
 def class_case(tmp_path_factory):
     """chelsea explained by Grad-CAM and HiResCAM, measured in chelsea.xml's box, saved; (session, path, seconds)."""
-    from fame_desktop.core.images import load_image
-    from fame_desktop.core.models.imagenet import load_imagenet_model
-    from fame_desktop.metrics.boxes import read_voc
-    from fame_desktop.metrics.classification import MetricSettings, measure
-    from fame_desktop.session.model import Session
-    from fame_desktop.tasks import default_registry
-
-    registry = default_registry()
-    task = registry.get("imagenet-classification")
-    model = load_imagenet_model("efficientnet-lite0", device="cpu")
-    s = Session(task, model_key="efficientnet-lite0", device="cpu")
-    s.set_input(task.prepare(model, "image", load_image(IMAGENET / "chelsea.jpg"), s.options))
-    s.set_analysis(task.analyse(model, s.inputs, s.options), s.input_records())
-    target = s.analysis.target("class_285")
-    for key in ("gradcam", "hirescam"):
-        s.set_method(key)
-        s.accept_result(s.request_run(registry.method(key), model, [target]).execute())
-    results = {k: s.result(k) for k in ("gradcam", "hirescam")}
-    maps = {k: r.maps(s.map_settings)["class_285"] for k, r in results.items()}
-    photo = s.photos["image"]
-    box = ObjectBox(IMAGENET_BOX, photo.sha256, read_voc(IMAGENET / IMAGENET_BOX).boxes_of(285))
-    t0 = time.perf_counter()
-    values = measure(model, s.inputs["image"], 285, maps, box.boxes, MetricSettings())
-    seconds = time.perf_counter() - t0
-    assert s.set_measurement(class_measurement(results, "class_285", s.map_settings, MetricSettings(), values, box,
-                                               seconds))
+    s, seconds = measured_chelsea()
     path = save_case(s, tmp_path_factory.mktemp("class") / "chelsea.famecase").path
     return s, path, seconds
 
