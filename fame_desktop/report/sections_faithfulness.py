@@ -130,8 +130,8 @@ def _face(session, measurements) -> list:
                  f"in {m.seconds:.1f} s.", "caption"),
             layout_table([drawings, [_legend(session, pfs, colours), ""]], [HALF + 3 * mm] * 2),
         ]))
-    threshold = (f"The orange line is the decision threshold θ = {theta.value:.3f} ({theta.source})."
-                 if theta is not None else "No decision threshold was set.")
+    threshold = (f"the orange line is the decision threshold θ = {theta.value:.3f} ({theta.source})."
+                 if theta is not None else "no decision threshold was set.")
     out.append(para(f"{FACE_READING} The grey line is the clean similarity of the pair; {threshold}"))
     return out
 
@@ -152,6 +152,9 @@ def _class(session, m) -> list:
     table = {k: table_values(v, settings) for k, v in m.values.items()}
     best = best_per_column(table, settings) if len(table) > 1 else {}
     columns = settings.columns()
+    headings = {f"iou_{t:g}": f"IoU\n{t:g} ↑" for t in settings.iou_thresholds} | {
+        f"road_{p}": f"ROAD-Del\n{p} % ↓" for p in settings.road_percents} | {
+        "pointing": "Pointing\n↑", "deletion_auc": "Deletion\nAUC ↓", "insertion_auc": "Insertion\nAUC ↑"}
     rows = []
     for k, values in table.items():
         cells = [_title(session, k)]
@@ -176,7 +179,7 @@ def _class(session, m) -> list:
         para(f"Class {target.label}: metrics of each method's map", "h2"),
         para(f"{box_text} Measured {text.when(m.time)} in {m.seconds:.1f} s; ROAD with seed {settings.road_seed}; "
              f"pointing within {settings.pointing_tolerance:g} pixels of the box.", "caption"),
-        grid_table(["Method", *(h for _k, h, _b in columns)], rows, widths),
+        grid_table(["Method", *(headings.get(k, h) for k, h, _b in columns)], rows, widths),
         para("↑ higher is better, ↓ lower is better; the best of each column in bold when several methods were "
              "measured.", "caption"),
     ]

@@ -14,10 +14,10 @@ hashed. In order, each step refusing with CaseFileError and its reason:
 7. face verification's evidence (session/evidence.py): the calibration matches its own SHA-256 and
    the case's model, the stated likelihood ratio is the calibration's for the recomputed score,
    each signed revision of the conclusion matches its SHA-256;
-8. the measurements of the maps (faithfulness curves, class metrics) name results the case holds and
-   are computed again where that is cheap (session/measurement_checks.py);
-9. the audit log names the stored photographs, results, calibration, sign-offs and verifications
-   (checks.check_audit, evidence.check_evidence_audit).
+8. the audit log names the stored photographs, results, calibration, sign-offs and verifications
+   (checks.check_audit, evidence.check_evidence_audit);
+9. the measurements of the maps (faithfulness curves, class metrics) name results the case holds and
+   are computed again where that is cheap (session/measurement_checks.py).
 
 A checkpoint found elsewhere than its recorded path (same SHA-256) is used from then on: the
 results are re-bound to it and the audit log says so ("use weights file").
@@ -208,10 +208,10 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
     session.evidence = evidence_from_json(stored_evidence, describe_model(model), similarity_of(session), tolerance)
     if stored_evidence is not None:
         checks["evidence"] = evidence_checks(session.evidence)
-    if measured := restore_measurements(session, doc.get("measurements"), model, tolerance):
-        checks["measurements"] = measured
     check_audit(session)
     check_evidence_audit(session)
+    if measured := restore_measurements(session, doc.get("measurements"), model, tolerance):
+        checks["measurements"] = measured
     if used and used != recorded_weights:
         _rebind_weights(session, used, recorded_sha, notes)
     return session, checks
