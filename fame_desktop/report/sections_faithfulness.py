@@ -20,13 +20,12 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether
 
 from ..metrics.classification import best_per_column, table_values
-from ..session.measurements import CLASS, FACE
+from ..session.measurements import FACE, TASK_KINDS
 from . import text
 from .evidence_charts import AXIS, Axes
 from .figures import _downscale
 from .layout import FRAME_WIDTH, SANS, grid_table, layout_table, markup, para, picture
 
-TASK_KINDS = {"face-verification": FACE, "imagenet-classification": CLASS}
 # the metrics panels' colours (gui/faithfulness_panel.PALETTE) in the task's method order; FAME, light grey
 # on the dark panel, is drawn black on paper
 PALETTE = ("#1a1a1a", "#ff7f0e", "#1f9bff", "#2ca02c", "#d62728", "#9467bd", "#c49c94", "#e377c2", "#bcbd22",

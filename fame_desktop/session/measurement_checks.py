@@ -29,7 +29,7 @@ from ..metrics.face_deletion import MODES, pair_faithfulness
 from ..metrics.localisation import iou, pointing_hit
 from .checks import compare
 from .codec import map_settings, typed
-from .measurements import ACTIONS, FACE, KINDS, Measurement, ObjectBox, SourceRef
+from .measurements import ACTIONS, FACE, KINDS, TASK_KINDS, Measurement, ObjectBox, SourceRef
 
 CLASS_CHECK = ("IoU and pointing game recomputed; ROAD and the deletion / insertion curves checked for shape, "
                "range and consistency only (recomputing them costs about 1.4 s per method)")
@@ -62,6 +62,7 @@ def _parse(d) -> Measurement:
         b = typed(d["box"], dict, "a measurement's box")
         for item in typed(b["boxes"], list, "the boxes"):
             typed(item, list, "a box")
+            typed(item[0] if item else None, str, "a box's label")
             _number_list(item[1:], 4, -math.inf, math.inf, "a box's corners")
             if len(item) != 5:
                 raise CaseFileError("a box must be a label and four corners")
@@ -96,10 +97,9 @@ def _sources(session, m: Measurement) -> dict:
 
 
 def _check_face(session, m: Measurement, results: dict, model, tolerance: float) -> float:
-    percentages = m.settings.get("percentages")
+    percentages = typed(m.settings.get("percentages"), list, "the percentages of a faithfulness measurement")
     modes = m.settings.get("modes")
-    _number_list(percentages, len(percentages) if isinstance(percentages, list) else -1, 0, 100,
-                 "the percentages of a faithfulness measurement")
+    _number_list(percentages, len(percentages), 0, 100, "the percentages of a faithfulness measurement")
     if len(percentages) < 2 or sorted(set(percentages)) != percentages or not all(isinstance(p, int) for p in percentages):
         raise CaseFileError("the percentages of a faithfulness measurement must be rising whole numbers")
     if not isinstance(modes, list) or not modes or not set(modes) <= set(MODES) or len(set(modes)) != len(modes):
@@ -179,6 +179,8 @@ def restore_measurements(session, stored, model, tolerance: float) -> list[dict]
     logged = {(e.action, e.details.get("target"), e.details.get("values_sha256")) for e in session.audit.entries}
     for d in typed(stored, list, "the measurements"):
         m = _parse(d)
+        if m.kind != TASK_KINDS.get(session.task.key):
+            raise CaseFileError(f"holds a {m.kind} measurement, which {session.task.title} does not make")
         if m.key in session.measurements:
             raise CaseFileError(f"holds two {m.kind} measurements of the map {m.target}")
         results = _sources(session, m)

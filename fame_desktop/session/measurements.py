@@ -35,6 +35,7 @@ from .audit import now_iso
 FACE = "face-faithfulness"
 CLASS = "class-metrics"
 KINDS = (FACE, CLASS)
+TASK_KINDS = {"face-verification": FACE, "imagenet-classification": CLASS}  # the tasks with a metrics panel
 ACTIONS = {FACE: "measure faithfulness", CLASS: "measure class metrics"}
 
 
@@ -117,16 +118,16 @@ class Measurement:
     def audit_details(self) -> dict:
         """What the audit log records of it: inputs, parameters, a digest of the values and their summary."""
         if self.kind == FACE:
-            summary = {m: {c.mode: round(c.area, 4) for c in pf.curves} for m, pf in self.faithfulness().items()}
+            summary = {"areas": {m: {c.mode: round(c.area, 4) for c in pf.curves}
+                                 for m, pf in self.faithfulness().items()}}
         else:
             ms = self.metric_settings()
-            summary = {m: {k: (None if v is None else round(v, 4)) for k, v in table_values(v, ms).items()}
-                       for m, v in self.values.items()}
+            summary = {"metrics": {m: {k: (None if x is None else round(x, 4)) for k, x in table_values(v, ms).items()}
+                                   for m, v in self.values.items()}}
         return {"target": self.target, "methods": list(self.methods),
                 "snapshots": {s.method: s.snapshot for s in self.sources}, "map_settings": self.map_settings.describe(),
-                "settings": self.settings, "values_sha256": self.values_sha256(), "areas" if self.kind == FACE
-                else "metrics": summary, "seconds": round(float(self.seconds), 3),
-                **({} if self.box is None else {"box": self.box.describe()})}
+                "settings": self.settings, "values_sha256": self.values_sha256(), **summary,
+                "seconds": round(float(self.seconds), 3), **({} if self.box is None else {"box": self.box.describe()})}
 
 
 def face_measurement(results: dict, target: str, settings: MapSettings, curves: dict[str, PairFaithfulness],

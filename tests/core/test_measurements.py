@@ -115,7 +115,8 @@ def test_forged_face_measurements_are_refused(measured_pair, tmp_path):
              "range": (out_of_range, r"must be 11 numbers in \[-1, 1\]"),
              "shape": (short, r"must be 11 numbers"),
              "reproduce": (nudged, "the curves do not reproduce"),
-             "settings": (settings, "other map settings than the case's")}
+             "settings": (settings, "other map settings than the case's"),
+             "kind": (lambda m: m.update(kind="class-metrics"), "which Face verification does not make")}
     for name, (change, reason) in cases.items():
         bad = _forged(src, tmp_path, name, lambda doc, c=change: _with(doc, FACE, c))
         with pytest.raises(CaseFileError, match=reason):

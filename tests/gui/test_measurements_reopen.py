@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from conftest import make_window
 from gui_helpers import drop_files, open_mode, set_quick_run, wait_for_pair
 
