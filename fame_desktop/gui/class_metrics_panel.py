@@ -12,6 +12,7 @@ answer is handed to it, the panel draws from it, and a reopened case shows them 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -217,8 +218,6 @@ class ClassMetricsPanel(QWidget):
         model, lock, box, metric_settings = page.loader.model, page.loader.lock, self.box.object_box(), self.settings
 
         def work(job):
-            import time
-
             t0 = time.perf_counter()
             with lock:
                 values = measure(model, inp, index, maps, box.boxes if box else (), metric_settings)
