@@ -152,7 +152,7 @@ def _class(session, m) -> list:
     best = best_per_column(table, settings) if len(table) > 1 else {}
     columns = settings.columns()
     headings = {f"iou_{t:g}": f"IoU\n{t:g} ↑" for t in settings.iou_thresholds} | {
-        f"road_{p}": f"ROAD-Del\n{p} % ↓" for p in settings.road_percents} | {
+        f"road_{p}": f"ROAD\n{p} % ↓" for p in settings.road_percents} | {
         "pointing": "Pointing\n↑", "deletion_auc": "Deletion\nAUC ↓", "insertion_auc": "Insertion\nAUC ↑"}
     rows = []
     for k, values in table.items():
@@ -162,8 +162,9 @@ def _class(session, m) -> list:
             shown = "–" if v is None else (("yes" if v else "no") if key == "pointing" else f"{v:.3f}")
             cells.append(_bold(shown, k in best.get(key, ())))
         rows.append(cells)
-    first = 24 * mm
-    widths = [first] + [(FRAME_WIDTH - first) / len(columns)] * len(columns)
+    share = {"iou": 14, "pointing": 18, "road": 16, "deletion": 24, "insertion": 24}  # mm, as their headings need
+    wanted = [share[k.split("_")[0]] * mm for k, _h, _b in columns]
+    widths = [FRAME_WIDTH - sum(wanted)] + wanted
     result = session.result(m.methods[0])
     target = result.targets[result.keys.index(m.target)]
     photo = next(p for p in session.photos.values())
@@ -179,8 +180,8 @@ def _class(session, m) -> list:
         para(f"{box_text} Measured {text.when(m.time)} in {m.seconds:.1f} s; ROAD with seed {settings.road_seed}; "
              f"pointing within {settings.pointing_tolerance:g} pixels of the box.", "caption"),
         grid_table(["Method", *(headings.get(k, h) for k, h, _b in columns)], rows, widths),
-        para("↑ higher is better, ↓ lower is better; the best of each column in bold when several methods were "
-             "measured.", "caption"),
+        para("ROAD: ROAD-Delete, the class probability with the top P % imputed. ↑ higher is better, ↓ lower is "
+             "better; the best of each column in bold when several methods were measured.", "caption"),
     ]
     xs = list(settings.curve_percents)
     drawings = [_curves_drawing(heading, "P (% of the input's pixels)", (0.0, 1.0),
