@@ -6,10 +6,13 @@ method with a map of the class explained, `metrics.classification.measure` compu
 IoU of the map thresholded at 0.3 / 0.5 / 0.7 with the box and the pointing game (only with a
 box), ROAD-Delete at P = 10 / 30 / 50 % and the deletion / insertion curves of the class
 probability with their normalised areas — the FAME paper's Tab. 1 for the image on the desk.
+The metrics and their box are a measurement of the session (session/measurements.py): the worker's
+answer is handed to it, the panel draws from it, and a reopened case shows them and the box as saved.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.errors import FameError
+from ..session.measurements import CLASS, ObjectBox, class_measurement
 from .faithfulness_panel import PALETTE, curve_plot
 from .jobs import start_owned
 
@@ -32,41 +36,54 @@ class BoxTool:
         self.view, self.on_change = view, on_change
         self.roi: pg.RectROI | None = None
         self.source = ""  # "drawn", or the VOC file it came from
-        self.photo = ""  # SHA-256 of the photograph the box was placed on
+        self.label = ""  # the object's name in the VOC file ("drawn" for a box the user drew)
+        self.image = None  # the LoadedImage the box was placed on
 
-    def show(self, x0: float, y0: float, x1: float, y1: float, source: str, photo: str) -> None:
-        """A box covering pixels x0..x1, y0..y1 (ends included) of the photograph `photo` (its SHA-256)."""
+    def show(self, x0: float, y0: float, x1: float, y1: float, source: str, image, label: str = "drawn") -> None:
+        """A box covering pixels x0..x1, y0..y1 (ends included) of the photograph `image` (a LoadedImage)."""
         self.clear()
-        self.source, self.photo = source, photo
+        self.source, self.image, self.label = source, image, label
         self.roi = pg.RectROI((x0, y0), (x1 - x0 + 1, y1 - y0 + 1), pen=pg.mkPen(BOX_PEN, width=2),
                               removable=False, rotatable=False)
         self.roi.addScaleHandle((0, 0), (1, 1))
         self.roi.sigRegionChangeFinished.connect(self._moved)
         self.view.vb.addItem(self.roi)
 
+    @property
+    def photo(self) -> str:
+        """SHA-256 of the photograph the box was placed on ("" without a box)."""
+        return self.image.sha256 if self.image is not None else ""
+
     def draw_default(self, image) -> None:
         """A box over the middle half of the photograph (a LoadedImage), to drag onto the object."""
         w, h = image.width, image.height
-        self.show(w / 4, h / 4, 3 * w / 4 - 1, 3 * h / 4 - 1, "drawn", image.sha256)
+        self.show(w / 4, h / 4, 3 * w / 4 - 1, 3 * h / 4 - 1, "drawn", image)
 
     def _moved(self, *_):
-        self.source = "drawn"
+        self.source, self.label = "drawn", "drawn"
         self.on_change()
 
     def clear(self) -> None:
         if self.roi is not None:
             self.view.vb.removeItem(self.roi)
             self.roi = None
-        self.source, self.photo = "", ""
+        self.source, self.label, self.image = "", "", None
 
-    def boxes(self, label: str = "drawn") -> tuple:
-        """The box as metrics.boxes.Box objects (photograph pixels, ends included); () without one."""
+    def boxes(self) -> tuple:
+        """The box as metrics.boxes.Box objects (photograph pixels, ends included, cut to the photograph); ()
+        without one or when it lies wholly outside."""
         from ..metrics.boxes import Box
 
         if self.roi is None:
             return ()
         (x, y), (w, h) = self.roi.pos(), self.roi.size()
-        return (Box(label, float(x), float(y), float(x + w - 1), float(y + h - 1)),)
+        W, H = self.image.width - 1, self.image.height - 1
+        x0, y0, x1, y1 = max(0.0, float(x)), max(0.0, float(y)), min(W, float(x + w - 1)), min(H, float(y + h - 1))
+        return (Box(self.label, x0, y0, x1, y1),) if x0 <= x1 and y0 <= y1 else ()
+
+    def object_box(self) -> ObjectBox | None:
+        boxes = self.boxes()
+        return ObjectBox(self.source, self.photo, boxes) if boxes else None
 
 
 class ClassMetricsPanel(QWidget):
@@ -79,8 +96,7 @@ class ClassMetricsPanel(QWidget):
         self.page = page
         self.settings = MetricSettings()
         self.job = None
-        self.rows: dict[str, dict] = {}  # method key → measure()'s metrics of the state computed for
-        self._computed_for = None
+        self._box_of = None  # the measurement whose box the box tool was set from (a reopened case's)
         self.box = BoxTool(page.slots["image"].view, self.refresh)
         self.draw_button = QPushButton("Draw a box")
         self.draw_button.setToolTip("A box on the photograph: drag it onto the object, resize it by its corners")
@@ -157,7 +173,7 @@ class ClassMetricsPanel(QWidget):
             self.status.setText(f"{Path(path).name} has no box of class {index}.")
             return False
         b = boxes[0]
-        self.box.show(b.xmin, b.ymin, b.xmax, b.ymax, Path(path).name, inp.image.sha256)
+        self.box.show(b.xmin, b.ymin, b.xmax, b.ymax, Path(path).name, inp.image, b.label)
         self.refresh()
         return True
 
@@ -172,9 +188,23 @@ class ClassMetricsPanel(QWidget):
                 out[mkey] = page.map_of(key, r)
         return out
 
-    def _state(self):
-        maps = self.method_maps()
-        return tuple(sorted((k, id(m)) for k, m in maps.items())), self.page.class_index, self.box.boxes()
+    def measurement(self):
+        """The session's metrics of the class explained while they hold for the maps shown (None otherwise)."""
+        key = self.page.target_key()
+        m = None if key is None else self.page.session.current_measurement(CLASS, key)
+        return m if m is not None and m.map_settings == self.page.shown.map_settings else None
+
+    @property
+    def rows(self) -> dict[str, dict]:
+        """{method key: measure()'s metrics} shown."""
+        m = self.measurement()
+        return {} if m is None else m.values
+
+    def _current(self) -> bool:
+        m = self.measurement()
+        shown = self.box.object_box()
+        return (m is not None and set(m.methods) == set(self.method_maps())
+                and (None if m.box is None else m.box.boxes) == (None if shown is None else shown.boxes))
 
     def compute(self) -> None:
         from ..metrics.classification import measure
@@ -183,16 +213,22 @@ class ClassMetricsPanel(QWidget):
         maps, inp, index = self.method_maps(), page.session.inputs.get("image"), page.class_index
         if self.job is not None or not maps or inp is None or page.loader.model is None:
             return
-        model, lock, boxes, settings, state = page.loader.model, page.loader.lock, self.box.boxes(), self.settings, \
-            self._state()
+        session, key, settings = page.session, page.target_key(), page.shown.map_settings
+        results = {m: session.result(m) for m in maps}
+        model, lock, box, metric_settings = page.loader.model, page.loader.lock, self.box.object_box(), self.settings
 
         def work(job):
+            t0 = time.perf_counter()
             with lock:
-                return measure(model, inp, index, maps, boxes, settings)
+                values = measure(model, inp, index, maps, box.boxes if box else (), metric_settings)
+            return values, time.perf_counter() - t0
 
-        def done(rows):
+        def done(out):
             self.job = None
-            self.rows, self._computed_for = rows, state
+            values, seconds = out
+            if page.session is session:  # not for a case opened meanwhile
+                session.set_measurement(class_measurement(results, key, settings, metric_settings, values, box,
+                                                          seconds))
             self.refresh()
 
         def failed(error, _job):
@@ -213,11 +249,16 @@ class ClassMetricsPanel(QWidget):
         has_photo = inp is not None
         if self.box.roi is not None and (inp is None or inp.image.sha256 != self.box.photo):
             self.box.clear()  # a box belongs to the photograph it was placed on
+        m = self.measurement()
+        if m is not None and m is not self._box_of and m.box is not None and self.box.roi is None:
+            b = m.box.boxes[0]  # a reopened case: its box, where it was measured
+            self.box.show(b.xmin, b.ymin, b.xmax, b.ymax, m.box.source, inp.image, b.label)
+        self._box_of = m
         self.draw_button.setEnabled(has_photo)
         self.load_button.setEnabled(has_photo and page.class_index is not None)
         self.clear_button.setEnabled(self.box.roi is not None)
         maps = self.method_maps()
-        current = self._computed_for == self._state()
+        current = self._current()
         self.compute_button.setEnabled(self.job is None and bool(maps) and not current)
         for plot in (self.deletion_plot, self.insertion_plot):
             plot.clear()
@@ -230,12 +271,16 @@ class ClassMetricsPanel(QWidget):
             self.status.setText(f"No method has a map of this class yet. {box}.")
             return
         if not current:
-            self.status.setText(f"{len(maps)} method(s) with a map of this class; {box}. Press Compute metrics.")
+            earlier = page.session.measurements.get((CLASS, page.target_key()))
+            why = page.session.measurement_stale_reasons(earlier) if earlier is not None else []
+            self.status.setText(f"{len(maps)} method(s) with a map of this class; {box}. Press Compute metrics"
+                                + (f" (the earlier metrics no longer hold: {'; '.join(why)})." if why else "."))
             return
-        self.status.setText(f"{page.chooser.currentText()}; {box}.")
-        columns = self.settings.columns()
-        table = {m: table_values(v, self.settings) for m, v in self.rows.items()}
-        best = best_per_column(table, self.settings)
+        self.status.setText(f"{page.chooser.currentText()}; {box}; measured in {m.seconds:.1f} s.")
+        settings = m.metric_settings()
+        columns = settings.columns()
+        table = {k: table_values(v, settings) for k, v in m.values.items()}
+        best = best_per_column(table, settings)
         self.table.setRowCount(len(table))
         colours = {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(page.params.methods)}
         for i, (mkey, values) in enumerate(table.items()):
@@ -251,8 +296,8 @@ class ClassMetricsPanel(QWidget):
                     f.setBold(True)
                     item.setFont(f)
                 self.table.setItem(i, c, item)
-            m = self.rows[mkey]
+            v = m.values[mkey]
             pen = pg.mkPen(colours[mkey], width=2)
-            p = list(self.settings.curve_percents)
-            self.deletion_plot.plot(p, m["deletion"], pen=pen, name=f"{title} ({m['deletion_auc']:.3f})")
-            self.insertion_plot.plot(p, m["insertion"], pen=pen, name=f"{title} ({m['insertion_auc']:.3f})")
+            p = list(settings.curve_percents)
+            self.deletion_plot.plot(p, v["deletion"], pen=pen, name=f"{title} ({v['deletion_auc']:.3f})")
+            self.insertion_plot.plot(p, v["insertion"], pen=pen, name=f"{title} ({v['insertion_auc']:.3f})")

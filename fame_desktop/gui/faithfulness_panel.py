@@ -7,7 +7,8 @@ while the other face stays as it is, and the similarity is recomputed
 curves are drawn per method beside the clean similarity and the case's decision threshold, and a
 table gives each curve's normalised area. A faithful e+ makes the similarity fall fast when its
 pixels go (small Delete area) and rise fast when they alone stay (large Insert area); for e− the
-other way round.
+other way round. The curves are a measurement of the session (session/measurements.py): the
+worker's answer is handed to it, the panel draws from it, and a reopened case shows them as saved.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from ..session.measurements import FACE, face_measurement
 from .jobs import start_owned
 
 TARGETS = (("probe_similar", "probe e+"), ("probe_dissimilar", "probe e−"), ("gallery_similar", "gallery e+"),
@@ -49,8 +51,6 @@ class FaithfulnessPanel(QWidget):
         super().__init__(parent)
         self.page = page
         self.job = None
-        self.results: dict[str, object] = {}  # method key → PairFaithfulness of the inputs shown
-        self._computed_for = None  # (result ids, settings, target) the curves belong to
         self.target = QComboBox()
         for key, label in TARGETS:
             self.target.addItem(label, key)
@@ -106,9 +106,20 @@ class FaithfulnessPanel(QWidget):
                 out[mkey] = r
         return out
 
-    def _state(self):
-        results = self.method_results()
-        return tuple((k, id(r)) for k, r in results.items()), self.page.shown.map_settings, self.target_key()
+    def measurement(self):
+        """The session's curves of the chosen map while they hold for the maps shown (None otherwise)."""
+        m = self.page.session.current_measurement(FACE, self.target_key())
+        return m if m is not None and m.map_settings == self.page.shown.map_settings else None
+
+    @property
+    def results(self) -> dict:
+        """{method key: PairFaithfulness} of the curves shown."""
+        m = self.measurement()
+        return {} if m is None else m.faithfulness()
+
+    def _current(self) -> bool:
+        m = self.measurement()
+        return m is not None and set(m.methods) == set(self.method_results())
 
     # computing --------------------------------------------------------------------------
     def compute(self) -> None:
@@ -117,7 +128,7 @@ class FaithfulnessPanel(QWidget):
         if self.job is not None or not results or page.loader.model is None:
             return
         task, model, lock, settings = page.task, page.loader.model, page.loader.lock, page.shown.map_settings
-        state, key = self._state(), self.target_key()
+        session, key = page.session, self.target_key()
 
         def work(job):
             from ..metrics.face_deletion import pair_faithfulness
@@ -132,7 +143,9 @@ class FaithfulnessPanel(QWidget):
 
         def done(out):
             self.job = None
-            self.results, self._computed_for = out, state
+            if out and page.session is session:  # not for a case opened meanwhile
+                session.set_measurement(face_measurement(results, key, settings, out,
+                                                         sum(pf.seconds for pf in out.values())))
             self.refresh()
 
         def failed(error, _job):
@@ -149,7 +162,7 @@ class FaithfulnessPanel(QWidget):
     def refresh(self) -> None:
         page, s = self.page, self.page.session
         results = self.method_results()
-        current = self._computed_for == self._state()
+        current = self._current()
         self.compute_button.setEnabled(self.job is None and bool(results) and not current)
         for plot in (self.delete_plot, self.insert_plot):
             plot.clear()
@@ -160,7 +173,10 @@ class FaithfulnessPanel(QWidget):
             self.status.setText("No method has a map of this face yet: run one (or several, from Compare).")
             return
         if not current:
-            self.status.setText(f"{len(results)} method(s) with this map: press Compute curves.")
+            earlier = s.measurements.get((FACE, self.target_key()))
+            why = s.measurement_stale_reasons(earlier) if earlier is not None else []
+            self.status.setText(f"{len(results)} method(s) with this map: press Compute curves"
+                                + (f" (the earlier curves no longer hold: {'; '.join(why)})." if why else "."))
             return
         a = s.analysis.summary["similarity"]
         theta = s.threshold
@@ -175,7 +191,8 @@ class FaithfulnessPanel(QWidget):
                 plot.addItem(pg.InfiniteLine(theta.value, angle=0, pen=pg.mkPen("#ffb547", width=1.5),
                                              label="θ", labelOpts={"position": 0.05, "color": "#ffb547"}))
         rows = []
-        for mkey, pf in self.results.items():
+        m = self.measurement()
+        for mkey, pf in m.faithfulness().items():
             title = page.params.methods[mkey].title
             curves = {m: pf.curve(key, m) for m in ("delete", "insert")}
             pen = pg.mkPen(colours[mkey], width=2)

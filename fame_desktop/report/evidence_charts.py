@@ -33,7 +33,7 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return [round(first + k * step, 10) for k in range(int((hi - first) / step + 1e-9) + 1)]
 
 
-class _Axes:
+class Axes:
     """Maps data (x, y) into a drawing's plot area and draws its frame, ticks and labels."""
 
     def __init__(self, d: Drawing, xlim, ylim, title: str, xlabel: str):
@@ -95,7 +95,7 @@ def tippett_drawing(tippett: dict, width: float, height: float) -> Drawing:
     d = Drawing(width, height)
     allv = tippett["genuine"]["log10_lr"] + tippett["impostor"]["log10_lr"] + [tippett["case_log10_lr"]]
     lo, hi = min(allv) - 0.3, max(allv) + 0.3
-    ax = _Axes(d, (lo, hi), (0.0, 1.0), "Tippett plot: share of pairs with log10 LR ≥ x", "x = log10 LR (bounded by ELUB)")
+    ax = Axes(d, (lo, hi), (0.0, 1.0), "Tippett plot: share of pairs with log10 LR ≥ x", "x = log10 LR (bounded by ELUB)")
     ax.vline(0.0, AXIS, dash=(1, 2))
     for side, colour in (("genuine", GENUINE), ("impostor", IMPOSTOR)):
         ax.line(*_steps(tippett[side]["log10_lr"], tippett[side]["share_at_or_above"], lo, hi), colour)
@@ -110,7 +110,7 @@ def histogram_drawing(hist: dict, width: float, height: float) -> Drawing:
     edges = np.asarray(hist["edges"])
     lo, hi = min(edges[0], hist["case_score"]) - 0.02, max(edges[-1], hist["case_score"]) + 0.02
     top = max(max(hist["genuine"]), max(hist["impostor"])) * 1.1 or 1.0
-    ax = _Axes(d, (lo, hi), (0.0, top), "Score distributions (density)", "cosine score")
+    ax = Axes(d, (lo, hi), (0.0, top), "Score distributions (density)", "cosine score")
     for side, colour in (("genuine", GENUINE), ("impostor", IMPOSTOR)):
         xs = [edges[0]] + [e for e in edges[1:-1] for _ in (0, 1)] + [edges[-1]]
         ys = [v for v in hist[side] for _ in (0, 1)]

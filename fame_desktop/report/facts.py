@@ -131,6 +131,7 @@ def common_facts(session, result, display: dict, report_id: str | None = None, g
         },
         "fame_run": {"cancelled": bool(result.run.cancelled), "elapsed_s": round(float(result.run.elapsed), 3),
                      "batch_order": list(result.keys), "input_snapshot": result.snapshot.describe()},
+        "faithfulness": [m.describe() for m in session.current_measurements()],  # the report's section, as stored
         "audit": session.audit.to_list(),
     }
 

@@ -9,6 +9,7 @@ from reportlab.platypus import SimpleDocTemplate
 from .. import __version__
 from . import sections_front, sections_results, text
 from .evidence_section import evidence_flowables
+from .sections_faithfulness import faithfulness_flowables
 from .layout import MARGIN, PAGE, page_canvas, register_fonts
 
 
@@ -29,6 +30,7 @@ def render_pdf(session, facts: dict) -> bytes:
         *sections_front.processing(session, facts),
         *sections_results.results(facts),
         *sections_results.maps(session, facts),
+        *faithfulness_flowables(session),
         *evidence_flowables(facts["evidence"]),
         *sections_results.notes_and_audit(facts),
     ]

@@ -26,6 +26,7 @@ from .facts import common_facts
 from .layout import FRAME_WIDTH, MARGIN, PAGE, grid_table, kv_table, layout_table, markup, mono, page_canvas, para, \
     picture, register_fonts
 from .sections_front import case_file_rows
+from .sections_faithfulness import faithfulness_flowables
 from .sections_results import notes_and_audit
 
 FIGURE_WIDTH = (FRAME_WIDTH - 8 * mm) / 2
@@ -174,6 +175,7 @@ def render_task_pdf(session, facts: dict) -> bytes:
     for t in section.tables:
         story += _table(t)
     story += _figures(section)
+    story += faithfulness_flowables(session)
     story += _inputs(result) + _model(result) + _parameters(result, settings, display)
     story += _software(result.environment or versions(facts["device"]))
     story += [kv_table([("Inputs of the run", mono(facts["fame_run"]["input_snapshot"]["sha256"]))])]

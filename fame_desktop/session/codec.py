@@ -10,7 +10,8 @@ output (float32, row i ↔ its target i). Everything else is the JSON document (
     analysis {headline, summary}, results [{method, options, targets, bookkeeping, params,
     model, environment, snapshot}], evidence (face verification: null, or {calibration (the
     .famecal document), calibration_file, likelihood_ratio (as stated), conclusion (the FISWG
-    checklist, conclusion and signed revisions)}: session/evidence.py)
+    checklist, conclusion and signed revisions)}: session/evidence.py), measurements [the current
+    faithfulness curves / class metrics: session/measurements.py; absent in older files]
 
 Decoding needs the task's model (the inputs are rebuilt and the model's answer recomputed:
 see casefile.py and checks.py); this module only translates. Formats 1 and 2 (face
@@ -115,6 +116,7 @@ def encode_session(s) -> tuple[dict, dict[str, bytes]]:
         "analysis": None if s.analysis is None else {"headline": s.analysis.headline, "summary": s.analysis.summary},
         "results": results,
         "evidence": evidence_json(s),
+        "measurements": [m.describe() for m in s.current_measurements()],
         "audit": s.audit.to_list(),
     }
     return doc, members

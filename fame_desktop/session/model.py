@@ -12,9 +12,12 @@ the session.
     req = s.request_run(model, targets)     # snapshot taken now; execute it in a worker
     s.accept_result(result)                 # kept only while its snapshot matches the inputs
     s.set_calibration(cal, model_info)      # face verification: the evidence (session/evidence.py)
+    s.set_measurement(m)                    # faithfulness curves / class metrics (session/measurements.py)
 
 Results are kept per method and per task options (e.g. per feature-map layer) for the
-current inputs and model; any change of an input or of the model drops them all.
+current inputs and model; any change of an input or of the model drops them all, and with
+them the measurements of their maps. A measurement whose results were replaced since (or whose
+map settings changed) is kept but stale: `current_measurement` no longer returns it.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from ..tasks.runner import RunRequest, request_run
 from ..tasks.types import Analysis, PreparedInput
 from ..session.audit import AuditLog, CaseInfo, Threshold, now_iso
 from .evidence import Evidence, calibration_details, content_digest
+from .measurements import ACTIONS, Measurement, SourceRef
 
 
 class SessionEvents(SignalGroup):
@@ -47,6 +51,7 @@ class SessionEvents(SignalGroup):
     display = Signal()  # view state: colour map, opacity, what is shown
     case = Signal()  # case details, threshold
     evidence = Signal()  # calibration, FISWG checklist, conclusion and its sign-off (session/evidence.py)
+    measurements = Signal()  # a measurement was kept, or the measurements were dropped
     audit = Signal(object)  # the AuditEntry just recorded
 
 
@@ -75,6 +80,7 @@ class SessionState:
     inputs: dict[str, PreparedInput] = field(default_factory=dict)
     analysis: Analysis | None = None
     results: dict[tuple[str, str], TaskResult] = field(default_factory=dict)  # (method, options key) → result
+    measurements: dict[tuple[str, str], Measurement] = field(default_factory=dict)  # (kind, target) → measurement
     created: str = field(default_factory=now_iso)
 
     # helpers ----------------------------------------------------------------------------
@@ -103,6 +109,31 @@ class SessionState:
         if result.snapshot is None:
             return ["the result does not record the inputs it was computed from"]
         return result.snapshot.differences(self.input_records(), self.model_key, self.weights)
+
+    def measurement_stale_reasons(self, m: Measurement) -> list[str]:
+        """Why measurement `m` no longer describes this session's maps ([] while it does)."""
+        why = []
+        for ref in m.sources:
+            result = self.result(ref.method)
+            if result is None or m.target not in result.keys:
+                why.append(f"the {ref.method} result is gone")
+            elif SourceRef.of(result, m.target) != ref:
+                why.append(f"the {ref.method} result was replaced")
+        if m.map_settings != self.map_settings:
+            why.append("the map settings changed")
+        if m.box is not None:
+            if all(p.sha256 != m.box.photo_sha256 for p in self.photos.values()):
+                why.append("the box's photograph is not the one loaded")
+        return why
+
+    def current_measurement(self, kind: str, target: str) -> Measurement | None:
+        """The measurement of `kind` of map `target`, while it still describes the session's maps."""
+        m = self.measurements.get((kind, target))
+        return m if m is not None and not self.measurement_stale_reasons(m) else None
+
+    def current_measurements(self) -> list[Measurement]:
+        """Every current measurement (what case files and reports keep), in the order they were made."""
+        return [m for m in self.measurements.values() if not self.measurement_stale_reasons(m)]
 
     def report_result(self) -> TaskResult:
         """The result a report or export states; ExportError saying what is missing when there is none."""
@@ -135,7 +166,7 @@ class SessionState:
         return SessionState(**state | {
             "case": replace(self.case, exhibits=dict(self.case.exhibits)), "audit": AuditLog(self.audit.entries),
             "params": dict(self.params), "options": dict(self.options), "view": deepcopy(self.view), "photos": dict(self.photos),
-            "inputs": dict(self.inputs), "results": dict(self.results)})
+            "inputs": dict(self.inputs), "results": dict(self.results), "measurements": dict(self.measurements)})
 
 
 class Session(SessionState):
@@ -158,6 +189,9 @@ class Session(SessionState):
         had = bool(self.results) or self.analysis is not None
         self.results = {}
         self.analysis = None
+        if self.measurements:  # measured on the maps just dropped
+            self.measurements = {}
+            self.events.measurements.emit()
         return had
 
     # inputs -----------------------------------------------------------------------------
@@ -395,6 +429,20 @@ class Session(SessionState):
                           **({"replaced_earlier": True} if acc.replaced else {}))
         self.events.results.emit()
         return acc
+
+    def set_measurement(self, m: Measurement) -> bool:
+        """Keep measurement `m` (replacing the earlier one of its kind and map) — if it describes the session's
+        maps now; one computed for results replaced since is discarded and logged (False)."""
+        why = self.measurement_stale_reasons(m)
+        if why:
+            self.audit.record("measurement discarded", kind=m.kind, target=m.target, reason="; ".join(why))
+            return False
+        replaced = m.key in self.measurements
+        self.measurements.pop(m.key, None)  # the newest last: the order they were made
+        self.measurements[m.key] = m
+        self.audit.record(ACTIONS[m.kind], **m.audit_details(), **({"replaced_earlier": True} if replaced else {}))
+        self.events.measurements.emit()
+        return True
 
     def _check_role(self, role: str) -> None:
         if role not in self.roles:

@@ -15,7 +15,9 @@ hashed. In order, each step refusing with CaseFileError and its reason:
    the case's model, the stated likelihood ratio is the calibration's for the recomputed score,
    each signed revision of the conclusion matches its SHA-256;
 8. the audit log names the stored photographs, results, calibration, sign-offs and verifications
-   (checks.check_audit, evidence.check_evidence_audit).
+   (checks.check_audit, evidence.check_evidence_audit);
+9. the measurements of the maps (faithfulness curves, class metrics) name results the case holds and
+   are computed again where that is cheap (session/measurement_checks.py).
 
 A checkpoint found elsewhere than its recorded path (same SHA-256) is used from then on: the
 results are re-bound to it and the audit log says so ("use weights file").
@@ -31,6 +33,7 @@ from ..core.snapshot import InputSnapshot
 from ..methods.base import MethodJob
 from .audit import AuditLog
 from .checks import check_audit, compare, model_for, tolerance_for
+from .measurement_checks import restore_measurements
 from .evidence import check_evidence_audit, evidence_checks, similarity_of
 from .evidence import from_json as evidence_from_json
 from .codec import (case_info, image_member, input_member, map_settings, raw_member, run_record, stored_input,
@@ -142,7 +145,7 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
     stored_evidence = doc.get("evidence")
     if stored_evidence is not None and not task.evidence:
         raise CaseFileError(f"holds an evidence record, which {task.title} does not keep")
-    if not (inputs or doc["analysis"] or results or stored_evidence):
+    if not (inputs or doc["analysis"] or results or stored_evidence or doc.get("measurements")):
         return session, None
     recorded_sha, recorded_weights = _weights_sha256(results), session.weights
     for rd in results:  # before loading anything: each result ran with the case's model
@@ -207,6 +210,8 @@ def restore_session(doc: dict, members: dict[str, bytes], registry, checkpoint: 
         checks["evidence"] = evidence_checks(session.evidence)
     check_audit(session)
     check_evidence_audit(session)
+    if measured := restore_measurements(session, doc.get("measurements"), model, tolerance):
+        checks["measurements"] = measured
     if used and used != recorded_weights:
         _rebind_weights(session, used, recorded_sha, notes)
     return session, checks
