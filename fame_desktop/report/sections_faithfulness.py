@@ -44,8 +44,9 @@ FACE_READING = (
 CLASS_READING = (
     "How to read this: IoU is the overlap of the map's strong region (at or above 0.3, 0.5 or 0.7) with the "
     "object's box, from 0 (none) to 1 (the same region); the pointing game asks whether the map's strongest "
-    "point lies on the object. ROAD-Delete blurs away the top P % of the map's pixels: a lower class "
-    "probability afterwards means the map found what the model used. The deletion AUC (lower is better) and "
+    "point lies on the object. ROAD-Delete removes the top P % of the map's pixels and fills them in from "
+    "their neighbours (so no sharp-edged hole is left): a lower class probability afterwards means the map "
+    "found what the model used. The deletion AUC (lower is better) and "
     "insertion AUC (higher is better) summarise the curves: the class probability as the map's top pixels are "
     "blacked out, or as only they are shown.")
 
