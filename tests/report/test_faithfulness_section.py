@@ -89,5 +89,5 @@ def test_classification_report_from_fame_report_has_the_table_box_and_curves(che
                f"{'yes' if v['pointing'] else 'no'} {v['road']['10']:.3f} {v['road']['30']:.3f} {v['road']['50']:.3f} "
                f"{v['deletion_auc']:.3f} {v['insertion_auc']:.3f}")
         assert row in section, row
-    assert "The object box on chelsea.jpg." in section and "ROAD-Delete blurs away" in section
+    assert "The object box on chelsea.jpg." in section and "ROAD-Delete removes the top P %" in section
     assert render_section(out, "classification")
