@@ -30,7 +30,7 @@ from .layout import FRAME_WIDTH, SANS, grid_table, layout_table, markup, para, p
 # on the dark panel, is drawn black on paper
 PALETTE = ("#1a1a1a", "#ff7f0e", "#1f9bff", "#2ca02c", "#d62728", "#9467bd", "#c49c94", "#e377c2", "#bcbd22",
            "#17becf")
-THRESHOLD = colors.HexColor("#e08a00")
+THRESHOLD = colors.HexColor("#a0006e")  # a colour no method has (orange is Grad-CAM's)
 BOX = (0, 160, 150)
 HALF = (FRAME_WIDTH - 6 * mm) / 2
 
@@ -130,7 +130,7 @@ def _face(session, measurements) -> list:
                  f"in {m.seconds:.1f} s.", "caption"),
             layout_table([drawings, [_legend(session, pfs, colours), ""]], [HALF + 3 * mm] * 2),
         ]))
-    threshold = (f"the orange line is the decision threshold θ = {theta.value:.3f} ({theta.source})."
+    threshold = (f"the magenta line is the decision threshold θ = {theta.value:.3f} ({theta.source})."
                  if theta is not None else "no decision threshold was set.")
     out.append(para(f"{FACE_READING} The grey line is the clean similarity of the pair; {threshold}"))
     return out
