@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QToolBox, QVBoxLayout, QWidget,
 )
 
-from ..core.evidence.evidence_facts import CALIBRATION_CAVEATS, lr_text
+from ..core.evidence.evidence_facts import CALIBRATION_CAVEATS, log10_text, lr_text
 from ..core.evidence.face_regions import REGION_COLOURS, REGION_LABELS, REGIONS
-from ..core.evidence.quality import MEASURES, quality_flags
+from ..core.evidence.quality import MEASURES, measure_text, quality_flags
 from ..session import evidence
 from .evidence_record import ChecklistTable, ConclusionForm
 
@@ -30,25 +30,8 @@ GENUINE, IMPOSTOR, CASE = (80, 150, 240), (235, 90, 80), (255, 255, 255)
 GREY = "color: #8a8f98;"
 BAR_COLOURS = ((250, 200, 60), (170, 130, 40), (90, 200, 240), (50, 120, 160))  # G e+, G e−, P e+, P e−
 FLAG = "#ffb547"
-UNITS = {"inter_eye_px": "{:.0f} px", "yaw_deg": "{:+.1f}°", "pitch_deg": "{:+.1f}°", "roll_deg": "{:+.1f}°",
-         "sharpness": "{:.0f}", "exposure_mean": "{:.0f}", "clipped_dark": "{:.1%}", "clipped_bright": "{:.1%}",
-         "detection_probability": "{:.4f}", "embedding_norm": "{:.2f}"}
 MAP_COLUMNS = (("gallery_similar", "G e+"), ("gallery_dissimilar", "G e−"), ("probe_similar", "P e+"),
                ("probe_dissimilar", "P e−"))
-
-
-SHORT_HYPOTHESES = {"Hp": "same person", "Hd": "different people"}
-
-
-def _log10_text(x: float) -> str:
-    return f"{x:+.2f}"
-
-
-def verbal_short(v) -> str:
-    """'moderately strong support for Hp (same person)': the ENFSI verbal equivalent in a few words."""
-    if v.direction not in SHORT_HYPOTHESES:
-        return "supports neither proposition"
-    return f"{v.strength} support for {v.direction} ({SHORT_HYPOTHESES[v.direction]})"
 
 
 def score_line(session) -> tuple[str, str]:
@@ -57,8 +40,8 @@ def score_line(session) -> tuple[str, str]:
     if lr is None:
         return "", ""
     bound = "" if lr.bound is None else f" · capped at the ELUB {lr.bound} bound"
-    text = (f"<span style='font-size:12pt'>LR <b>{lr_text(lr.lr)}</b></span> (log10 {_log10_text(lr.log10_lr)}"
-            f"{bound}) · <i>{escape(verbal_short(lr.verbal))}</i> · calibration “{escape(cal.description)}”")
+    text = (f"<span style='font-size:12pt'>LR <b>{lr_text(lr.lr)}</b></span> (log10 {log10_text(lr.log10_lr)}"
+            f"{bound}) · <i>{escape(lr.verbal.short)}</i> · calibration “{escape(cal.description)}”")
     tip = (f"ENFSI verbal equivalent: {lr.verbal.text}\n\nLikelihood ratio from the calibration "
            f"“{cal.description}”\n{cal.summary()}\n\n"
            + "\n".join(CALIBRATION_CAVEATS))
@@ -89,12 +72,12 @@ def _cell(text: str, tip: str = "", colour: str | None = None) -> QTableWidgetIt
     return item
 
 
-def _plot(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
+def _plot(title: str, x_label: str = "", y_label: str = "", legend_columns: int = 1) -> pg.PlotWidget:
     p = pg.PlotWidget(title=title)
     p.setMinimumHeight(150)
     p.setLabel("bottom", x_label)
     p.setLabel("left", y_label)
-    p.addLegend(offset=(5, 5), labelTextSize="8pt")
+    p.addLegend(offset=(5, 5), labelTextSize="8pt", colCount=legend_columns)
     p.setMouseEnabled(False, False)
     p.hideButtons()
     for axis in ("bottom", "left"):
@@ -166,7 +149,7 @@ class CalibrationView(QWidget):
         else:
             bound = "" if lr.bound is None else f", capped at the ELUB {lr.bound} bound"
             self.lr.setText(f"<span style='font-size:13pt'>LR <b>{lr_text(lr.lr)}</b></span> (log10 "
-                            f"{_log10_text(lr.log10_lr)}{bound})<br><i>{escape(verbal_short(lr.verbal))}</i>")
+                            f"{log10_text(lr.log10_lr)}{bound})<br><i>{escape(lr.verbal.short)}</i>")
             self.lr.setToolTip(score_line(session)[1])
         self._rules(cal)
         self._plots(cal, lr, session)
@@ -193,12 +176,9 @@ class CalibrationView(QWidget):
             self.histogram.plot(h["edges"], h[name], stepMode="center", pen=pg.mkPen(colour, width=2),
                                 fillLevel=0, brush=(*colour, 60))
         if lr is not None:
-            self.tippett.addItem(pg.InfiniteLine(lr.log10_lr, angle=90, pen=pg.mkPen(CASE, width=2,
-                                                                                      style=Qt.PenStyle.DashLine),
-                                                 label="case", labelOpts={"position": 0.9, "color": CASE}))
-            self.histogram.addItem(pg.InfiniteLine(lr.score, angle=90, pen=pg.mkPen(CASE, width=2,
-                                                                                    style=Qt.PenStyle.DashLine),
-                                                   label="case", labelOpts={"position": 0.9, "color": CASE}))
+            for plot, x in ((self.tippett, lr.log10_lr), (self.histogram, lr.score)):
+                plot.addItem(pg.InfiniteLine(x, angle=90, pen=pg.mkPen(CASE, width=2, style=Qt.PenStyle.DashLine),
+                                             label="case", labelOpts={"position": 0.9, "color": CASE}))
         if session.threshold is not None:
             self.histogram.addItem(pg.InfiniteLine(session.threshold.value, angle=90,
                                                    pen=pg.mkPen(FLAG, width=1, style=Qt.PenStyle.DotLine)))
@@ -230,7 +210,7 @@ class QualityView(QWidget):
                 q = qs.get(side)
                 value = None if q is None else q.measures()[key]
                 mine = [f for f in flags.get(side, []) if f.measure == key]
-                self.table.setItem(row, col, _cell("–" if value is None else UNITS[key].format(value),
+                self.table.setItem(row, col, _cell(measure_text(key, value),
                                                    "\n".join(f"{f.text} ({f.source})" for f in mine),
                                                    FLAG if mine else None))
         self.table.resizeColumnsToContents()
@@ -248,12 +228,7 @@ class RegionsView(QWidget):
         super().__init__()
         self.table = _table(len(REGIONS), ["Region", "area", *[h for _, h in MAP_COLUMNS]])
         self.table.setObjectName("evidence_regions")
-        self.chart = pg.PlotWidget(title="share of each map's mass")
-        self.chart.setMinimumHeight(150)
-        self.chart.setMouseEnabled(False, False)
-        self.chart.hideButtons()
-        self.chart.getAxis("left").enableAutoSIPrefix(False)
-        self.chart.addLegend(offset=(5, 5), labelTextSize="8pt", colCount=5)
+        self.chart = _plot("share of each map's mass", legend_columns=5)
         self.chart.getAxis("bottom").setTicks([[(i, REGION_LABELS[r].split(" ")[0]) for i, r in enumerate(REGIONS)]])
         self.note = QLabel("Shares of the maps shown, over regions drawn from the five landmarks "
                            "(docs/evidence.md); the area column is a uniform map's share. A reading aid, not a "

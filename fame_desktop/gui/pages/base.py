@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ...core.attribution import MapSettings
 from ...core.errors import FameError
 from ...session.model import Session
+from ...tasks.run_summary import result_caption
 from ..audit_panel import AuditPanel
 from ..case_panel import CasePanel
 from ..colour_bar import ColourBar
@@ -50,7 +51,6 @@ class Shown:
     on_photo: bool
 
 
-STOP_CAPTIONS = {"epsilon": "ε reached", "converged": "settled", "cancelled": "cancelled"}
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.mpo);;All files (*)"
 
 
@@ -482,9 +482,7 @@ class TaskPage(QWidget):
             return preview.maps[key], layer, f"live preview · iteration {preview.iteration} / {preview.total}"
         if key is not None and (m := self.map_of(key)) is not None:
             r = self.session.result()
-            t = r.per_target()[key]
-            why = STOP_CAPTIONS.get(t["stop_reason"], "")
-            return m, None, f"{r.method.title} · {t['iterations']} it." + (f" ({why})" if why else "")
+            return m, None, result_caption(r.method.title, r.per_target()[key])
         return None, None, "running…" if key in self.running_keys() else idle
 
     def make_preview(self, request):

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ...session.unsaved import ChangeTracker
 from .. import unsaved_changes
 from ..jobs import start_owned
 from .inputs import PHOTO_FOLDER_KEY
@@ -35,7 +36,7 @@ class CaseFiles(QObject):
         super().__init__(page)
         self.page = page
         self.path: Path | None = None  # the case file the session was opened from or saved to
-        self.tracker = unsaved_changes.ChangeTracker()
+        self.tracker = ChangeTracker()
         self.job = None
         self.close_after_save = False
         self.tracker.mark_clean(page.session, dict(page.session.view))

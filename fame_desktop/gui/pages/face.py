@@ -21,12 +21,12 @@ from ..layouts import box
 from ..evidence_panel import EvidencePanel, score_line
 from ..refine import RefineButton, agreement_caption
 from ..methods_window import open_methods_window
+from ...tasks.run_summary import result_caption
 from .base import TaskPage
 
 HINTS = {"gallery": "reference", "probe": "questioned"}
 SHORT = {"gallery_similar": "G e+", "gallery_dissimilar": "G e−", "probe_similar": "P e+",
          "probe_dissimilar": "P e−"}
-CAPTIONS = {"epsilon": "ε reached", "iterations": "", "converged": "settled", "cancelled": "cancelled", "done": ""}
 
 
 class FacePage(TaskPage):
@@ -267,8 +267,7 @@ class FacePage(TaskPage):
         if r is None:
             return None, "", {}
         per, agreement = r.per_target(), r.measurements.get("agreement_with_reference", {})
-        captions = {k: f"result · {v['iterations']} it. {CAPTIONS.get(v['stop_reason'], '')}".strip()
-                    + agreement_caption(agreement.get(k)) for k, v in per.items()}
+        captions = {k: result_caption("result", v) + agreement_caption(agreement.get(k)) for k, v in per.items()}
         return {k: self.map_of(k, r) for k in r.keys}, "result", captions
 
     def _render_score(self, busy: str) -> None:

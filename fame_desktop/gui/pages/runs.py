@@ -12,27 +12,9 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from ...core.errors import FameError
-from ...core.fame import STOP_TEXT
 from ..jobs import start_owned
 from ...tasks.previews import Preview, ProgressReport, ReportThrottle
-from ..run_bar import format_seconds
-
-
-def iteration_summary(per_target: dict, short: dict | None = None) -> tuple[str, str]:
-    """(one short line, a line per target) on how many steps each target ran and why it stopped."""
-    detail = "\n".join(f"{v['label']}: {v['iterations']} iterations, stopped: "
-                       f"{STOP_TEXT.get(v['stop_reason'], v['stop_reason'])}" for v in per_target.values())
-    runs = {(v["iterations"], v["stop_reason"]) for v in per_target.values()}
-    if len(runs) == 1:
-        n, why = runs.pop()
-        what = f"All {len(per_target)} maps" if len(per_target) > 1 else next(iter(per_target.values()))["label"]
-        return f"{what}: {n} iterations ({STOP_TEXT.get(why, why)}).", detail
-    marks = {"epsilon": " ε", "converged": " δ"}
-    parts = [f"{(short or {}).get(k, v['label'])} {v['iterations']}" + marks.get(v["stop_reason"], "")
-             for k, v in per_target.items()]
-    used = sorted({v["stop_reason"] for v in per_target.values()} & set(marks))
-    legend = {"epsilon": "ε: loss < ε", "converged": "δ: settled"}
-    return "Iterations: " + " · ".join(parts) + (f" ({', '.join(legend[u] for u in used)})" if used else ""), detail
+from ...tasks.run_summary import format_seconds, iteration_summary
 
 
 class RunController(QObject):
