@@ -15,8 +15,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QTableWidget,
-    QTableWidgetItem, QToolBox, QVBoxLayout, QWidget,
+    QComboBox, QFileDialog, QLabel, QPushButton, QScrollArea, QSizePolicy, QTableWidget,
+    QTableWidgetItem, QToolBox, QWidget,
 )
 
 from ..core.evidence.evidence_facts import CALIBRATION_CAVEATS, log10_text, lr_text
@@ -24,10 +24,10 @@ from ..core.evidence.face_regions import REGION_COLOURS, REGION_LABELS, REGIONS
 from ..core.evidence.quality import MEASURES, measure_text, quality_flags
 from ..session import evidence
 from .evidence_record import ChecklistTable, ConclusionForm
+from .layouts import GREY, box, fit_rows, quiet, read_only_table, styled_label
 
 CALIBRATION_FILTER = "Calibrations (*.famecal);;All files (*)"
 GENUINE, IMPOSTOR, CASE = (80, 150, 240), (235, 90, 80), (255, 255, 255)
-GREY = "color: #8a8f98;"
 BAR_COLOURS = ((250, 200, 60), (170, 130, 40), (90, 200, 240), (50, 120, 160))  # G e+, G e−, P e+, P e−
 FLAG = "#ffb547"
 MAP_COLUMNS = (("gallery_similar", "G e+"), ("gallery_dissimilar", "G e−"), ("probe_similar", "P e+"),
@@ -48,20 +48,10 @@ def score_line(session) -> tuple[str, str]:
     return text, tip
 
 
-def _table(rows: int, headers: list[str]) -> QTableWidget:
-    t = QTableWidget(rows, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.verticalHeader().hide()
-    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+def _table(rows: int, headers: list[str], name: str) -> QTableWidget:
+    t = read_only_table(rows, headers, name)
     t.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-    t.horizontalHeader().setStretchLastSection(True)
     return t
-
-
-def _fit_height(t: QTableWidget) -> None:
-    """Tall enough for every row: the section scrolls, not the table."""
-    t.resizeRowsToContents()
-    t.setFixedHeight(t.horizontalHeader().height() + sum(t.rowHeight(r) for r in range(t.rowCount())) + 4)
 
 
 def _cell(text: str, tip: str = "", colour: str | None = None) -> QTableWidgetItem:
@@ -94,8 +84,7 @@ class CalibrationView(QWidget):
         # line breaks of their own, no word wrap: a wrapped label in a scrolled section would be cut short
         self.summary = QLabel()
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.lr = QLabel()
-        self.lr.setObjectName("evidence_lr")
+        self.lr = styled_label(name="evidence_lr")
         for label in (self.summary, self.lr):  # never shorter than their lines
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.load_button = QPushButton("Load calibration…")
@@ -109,21 +98,8 @@ class CalibrationView(QWidget):
         self.threshold_button.clicked.connect(panel.threshold_from_calibration)
         self.tippett = _plot("Tippett plot", "log10 LR", "share of pairs ≥ x")
         self.histogram = _plot("Calibration scores", "cosine score", "density")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.load_button)
-        buttons.addWidget(self.remove_button)
-        threshold = QHBoxLayout()
-        threshold.addWidget(self.rule, 1)
-        threshold.addWidget(self.threshold_button)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        for w in (self.lr, self.summary):
-            lay.addWidget(w)
-        lay.addLayout(buttons)
-        lay.addLayout(threshold)
-        lay.addWidget(self.tippett)
-        lay.addWidget(self.histogram)
-        lay.addStretch(1)
+        box(self.lr, self.summary, box(self.load_button, self.remove_button, row=True),
+            box((self.rule, 1), self.threshold_button, row=True), self.tippett, self.histogram, 1, on=self, margin=2)
 
     def render(self, session) -> None:
         cal, lr = session.evidence.calibration, evidence.likelihood_ratio(session)
@@ -156,14 +132,13 @@ class CalibrationView(QWidget):
 
     def _rules(self, cal) -> None:
         current = self.rule.currentData()
-        self.rule.blockSignals(True)
-        self.rule.clear()
-        self.rule.addItem(f"EER threshold ({cal.metrics['eer']:.1%})", None)
-        for op in cal.metrics.get("operating_points", []):
-            if op["measurable"]:
-                self.rule.addItem(f"FMR ≤ {op['target_fmr']:g} (FNMR {op['fnmr']:.1%})", op["target_fmr"])
-        self.rule.setCurrentIndex(max(self.rule.findData(current), 0))
-        self.rule.blockSignals(False)
+        with quiet(self.rule):
+            self.rule.clear()
+            self.rule.addItem(f"EER threshold ({cal.metrics['eer']:.1%})", None)
+            for op in cal.metrics.get("operating_points", []):
+                if op["measurable"]:
+                    self.rule.addItem(f"FMR ≤ {op['target_fmr']:g} (FNMR {op['fnmr']:.1%})", op["target_fmr"])
+            self.rule.setCurrentIndex(max(self.rule.findData(current), 0))
 
     def _plots(self, cal, lr, session) -> None:
         t, h = cal.tippett(), cal.histograms()
@@ -189,15 +164,9 @@ class QualityView(QWidget):
 
     def __init__(self):
         super().__init__()
-        self.table = _table(len(MEASURES), ["Measure", "Gallery", "Probe"])
-        self.table.setObjectName("evidence_quality")
-        self.flags = QLabel()
-        self.flags.setWordWrap(True)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.table)
-        lay.addWidget(self.flags)
-        lay.addStretch(1)
+        self.table = _table(len(MEASURES), ["Measure", "Gallery", "Probe"], "evidence_quality")
+        self.flags = styled_label(wrap=True)
+        box(self.table, self.flags, 1, on=self, margin=2)
 
     def render(self, session) -> None:
         qs, cal = evidence.qualities(session), session.evidence.calibration
@@ -214,7 +183,7 @@ class QualityView(QWidget):
                                                    "\n".join(f"{f.text} ({f.source})" for f in mine),
                                                    FLAG if mine else None))
         self.table.resizeColumnsToContents()
-        _fit_height(self.table)
+        fit_rows(self.table)
         lines = [f"<b>{side}</b>: {escape(f.text)} <span style='{GREY}'>({escape(f.source)})</span>"
                  for side, fs in flags.items() for f in fs]
         self.flags.setText("<br>".join(lines) if lines else
@@ -226,20 +195,13 @@ class RegionsView(QWidget):
 
     def __init__(self):
         super().__init__()
-        self.table = _table(len(REGIONS), ["Region", "area", *[h for _, h in MAP_COLUMNS]])
-        self.table.setObjectName("evidence_regions")
+        self.table = _table(len(REGIONS), ["Region", "area", *[h for _, h in MAP_COLUMNS]], "evidence_regions")
         self.chart = _plot("share of each map's mass", legend_columns=5)
         self.chart.getAxis("bottom").setTicks([[(i, REGION_LABELS[r].split(" ")[0]) for i, r in enumerate(REGIONS)]])
-        self.note = QLabel("Shares of the maps shown, over regions drawn from the five landmarks "
-                           "(docs/evidence.md); the area column is a uniform map's share. A reading aid, not a "
-                           "comparison of features.")
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet(GREY)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.table)
-        lay.addWidget(self.chart)
-        lay.addWidget(self.note)
+        self.note = styled_label("Shares of the maps shown, over regions drawn from the five landmarks (docs/evidence.md); "
+                          "the area column is a uniform map's share. A reading aid, not a comparison of features.",
+                          GREY, wrap=True)
+        box(self.table, self.chart, self.note, on=self, margin=2)
 
     def render(self, session) -> None:
         summary = evidence.region_summary(session)
@@ -254,7 +216,7 @@ class RegionsView(QWidget):
                 s = shares.get(key)
                 self.table.setItem(row, col, _cell("–" if s is None else f"{s[region]:.0%}"))
         self.table.resizeColumnsToContents()
-        _fit_height(self.table)
+        fit_rows(self.table)
         bars = [("area", areas or None, (120, 120, 120))] + [
             (label, shares.get(key), colour) for (key, label), colour in zip(MAP_COLUMNS, BAR_COLOURS)]
         width = 0.84 / len(bars)

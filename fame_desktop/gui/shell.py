@@ -22,10 +22,11 @@ from .busy_indicator import BusyIndicator
 from .engine import FACE, Engine
 from .jobs import JobRunner, start_owned
 from .latest import Latest
+from .layouts import quiet
 from .messages import MessageCenter
 from .pages.cases import CASE_FILTER, FOLDER_KEY, is_case_file
 from .pages.inputs import PHOTO_FOLDER_KEY
-from .recent_cases import RecentCases
+from .recent_cases import RecentCases, add_recent_items
 from .theme import apply_theme
 
 MODE_KEY = "modes/current"
@@ -206,9 +207,8 @@ class MainWindow(QMainWindow):
 
     def sync_original(self, page) -> None:
         if page is self.page:
-            self.act_original.blockSignals(True)
-            self.act_original.setChecked(page.show_original)
-            self.act_original.blockSignals(False)
+            with quiet(self.act_original):
+                self.act_original.setChecked(page.show_original)
 
     def _escape(self) -> None:
         """Esc leaves what the page is doing first (e.g. placing landmarks); otherwise it cancels a run."""
@@ -224,19 +224,18 @@ class MainWindow(QMainWindow):
         self.engine.start()
 
     def _engine_ready(self, catalogue) -> None:
-        self.selector.blockSignals(True)  # the first item added would switch to it
-        for key, entry in catalogue.entries.items():
-            self.selector.addItem(entry.task.title if entry.usable else f"{entry.task.title} — unavailable", key)
-            i = self.selector.count() - 1
-            self.selector.setItemData(i, entry.error or entry.task.description, Qt.ItemDataRole.ToolTipRole)
-            self.selector.model().item(i).setEnabled(entry.usable)
-            act = QAction(entry.task.title, self, checkable=True)
-            act.setData(key)
-            act.setEnabled(entry.usable)
-            act.triggered.connect(lambda _=False, k=key: self.switch(k))
-            self.mode_group.addAction(act)
-            self.mode_menu.addAction(act)
-        self.selector.blockSignals(False)
+        with quiet(self.selector):  # the first item added would switch to it
+            for key, entry in catalogue.entries.items():
+                self.selector.addItem(entry.task.title if entry.usable else f"{entry.task.title} — unavailable", key)
+                i = self.selector.count() - 1
+                self.selector.setItemData(i, entry.error or entry.task.description, Qt.ItemDataRole.ToolTipRole)
+                self.selector.model().item(i).setEnabled(entry.usable)
+                act = QAction(entry.task.title, self, checkable=True)
+                act.setData(key)
+                act.setEnabled(entry.usable)
+                act.triggered.connect(lambda _=False, k=key: self.switch(k))
+                self.mode_group.addAction(act)
+                self.mode_menu.addAction(act)
         if catalogue.broken:
             n = len(catalogue.broken)
             self.statusBar().showMessage(f"{n} plugin{'s' if n > 1 else ''} could not be loaded: see Help ▸ "
@@ -314,9 +313,8 @@ class MainWindow(QMainWindow):
         return page
 
     def _show_selection(self) -> None:
-        self.selector.blockSignals(True)
-        self.selector.setCurrentIndex(max(0, self.selector.findData(self.current)))
-        self.selector.blockSignals(False)
+        with quiet(self.selector):
+            self.selector.setCurrentIndex(max(0, self.selector.findData(self.current)))
         for act in self.mode_group.actions():
             act.setChecked(act.text() == (self.page.task.title if self.page else ""))
 
@@ -398,14 +396,8 @@ class MainWindow(QMainWindow):
 
     def refresh_recent(self, items: list[str] | None = None) -> None:
         items = self.settings.recent_files() if items is None else items
-        m = self.recent_menu
-        m.clear()
-        if not items:
-            m.addAction("No recent files").setEnabled(False)
-        for path in items:
-            act = m.addAction(Path(path).name)
-            act.setToolTip(path)
-            act.triggered.connect(lambda _=False, p=path: self.page and self.page.load_files([p]))
+        self.recent_menu.clear()
+        add_recent_items(self.recent_menu, items, lambda p: self.page and self.page.load_files([p]))
         for page in self.pages.values():
             page.refresh_recent()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox
 
 from ..session.unsaved import describe
+from .dialogs import ask_yes_no
 
 
 def ask_save_changes(parent, doing: str, unsaved: list[str], run_going: bool = False) -> str:
@@ -24,8 +25,5 @@ def ask_save_changes(parent, doing: str, unsaved: list[str], run_going: bool = F
 
 def ask_stop_run(parent, doing: str) -> bool:
     """True when the user agrees to stop a FAME run in progress before `doing`."""
-    answer = QMessageBox.question(
-        parent, "Stop the FAME run?",
-        f"FAME is still running. Stop it before {doing}? Its result so far is discarded.",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+    return ask_yes_no(parent, "Stop the FAME run?",
+                      f"FAME is still running. Stop it before {doing}? Its result so far is discarded.")

@@ -23,6 +23,21 @@ def progress_text(iteration: int, total: int, elapsed: float) -> str:
     return f"Iteration {iteration} / {total} · ≤ {format_seconds(left)} left"
 
 
+def estimate_text(iterations: int, rows: int, measured: float, answer_seconds: float) -> tuple[str, str]:
+    """How long a run of `iterations` on `rows` maps takes at most, short and in full ('run ≤ 2:10',
+    '500 iterations ≈ 2:10 at most (measured: …)'), or ('', '') when unknown: from the seconds per iteration
+    `measured` on an earlier run, else roughly from the model's first answer (one iteration ≈ a forward and
+    a backward pass per map, ~3 forward passes)."""
+    if measured > 0:
+        per, how = measured, f"measured: {measured:.2f} s per iteration"
+    elif answer_seconds:
+        per, how = 3 * rows * answer_seconds, "rough: from the model's first answer"
+    else:
+        return "", ""
+    t = format_seconds(per * iterations)
+    return f"run ≤ {t}", f"{iterations} iterations ≈ {t} at most ({how})"
+
+
 def result_caption(title: str, row: dict) -> str:
     """'FAME · 12 it. (settled)': a map's badge from its row of `TaskResult.per_target()`."""
     why = STOP_CAPTIONS.get(row["stop_reason"], "")

@@ -26,3 +26,25 @@ def test_the_summary_is_one_line_when_every_map_ran_alike_and_marks_each_otherwi
     mixed = {"g": _row("Gallery e+", 120, "converged"), "p": _row("Probe e+", 80, "epsilon")}
     line, _ = iteration_summary(mixed, {"g": "G e+"})
     assert line == "Iterations: G e+ 120 δ · Probe e+ 80 ε (δ: settled, ε: loss < ε)"
+
+
+def test_a_model_is_named_by_its_description_else_its_key_else_its_class():
+    from fame_desktop.tasks.result import model_name
+
+    class Described:
+        def __init__(self, d):
+            self.describe = lambda: d
+
+    assert model_name(Described({"name": "MobileFaceNet", "key": "arcface-mbf"})) == "MobileFaceNet"
+    assert model_name(Described({"key": "arcface-mbf"})) == "arcface-mbf"
+    assert model_name(object()) == "object"
+
+
+def test_the_estimate_prefers_a_measured_speed_and_is_rough_from_the_first_answer_else_unknown():
+    from fame_desktop.tasks.run_summary import estimate_text
+
+    assert estimate_text(500, 4, 0.26, 0.05) == ("run ≤ 2:10", "500 iterations ≈ 2:10 at most (measured: 0.26 s "
+                                                                "per iteration)")
+    assert estimate_text(100, 2, 0.0, 0.1) == ("run ≤ 1:00", "100 iterations ≈ 1:00 at most (rough: from the "
+                                                             "model's first answer)")
+    assert estimate_text(100, 2, 0.0, 0.0) == ("", "")

@@ -17,7 +17,7 @@ from ..photo_slot import PhotoSlot
 from ..review_panel import ReviewPanel
 from ..score_panel import ScorePanel
 from ..actions import make_action
-from ..layouts import box
+from ..layouts import box, quiet
 from ..evidence_panel import EvidencePanel, score_line
 from ..refine import RefineButton, agreement_caption
 from ..methods_window import open_methods_window
@@ -224,18 +224,13 @@ class FacePage(TaskPage):
         super().apply_view(view)
         r = self.review
         maps = view.get("maps") if isinstance(view.get("maps"), dict) else {}
-        for side, toggle in r.toggles.items():
-            toggle.blockSignals(True)
-            toggle.set_kind(maps.get(side, "similar") if maps.get(side, "similar") in ("similar", "dissimilar", None)
-                            else "similar")
-            toggle.blockSignals(False)
-        for w in (r.wipe_mode, r.blend_mode, r.mix):
-            w.blockSignals(True)
-        (r.wipe_mode if view.get("compare_mode") == "wipe" else r.blend_mode).setChecked(True)
-        mix = view.get("compare_mix", 0.5)
-        r.mix.setValue(round(100 * mix) if isinstance(mix, (int, float)) else 50)
-        for w in (r.wipe_mode, r.blend_mode, r.mix):
-            w.blockSignals(False)
+        with quiet(*r.toggles.values(), r.wipe_mode, r.blend_mode, r.mix):
+            for side, toggle in r.toggles.items():
+                kind = maps.get(side, "similar")
+                toggle.set_kind(kind if kind in ("similar", "dissimilar", None) else "similar")
+            (r.wipe_mode if view.get("compare_mode") == "wipe" else r.blend_mode).setChecked(True)
+            mix = view.get("compare_mix", 0.5)
+            r.mix.setValue(round(100 * mix) if isinstance(mix, (int, float)) else 50)
 
     def fit(self) -> None:
         super().fit()

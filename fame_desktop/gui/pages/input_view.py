@@ -58,19 +58,8 @@ class InputMapView(ImageView):
 
     def set_grid(self, grid) -> None:
         """Draw a core.feature_map.CellGrid's cell borders (None hides them)."""
-        if grid is None:
-            self.grid_item.setData([], [])
-            return
-        xs, ys = [], []
-        for r in range(1, grid.rows):
-            y = r * grid.height / grid.rows
-            xs += [0, grid.width]
-            ys += [y, y]
-        for c in range(1, grid.cols):
-            x = c * grid.width / grid.cols
-            xs += [x, x]
-            ys += [0, grid.height]
-        self.grid_item.setData(np.array(xs, float), np.array(ys, float))
+        ends = np.array(grid.borders() if grid is not None else [], float).reshape(-1, 2)  # (x, y) pairs
+        self.grid_item.setData(ends[:, 0], ends[:, 1])
 
     def set_outline(self, box) -> None:
         """Outline (x0, y0, x1, y1) in input pixels, e.g. a cell's nominal area; None hides it."""
