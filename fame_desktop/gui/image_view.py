@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from ..core.display_levels import DisplayLevels, covers, levels_for
@@ -21,6 +22,14 @@ BACKGROUND = "#1e1f22"
 PLACEHOLDER = "color: #c8c8c8; font-size: 11pt; padding: 12px; background: transparent;"
 PLACEHOLDER_OVER_IMAGE = ("color: white; font-size: 11pt; padding: 12px; background: rgba(20, 20, 20, 190); "
                           "border-radius: 6px;")
+
+
+def cosmetic_pen(colour: QColor, width: float = 2.0) -> QPen:
+    """A pen `width` screen pixels wide at every zoom."""
+    pen = QPen(colour)
+    pen.setWidthF(width)
+    pen.setCosmetic(True)
+    return pen
 
 
 class ClickViewBox(pg.ViewBox):

@@ -14,11 +14,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QToolButton
 
+from ..core.faces import LANDMARK_PROMPTS
 from .drops import local_files
 from .elided_label import ElidedLabel
 from .layouts import MUTED, box, quiet, styled_label
+from .photo_view import PhotoView
 from .recent_cases import add_recent_items
-from .photo_view import LANDMARK_PROMPTS, PhotoView
+
 
 class PhotoSlot(QFrame):
     files_dropped = Signal(list)

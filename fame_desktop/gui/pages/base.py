@@ -40,6 +40,7 @@ from .inputs import PHOTO_FOLDER_KEY, InputsController
 from .reports import ReportExport
 from .runs import RunController
 
+MAP_SETTINGS = ("blur_kernel", "blur_sigma", "normalisation")  # remembered per task and model input size
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.mpo);;All files (*)"
 
 
@@ -371,7 +372,7 @@ class TaskPage(QWidget):
             self.session.set_map_settings(settings)
         if self.loader.model is not None:
             k = self._maps_key(self.loader.model)
-            for name in ("blur_kernel", "blur_sigma", "normalisation"):
+            for name in MAP_SETTINGS:
                 self.shell.settings.set(f"{k}/{name}", getattr(settings, name))
         self._save_display()
         self.render()
@@ -385,9 +386,7 @@ class TaskPage(QWidget):
         """The blur this task's user last chose at this model's input size, else the task's default."""
         d, s, k = self.task.default_map_settings(model), self.shell.settings, self._maps_key(model)
         try:
-            ms = MapSettings(blur_kernel=s.get(f"{k}/blur_kernel", d.blur_kernel),
-                             blur_sigma=s.get(f"{k}/blur_sigma", d.blur_sigma),
-                             normalisation=s.get(f"{k}/normalisation", d.normalisation))
+            ms = MapSettings(**{name: s.get(f"{k}/{name}", getattr(d, name)) for name in MAP_SETTINGS})
         except ValueError:
             ms = d
         self.controls.set_map_settings(ms)

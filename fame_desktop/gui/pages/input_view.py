@@ -9,22 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from ...core.overlay import overlay
-from ..image_view import ImageView
+from ..image_view import ImageView, cosmetic_pen
 
 OUTLINE = QColor(255, 220, 0)
 GRID = (255, 255, 255, 110)
 DONE = QColor(60, 220, 90)
-
-
-def _pen(colour: QColor, width: float = 2.0) -> QPen:
-    pen = QPen(colour)
-    pen.setWidthF(width)
-    pen.setCosmetic(True)
-    return pen
 
 
 class InputMapView(ImageView):
@@ -36,7 +29,7 @@ class InputMapView(ImageView):
         self.grid_item.setZValue(2)
         self.vb.addItem(self.grid_item)
         self.outline = QGraphicsRectItem()
-        self.outline.setPen(_pen(OUTLINE, 2.5))
+        self.outline.setPen(cosmetic_pen(OUTLINE, 2.5))
         self.outline.setZValue(4)
         self.outline.hide()
         self.vb.addItem(self.outline)
