@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QLabel, QPushButton, QScrollArea, QSizePolicy, QTableWidget,
+    QComboBox, QFileDialog, QLabel, QScrollArea, QSizePolicy, QTableWidget,
     QTableWidgetItem, QToolBox, QWidget,
 )
 
@@ -24,7 +24,7 @@ from ..core.evidence.face_regions import REGION_COLOURS, REGION_LABELS, REGIONS
 from ..core.evidence.quality import MEASURES, measure_text, quality_flags
 from ..session import evidence
 from .evidence_record import ChecklistTable, ConclusionForm
-from .layouts import GREY, box, fit_rows, quiet, read_only_table, styled_label
+from .layouts import GREY, box, fit_rows, push_button, quiet, read_only_table, styled_label
 
 CALIBRATION_FILTER = "Calibrations (*.famecal);;All files (*)"
 GENUINE, IMPOSTOR, CASE = (80, 150, 240), (235, 90, 80), (255, 255, 255)
@@ -87,15 +87,12 @@ class CalibrationView(QWidget):
         self.lr = styled_label(name="evidence_lr")
         for label in (self.summary, self.lr):  # never shorter than their lines
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.load_button = QPushButton("Load calibration…")
-        self.load_button.setToolTip("A .famecal file made by `fame calibrate` with this face model")
-        self.load_button.clicked.connect(panel.choose_calibration)
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.clicked.connect(lambda: panel.session.set_calibration(None))
+        self.load_button = push_button("Load calibration…", panel.choose_calibration,
+                                       "A .famecal file made by `fame calibrate` with this face model")
+        self.remove_button = push_button("Remove", lambda: panel.session.set_calibration(None))
         self.rule = QComboBox()
         self.rule.setToolTip("A decision threshold from the calibration's scores, recorded with its source")
-        self.threshold_button = QPushButton("Use as threshold")
-        self.threshold_button.clicked.connect(panel.threshold_from_calibration)
+        self.threshold_button = push_button("Use as threshold", panel.threshold_from_calibration)
         self.tippett = _plot("Tippett plot", "log10 LR", "share of pairs ≥ x")
         self.histogram = _plot("Calibration scores", "cosine score", "density")
         box(self.lr, self.summary, box(self.load_button, self.remove_button, row=True),
@@ -198,9 +195,9 @@ class RegionsView(QWidget):
         self.table = _table(len(REGIONS), ["Region", "area", *[h for _, h in MAP_COLUMNS]], "evidence_regions")
         self.chart = _plot("share of each map's mass", legend_columns=5)
         self.chart.getAxis("bottom").setTicks([[(i, REGION_LABELS[r].split(" ")[0]) for i, r in enumerate(REGIONS)]])
-        self.note = styled_label("Shares of the maps shown, over regions drawn from the five landmarks (docs/evidence.md); "
-                          "the area column is a uniform map's share. A reading aid, not a comparison of features.",
-                          GREY, wrap=True)
+        self.note = styled_label("Shares of the maps shown, over regions drawn from the five landmarks "
+                                 "(docs/evidence.md); the area column is a uniform map's share. A reading aid, not a "
+                                 "comparison of features.", GREY, wrap=True)
         box(self.table, self.chart, self.note, on=self, margin=2)
 
     def render(self, session) -> None:

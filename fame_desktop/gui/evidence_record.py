@@ -10,7 +10,7 @@ from html import escape
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget,
+    QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QTableWidget,
     QTableWidgetItem, QWidget,
 )
 
@@ -19,7 +19,7 @@ from ..core.evidence.face_regions import REGION_LABELS
 from ..core.evidence.fiswg import ASSESSMENT_LABELS, ASSESSMENTS, COMPONENTS, RELATED_REGION
 from ..core.evidence.verbal_scale import VERBAL_CHOICES, parse_choice
 from ..session import evidence
-from .layouts import GREY, box, styled_label
+from .layouts import GREY, box, push_button, styled_label
 
 STATUS = {"draft": "Draft — not signed", "signed": "Signed", "revised": "Edited after the last sign-off:<br>the "
           "draft is not signed"}
@@ -119,10 +119,8 @@ class ConclusionForm(QWidget):
         self.examiner = QLineEdit()
         self.examiner_date = QLineEdit()
         self.examiner_date.setPlaceholderText("YYYY-MM-DD")
-        self.sign_button = QPushButton("Sign off")
-        self.sign_button.setToolTip("Freeze this conclusion as the next revision, signing the case as it is now "
-                                    "(inputs, model, result, calibration, threshold)")
-        self.sign_button.clicked.connect(self.sign_off)
+        self.sign_button = push_button("Sign off", self.sign_off, "Freeze this conclusion as the next revision, "
+                                       "signing the case as it is now (inputs, model, result, calibration, threshold)")
         self.revisions = styled_label(name="conclusion_revisions")
         self.revisions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reviewer = QLineEdit()
@@ -130,9 +128,8 @@ class ConclusionForm(QWidget):
         self.reviewer_date.setPlaceholderText("YYYY-MM-DD")
         self.agrees = QCheckBox("agrees with the conclusion")
         self.agrees.setChecked(True)
-        self.verify_button = QPushButton("Record verification")
-        self.verify_button.setToolTip("ACE-V: a second examiner's verification of the latest signed revision")
-        self.verify_button.clicked.connect(self.verify)
+        self.verify_button = push_button("Record verification", self.verify,
+                                         "ACE-V: a second examiner's verification of the latest signed revision")
         form = QFormLayout()
         form.addRow("Verbal scale", self.verbal)
         form.addRow("Examiner", self.examiner)

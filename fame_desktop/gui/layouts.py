@@ -1,12 +1,13 @@
 """The widgets every page and panel builds the same way, in one call each: boxes without margins,
-labels with their look, read-only tables, compact combo boxes, and showing values quietly."""
+labels with their look, buttons, read-only tables, compact combo boxes, and showing values quietly."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
 from PySide6.QtWidgets import (
-    QAbstractItemView, QBoxLayout, QComboBox, QHBoxLayout, QLabel, QLayout, QTableWidget, QVBoxLayout, QWidget,
+    QAbstractItemView, QBoxLayout, QComboBox, QHBoxLayout, QLabel, QLayout, QPushButton, QTableWidget, QVBoxLayout,
+    QWidget,
 )
 
 GREY = "color: #8a8f98;"  # hints and secondary text
@@ -54,6 +55,14 @@ def styled_label(text: str = "", style: str = "", wrap: bool = False, name: str 
     if name:
         w.setObjectName(name)
     return w
+
+
+def push_button(text: str, slot, tip: str = "") -> QPushButton:
+    """A QPushButton with its tooltip, its clicks going to `slot`."""
+    b = QPushButton(text)
+    b.setToolTip(tip)
+    b.clicked.connect(slot)
+    return b
 
 
 def read_only_table(rows: int, headers: list[str], name: str = "") -> QTableWidget:

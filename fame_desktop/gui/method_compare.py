@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..core.overlay import overlay
 from .colour_bar import rgb_to_qimage
-from .layouts import GREY, box, styled_label
+from .layouts import GREY, box, push_button, styled_label
 
 TILE = 132  # pixels of a map tile
 
@@ -58,10 +58,9 @@ class CompareGrid(QWidget):
         super().__init__(parent)
         self.page = page
         self.heading = styled_label(wrap=True)
-        self.run_button = QPushButton("Run the methods not yet run")
-        self.run_button.setToolTip("Each method without a map here runs in turn with its saved parameters "
-                                   "(Parameters tab); cancel with the run bar's Cancel")
-        self.run_button.clicked.connect(lambda: self.run_missing.emit(self.missing()))
+        self.run_button = push_button("Run the methods not yet run", lambda: self.run_missing.emit(self.missing()),
+                                      "Each method without a map here runs in turn with its saved parameters "
+                                      "(Parameters tab); cancel with the run bar's Cancel")
         self.grid_box = QWidget()
         self.grid = QGridLayout(self.grid_box)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)

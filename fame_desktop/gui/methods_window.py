@@ -50,7 +50,7 @@ class MethodsWindow(QWidget):
         if made:
             self.tabs.addTab(made[1], made[0])
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
-        box((self.tabs, 1), self.status, on=self, margin=9)
+        box((self.tabs, 1), self.status, on=self, margin=11)  # a window's own margin (Fusion)
         page.state_changed.connect(self._page_changed)
 
     def _page_changed(self) -> None:

@@ -13,10 +13,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QStackedWidget, QWidget,
+    QComboBox, QFileDialog, QFormLayout, QLabel, QLineEdit, QStackedWidget, QWidget,
 )
 
-from .layouts import box, compact, quiet, styled_label
+from .layouts import box, compact, push_button, quiet, styled_label
 from .spec_form import MethodForm, SpecForm
 
 SMALL = "color: #b9bec7; font-size: 9pt;"
@@ -45,8 +45,7 @@ class ParamsPanel(QWidget):
         self.model.setCurrentIndex(max(0, self.model.findData(self._get("model", task.default_model))))
         self.weights = QLineEdit()
         self.weights.setPlaceholderText("weights or checkpoint file (.pth / .pt / .ckpt)")
-        self.browse = QPushButton("Browse…")
-        self.browse.clicked.connect(self._browse)
+        self.browse = push_button("Browse…", self._browse)
         self.model_info = styled_label(style=SMALL, wrap=True)
         self.device = QComboBox()
         for key, label in DEVICES:
@@ -62,8 +61,7 @@ class ParamsPanel(QWidget):
         self.method_info = styled_label(style=SMALL, wrap=True)
         self.forms: dict[str, MethodForm] = {}  # made when a method is first chosen
         self.method_stack = QStackedWidget()
-        self.defaults = QPushButton("Restore defaults")
-        self.defaults.clicked.connect(self.restore_defaults)
+        self.defaults = push_button("Restore defaults", self.restore_defaults)
 
         for combo in (self.model, self.device, self.method):
             compact(combo)

@@ -52,7 +52,7 @@ class PluginsDialog(QDialog):
         self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.details.toPlainText()))
         buttons.addButton(self.copy, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
-        box(self.summary, (split, 1), note, buttons, on=self, margin=9)
+        box(self.summary, (split, 1), note, buttons, on=self, margin=11)  # a window's own margin (Fusion)
         self.catalogue = None
 
     def set_catalogue(self, catalogue) -> None:

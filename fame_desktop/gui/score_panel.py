@@ -4,10 +4,10 @@ calibration — the likelihood ratio (gui/evidence_panel.score_line)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from .elided_label import ElidedLabel
-from .layouts import box, styled_label
+from .layouts import box, push_button, styled_label
 
 
 class ScorePanel(QWidget):
@@ -24,9 +24,8 @@ class ScorePanel(QWidget):
         self.threshold_label.setTextFormat(Qt.TextFormat.RichText)
         self.source_label = ElidedLabel()
         self.source_label.setStyleSheet("color: #8a8f98;")
-        self.threshold_button = QPushButton("Threshold…")
-        self.threshold_button.setToolTip("Set a decision threshold and where it comes from")
-        self.threshold_button.clicked.connect(self.threshold_requested)
+        self.threshold_button = push_button("Threshold…", self.threshold_requested,
+                                            "Set a decision threshold and where it comes from")
         self.setToolTip("The cosine similarity of the two face embeddings. It is a model score, "
                         "not a measure of evidential strength.")
         # the numbers on one row (never cut: the window's minimum width keeps them whole), the

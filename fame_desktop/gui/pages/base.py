@@ -20,8 +20,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QSizePolicy, QSplitter, QTabWidget, QWidget
 
 from ...core.attribution import MapSettings
-from ...core.photo_overlay import LayerCache
 from ...core.errors import FameError
+from ...core.photo_overlay import LayerCache
 from ...session.model import Session
 from ...tasks.previews import Shown, preview_maker
 from ...tasks.run_summary import result_caption

@@ -11,11 +11,11 @@ from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QTableWidgetItem, QWidget,
+    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidgetItem, QWidget,
 )
 
 from ..actions import make_action
-from ..layouts import MUTED, box, fit_rows, read_only_table, styled_label
+from ..layouts import MUTED, box, fit_rows, push_button, read_only_table, styled_label
 from ..methods_window import open_methods_window
 from .base import TaskPage
 from .class_chooser import ClassChooser
@@ -56,10 +56,9 @@ class ClassificationPage(TaskPage):
         self.explained.setToolTip("Classes with a map for this photograph; click one to show it")
         self.explained.itemClicked.connect(lambda item: self.choose_class(item.data(Qt.ItemDataRole.UserRole)))
         self.class_note = styled_label(style=MUTED, wrap=True)
-        self.methods_button = QPushButton("Compare methods, box and metrics…")
-        self.methods_button.setToolTip("Every method's map of this class side by side; the object's box; IoU, "
-                                       "pointing game, ROAD and deletion curves (Ctrl+M)")
-        self.methods_button.clicked.connect(lambda _=False: open_methods_window(self))
+        self.methods_button = push_button("Compare methods, box and metrics…", lambda: open_methods_window(self),
+                                          "Every method's map of this class side by side; the object's box; IoU, "
+                                          "pointing game, ROAD and deletion curves (Ctrl+M)")
         return box(QLabel("<b>Top-5 predictions</b>"), self.top5, QLabel("<b>Explain class</b> (any of the 1000)"),
                    self.chooser, self.class_note, QLabel("<b>Maps computed</b>"), (self.explained, 2),
                    self.methods_button)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QSplitter, QWidget
+from PySide6.QtWidgets import QSplitter, QWidget
 
 from ..photo_slot import PhotoSlot
 from ..review_panel import ReviewPanel
 from ..score_panel import ScorePanel
 from ..actions import make_action
-from ..layouts import box, quiet
+from ..layouts import box, push_button, quiet
 from ..evidence_panel import EvidencePanel, score_line
 from ..refine import RefineButton, agreement_caption
 from ..methods_window import open_methods_window
@@ -45,15 +45,13 @@ class FacePage(TaskPage):
             toggle.changed.connect(self._display_changed)
         self.review.blend_mode.toggled.connect(lambda _b: self._display_changed())
         self.review.mix.valueChanged.connect(lambda _v: self._display_changed())
-        self.export_button = QPushButton("Export report…")
-        self.export_button.setToolTip("Write the PDF report of this comparison and its exports (Ctrl+E)")
-        self.export_button.clicked.connect(lambda _=False: self.reports.export())
+        self.export_button = push_button("Export report…", lambda: self.reports.export(),
+                                         "Write the PDF report of this comparison and its exports (Ctrl+E)")
         self.score.add_widget(self.export_button)
         self.refine_button = RefineButton(self)
         self.score.add_widget(self.refine_button)
-        self.methods_button = QPushButton("Methods…")
-        self.methods_button.setToolTip("Compare every method's maps and their faithfulness curves (Ctrl+M)")
-        self.methods_button.clicked.connect(lambda _=False: open_methods_window(self))
+        self.methods_button = push_button("Methods…", lambda: open_methods_window(self),
+                                          "Compare every method's maps and their faithfulness curves (Ctrl+M)")
         self.score.add_widget(self.methods_button)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(box(*((slot, 1) for slot in self.slots.values()), row=True))

@@ -13,13 +13,13 @@ from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget, QWidget,
+    QButtonGroup, QComboBox, QLabel, QSizePolicy, QStackedWidget, QWidget,
 )
 
 from ..image_view import ImageView
 from ..jobs import start_owned
 from ..latest import Latest
-from ..layouts import GREY, box, quiet, styled_label
+from ..layouts import GREY, box, push_button, quiet, styled_label
 from ..theme import choice_button
 from ..actions import make_action
 from .base import TaskPage
@@ -39,14 +39,12 @@ class FeatureMapPage(TaskPage):
         self.cell_button = choice_button("Selected cell", "The selected cell's receptive field")
         self.all_button = choice_button("All cells", "Every computed cell's receptive field")
         self.view_group = QButtonGroup(self)
-        bar = QHBoxLayout()
         for i, b in enumerate((self.cell_button, self.all_button)):
             self.view_group.addButton(b, i)
-            bar.addWidget(b)
         self.cell_button.setChecked(True)
         self.input_title = QLabel("")
         self.input_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens
-        bar.addWidget(self.input_title, 1)
+        bar = box(self.cell_button, self.all_button, (self.input_title, 1), row=True)
         self.input_view = InputMapView("The model input with its cells\nappears here")
         self.input_view.clicked.connect(self._input_clicked)
         self.mosaic_view = ImageView("No cell computed yet")
@@ -65,10 +63,8 @@ class FeatureMapPage(TaskPage):
         self.layer.setMinimumContentsLength(16)
         self.layer.setToolTip("The layer whose cells are explained (default: the last convolutional block)")
         self.layer.currentIndexChanged.connect(self._layer_chosen)
-        self.all_cells = QPushButton("Compute all cells")
-        self.all_cells.setToolTip("Every remaining cell as one batched job (in chunks); cancel keeps the chunks "
-                                  "that finished")
-        self.all_cells.clicked.connect(self.compute_all)
+        self.all_cells = push_button("Compute all cells", self.compute_all, "Every remaining cell as one batched job "
+                                     "(in chunks); cancel keeps the chunks that finished")
         self.count = QLabel("")
         self.cell_title = styled_label("<b>Selected cell</b>: click a cell", wrap=True)
         self.figures = CellFigures()
