@@ -149,6 +149,12 @@ class CellGrid:
     def cells(self) -> list[tuple[int, int]]:
         return [(r, c) for r in range(self.rows) for c in range(self.cols)]
 
+    def borders(self) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+        """The lines between cells as ((x0, y0), (x1, y1)) in input pixels: rows first, then columns."""
+        ys = [r * self.height / self.rows for r in range(1, self.rows)]
+        xs = [c * self.width / self.cols for c in range(1, self.cols)]
+        return [((0, y), (self.width, y)) for y in ys] + [((x, 0), (x, self.height)) for x in xs]
+
     def describe(self) -> dict:
         return {"layer": self.layer, "channels": self.channels, "rows": self.rows, "cols": self.cols,
                 "input": [self.height, self.width],

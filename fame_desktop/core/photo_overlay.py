@@ -7,6 +7,7 @@ report) fast, and gives exactly the pixels a full-size `warp_to_photo` + `overla
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,3 +131,31 @@ def photo_heat_layer(crop_map: np.ndarray, matrix: np.ndarray, width: int, heigh
     rgba[..., :3] = colourise(np.clip(values, 0.0, 1.0), cmap)
     rgba[..., 3] = inside * np.uint8(255)
     return PhotoLayer((float(x0), float(y0), x0 + w / s, y0 + h / s), rgba)
+
+
+class LayerCache:
+    """The latest `size` layers of maps on photographs, found by (role, the map's content, colour map):
+    a result's map equal to the last preview's reuses the layer the preview made."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._layers: dict[tuple, PhotoLayer] = {}  # oldest first
+
+    @staticmethod
+    def key(role: str, crop_map: np.ndarray, cmap: str) -> tuple:
+        digest = hashlib.blake2b(np.ascontiguousarray(crop_map).view(np.uint8), digest_size=16).digest()
+        return role, digest, cmap
+
+    def get(self, key: tuple) -> PhotoLayer | None:
+        return self._layers.get(key)
+
+    def keep(self, key: tuple, layer: PhotoLayer) -> None:
+        self._layers.pop(key, None)
+        self._layers[key] = layer
+        while len(self._layers) > self.size:
+            self._layers.pop(next(iter(self._layers)))
+
+    def forget(self, role: str) -> None:
+        """Drop the layers on the photograph of `role` (it was replaced)."""
+        for k in [k for k in self._layers if k[0] == role]:
+            del self._layers[k]

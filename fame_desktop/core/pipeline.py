@@ -42,6 +42,16 @@ class FaceInput:
         return {"faces_found": len(self.faces), "face_index": self.face_index, "face": self.face.describe(),
                 "alignment": self.aligned.describe()}
 
+    @property
+    def found_text(self) -> str:
+        """What was found and is used, for people: '1 face found (p 0.999)', 'landmarks placed by hand', …"""
+        n = len(self.faces)
+        if self.face.manual:
+            return "landmarks placed by hand" + (f" ({n} detected face(s) not used)" if n else "")
+        if n == 1:
+            return f"1 face found (p {self.face.probability:.3f})"
+        return f"{n} faces found — face {self.face_index + 1} in use; click another face (or its number) to use it"
+
     def crop_png(self) -> bytes:
         return encode_png(self.crop)
 

@@ -43,7 +43,7 @@ def create_window(args: argparse.Namespace, detector=None, preloaded_models: dic
 
     app.setWindowIcon(app_icon())
     from .shell import MainWindow
-    from .messages import configure_logging
+    from ..core.log_file import configure_logging
     from .settings import AppSettings
 
     settings = AppSettings(args.config_dir)

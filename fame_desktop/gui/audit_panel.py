@@ -6,15 +6,7 @@ import json
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-
-def summarise(details: dict, limit: int = 240) -> str:
-    """One line: key=value pairs, nested values as compact JSON."""
-    parts = []
-    for k, v in details.items():
-        text = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str, separators=(",", ":"))
-        parts.append(f"{k}={text}")
-    line = "; ".join(parts)
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+from ..report.text import flat_details
 
 
 class AuditPanel(QTableWidget):
@@ -38,7 +30,7 @@ class AuditPanel(QTableWidget):
             # date and time to the second (a log read days later); the UTC offset is in the tooltip
             time_item = QTableWidgetItem(e.time[:19].replace("T", " ") if len(e.time) >= 19 else e.time)
             time_item.setToolTip(e.time)
-            details = QTableWidgetItem(summarise(e.details))
+            details = QTableWidgetItem(flat_details(e.details, limit=240))  # as the report's audit log says it
             details.setToolTip(json.dumps(e.details, ensure_ascii=False, indent=1, default=str))
             self.setItem(row, 0, time_item)
             self.setItem(row, 1, QTableWidgetItem(e.action))

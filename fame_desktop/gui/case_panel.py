@@ -5,7 +5,9 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QWidget
+
+from .layouts import GREY, box, styled_label
 
 
 class CasePanel(QWidget):
@@ -28,19 +30,12 @@ class CasePanel(QWidget):
         self._notes_timer = QTimer(self, singleShot=True, interval=1500)
         self._notes_timer.timeout.connect(self._commit)
         self.notes.textChanged.connect(self._notes_timer.start)
-        hint = QLabel("Every change is recorded in the audit log.")
-        hint.setStyleSheet("color: #8a8f98; font-size: 9pt;")
-        self.file_status = QLabel()  # the case file and its signature status (set_file_status)
-        self.file_status.setObjectName("case_file_status")
-        self.file_status.setWordWrap(True)
+        # the case file and its signature status (set_file_status)
+        self.file_status = styled_label(wrap=True, name="case_file_status")
         self.file_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.file_status.hide()
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(QLabel("Notes"))
-        lay.addWidget(self.notes, 1)
-        lay.addWidget(self.file_status)
-        lay.addWidget(hint)
+        box(form, QLabel("Notes"), (self.notes, 1), self.file_status,
+            styled_label("Every change is recorded in the audit log.", f"{GREY} font-size: 9pt;"), on=self, margin=9)
         self._committed = self.values()
 
     def set_file_status(self, text: str | None) -> None:

@@ -1,4 +1,4 @@
-"""Small dialogs: the decision threshold (value + mandatory source) and About (versions)."""
+"""Small dialogs: the decision threshold (value + mandatory source), About (versions), a yes / no question."""
 
 from __future__ import annotations
 
@@ -63,6 +63,13 @@ class ThresholdDialog(QDialog):
         if not self.cleared:
             self.result_threshold = (round(self.value.value(), 6), self.source.text().strip())
         super().accept()
+
+
+def ask_yes_no(parent, title: str, text: str) -> bool:
+    """A question answered Yes (True) or No, No the default: nothing is replaced or lost by pressing Enter."""
+    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def versions(model_info: dict | None = None, device: str = "") -> list[tuple[str, str]]:

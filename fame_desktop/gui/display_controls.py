@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from ..core.attribution import NORMALISATIONS, MapSettings
 from ..core.overlay import COLOUR_MAPS, DEFAULT_COLOUR_MAP
-from .layouts import compact
+from .layouts import compact, quiet
 
 NORMALISATION_LABELS = {"minmax": "min–max (reference code)", "max": "max (paper)"}
 
@@ -100,24 +100,18 @@ class DisplayControls(QWidget):
                            normalisation=self.normalisation.currentData())
 
     def set_map_settings(self, s: MapSettings) -> None:
-        for w in (self.sigma, self.kernel, self.normalisation):
-            w.blockSignals(True)
-        self.sigma.setValue(s.blur_sigma)
-        self.kernel.setValue(s.blur_kernel)
-        self.normalisation.setCurrentIndex(max(0, self.normalisation.findData(s.normalisation)))
-        for w in (self.sigma, self.kernel, self.normalisation):
-            w.blockSignals(False)
+        with quiet(self.sigma, self.kernel, self.normalisation):
+            self.sigma.setValue(s.blur_sigma)
+            self.kernel.setValue(s.blur_kernel)
+            self.normalisation.setCurrentIndex(max(0, self.normalisation.findData(s.normalisation)))
         self._maps_changed()
 
     def set_display(self, colour_map: str, opacity: int, on_photo: bool) -> None:
         """Show a display (a reopened case's, the remembered one) without announcing it; an unknown colour
         map keeps the current one."""
-        for w in (self.opacity, self.cmap, self.on_photo):
-            w.blockSignals(True)
-        if colour_map in COLOUR_MAPS:
-            self.cmap.setCurrentText(colour_map)
-        self.opacity.setValue(opacity)
-        self.opacity_label.setText(f"{self.opacity.value()} %")
-        self.on_photo.setChecked(on_photo)
-        for w in (self.opacity, self.cmap, self.on_photo):
-            w.blockSignals(False)
+        with quiet(self.opacity, self.cmap, self.on_photo):
+            if colour_map in COLOUR_MAPS:
+                self.cmap.setCurrentText(colour_map)
+            self.opacity.setValue(opacity)
+            self.opacity_label.setText(f"{self.opacity.value()} %")
+            self.on_photo.setChecked(on_photo)

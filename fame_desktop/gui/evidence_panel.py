@@ -15,40 +15,23 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QTableWidget,
-    QTableWidgetItem, QToolBox, QVBoxLayout, QWidget,
+    QComboBox, QFileDialog, QLabel, QScrollArea, QSizePolicy, QTableWidget,
+    QTableWidgetItem, QToolBox, QWidget,
 )
 
-from ..core.evidence.evidence_facts import CALIBRATION_CAVEATS, lr_text
+from ..core.evidence.evidence_facts import CALIBRATION_CAVEATS, log10_text, lr_text
 from ..core.evidence.face_regions import REGION_COLOURS, REGION_LABELS, REGIONS
-from ..core.evidence.quality import MEASURES, quality_flags
+from ..core.evidence.quality import MEASURES, measure_text, quality_flags
 from ..session import evidence
 from .evidence_record import ChecklistTable, ConclusionForm
+from .layouts import GREY, box, fit_rows, push_button, quiet, read_only_table, styled_label
 
 CALIBRATION_FILTER = "Calibrations (*.famecal);;All files (*)"
 GENUINE, IMPOSTOR, CASE = (80, 150, 240), (235, 90, 80), (255, 255, 255)
-GREY = "color: #8a8f98;"
 BAR_COLOURS = ((250, 200, 60), (170, 130, 40), (90, 200, 240), (50, 120, 160))  # G e+, G e−, P e+, P e−
 FLAG = "#ffb547"
-UNITS = {"inter_eye_px": "{:.0f} px", "yaw_deg": "{:+.1f}°", "pitch_deg": "{:+.1f}°", "roll_deg": "{:+.1f}°",
-         "sharpness": "{:.0f}", "exposure_mean": "{:.0f}", "clipped_dark": "{:.1%}", "clipped_bright": "{:.1%}",
-         "detection_probability": "{:.4f}", "embedding_norm": "{:.2f}"}
 MAP_COLUMNS = (("gallery_similar", "G e+"), ("gallery_dissimilar", "G e−"), ("probe_similar", "P e+"),
                ("probe_dissimilar", "P e−"))
-
-
-SHORT_HYPOTHESES = {"Hp": "same person", "Hd": "different people"}
-
-
-def _log10_text(x: float) -> str:
-    return f"{x:+.2f}"
-
-
-def verbal_short(v) -> str:
-    """'moderately strong support for Hp (same person)': the ENFSI verbal equivalent in a few words."""
-    if v.direction not in SHORT_HYPOTHESES:
-        return "supports neither proposition"
-    return f"{v.strength} support for {v.direction} ({SHORT_HYPOTHESES[v.direction]})"
 
 
 def score_line(session) -> tuple[str, str]:
@@ -57,28 +40,18 @@ def score_line(session) -> tuple[str, str]:
     if lr is None:
         return "", ""
     bound = "" if lr.bound is None else f" · capped at the ELUB {lr.bound} bound"
-    text = (f"<span style='font-size:12pt'>LR <b>{lr_text(lr.lr)}</b></span> (log10 {_log10_text(lr.log10_lr)}"
-            f"{bound}) · <i>{escape(verbal_short(lr.verbal))}</i> · calibration “{escape(cal.description)}”")
+    text = (f"<span style='font-size:12pt'>LR <b>{lr_text(lr.lr)}</b></span> (log10 {log10_text(lr.log10_lr)}"
+            f"{bound}) · <i>{escape(lr.verbal.short)}</i> · calibration “{escape(cal.description)}”")
     tip = (f"ENFSI verbal equivalent: {lr.verbal.text}\n\nLikelihood ratio from the calibration "
            f"“{cal.description}”\n{cal.summary()}\n\n"
            + "\n".join(CALIBRATION_CAVEATS))
     return text, tip
 
 
-def _table(rows: int, headers: list[str]) -> QTableWidget:
-    t = QTableWidget(rows, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.verticalHeader().hide()
-    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+def _table(rows: int, headers: list[str], name: str) -> QTableWidget:
+    t = read_only_table(rows, headers, name)
     t.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-    t.horizontalHeader().setStretchLastSection(True)
     return t
-
-
-def _fit_height(t: QTableWidget) -> None:
-    """Tall enough for every row: the section scrolls, not the table."""
-    t.resizeRowsToContents()
-    t.setFixedHeight(t.horizontalHeader().height() + sum(t.rowHeight(r) for r in range(t.rowCount())) + 4)
 
 
 def _cell(text: str, tip: str = "", colour: str | None = None) -> QTableWidgetItem:
@@ -89,12 +62,12 @@ def _cell(text: str, tip: str = "", colour: str | None = None) -> QTableWidgetIt
     return item
 
 
-def _plot(title: str, x_label: str, y_label: str) -> pg.PlotWidget:
+def _plot(title: str, x_label: str = "", y_label: str = "", legend_columns: int = 1) -> pg.PlotWidget:
     p = pg.PlotWidget(title=title)
     p.setMinimumHeight(150)
     p.setLabel("bottom", x_label)
     p.setLabel("left", y_label)
-    p.addLegend(offset=(5, 5), labelTextSize="8pt")
+    p.addLegend(offset=(5, 5), labelTextSize="8pt", colCount=legend_columns)
     p.setMouseEnabled(False, False)
     p.hideButtons()
     for axis in ("bottom", "left"):
@@ -111,36 +84,19 @@ class CalibrationView(QWidget):
         # line breaks of their own, no word wrap: a wrapped label in a scrolled section would be cut short
         self.summary = QLabel()
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.lr = QLabel()
-        self.lr.setObjectName("evidence_lr")
+        self.lr = styled_label(name="evidence_lr")
         for label in (self.summary, self.lr):  # never shorter than their lines
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.load_button = QPushButton("Load calibration…")
-        self.load_button.setToolTip("A .famecal file made by `fame calibrate` with this face model")
-        self.load_button.clicked.connect(panel.choose_calibration)
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.clicked.connect(lambda: panel.session.set_calibration(None))
+        self.load_button = push_button("Load calibration…", panel.choose_calibration,
+                                       "A .famecal file made by `fame calibrate` with this face model")
+        self.remove_button = push_button("Remove", lambda: panel.session.set_calibration(None))
         self.rule = QComboBox()
         self.rule.setToolTip("A decision threshold from the calibration's scores, recorded with its source")
-        self.threshold_button = QPushButton("Use as threshold")
-        self.threshold_button.clicked.connect(panel.threshold_from_calibration)
+        self.threshold_button = push_button("Use as threshold", panel.threshold_from_calibration)
         self.tippett = _plot("Tippett plot", "log10 LR", "share of pairs ≥ x")
         self.histogram = _plot("Calibration scores", "cosine score", "density")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.load_button)
-        buttons.addWidget(self.remove_button)
-        threshold = QHBoxLayout()
-        threshold.addWidget(self.rule, 1)
-        threshold.addWidget(self.threshold_button)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        for w in (self.lr, self.summary):
-            lay.addWidget(w)
-        lay.addLayout(buttons)
-        lay.addLayout(threshold)
-        lay.addWidget(self.tippett)
-        lay.addWidget(self.histogram)
-        lay.addStretch(1)
+        box(self.lr, self.summary, box(self.load_button, self.remove_button, row=True),
+            box((self.rule, 1), self.threshold_button, row=True), self.tippett, self.histogram, 1, on=self, margin=2)
 
     def render(self, session) -> None:
         cal, lr = session.evidence.calibration, evidence.likelihood_ratio(session)
@@ -166,21 +122,20 @@ class CalibrationView(QWidget):
         else:
             bound = "" if lr.bound is None else f", capped at the ELUB {lr.bound} bound"
             self.lr.setText(f"<span style='font-size:13pt'>LR <b>{lr_text(lr.lr)}</b></span> (log10 "
-                            f"{_log10_text(lr.log10_lr)}{bound})<br><i>{escape(verbal_short(lr.verbal))}</i>")
+                            f"{log10_text(lr.log10_lr)}{bound})<br><i>{escape(lr.verbal.short)}</i>")
             self.lr.setToolTip(score_line(session)[1])
         self._rules(cal)
         self._plots(cal, lr, session)
 
     def _rules(self, cal) -> None:
         current = self.rule.currentData()
-        self.rule.blockSignals(True)
-        self.rule.clear()
-        self.rule.addItem(f"EER threshold ({cal.metrics['eer']:.1%})", None)
-        for op in cal.metrics.get("operating_points", []):
-            if op["measurable"]:
-                self.rule.addItem(f"FMR ≤ {op['target_fmr']:g} (FNMR {op['fnmr']:.1%})", op["target_fmr"])
-        self.rule.setCurrentIndex(max(self.rule.findData(current), 0))
-        self.rule.blockSignals(False)
+        with quiet(self.rule):
+            self.rule.clear()
+            self.rule.addItem(f"EER threshold ({cal.metrics['eer']:.1%})", None)
+            for op in cal.metrics.get("operating_points", []):
+                if op["measurable"]:
+                    self.rule.addItem(f"FMR ≤ {op['target_fmr']:g} (FNMR {op['fnmr']:.1%})", op["target_fmr"])
+            self.rule.setCurrentIndex(max(self.rule.findData(current), 0))
 
     def _plots(self, cal, lr, session) -> None:
         t, h = cal.tippett(), cal.histograms()
@@ -193,12 +148,9 @@ class CalibrationView(QWidget):
             self.histogram.plot(h["edges"], h[name], stepMode="center", pen=pg.mkPen(colour, width=2),
                                 fillLevel=0, brush=(*colour, 60))
         if lr is not None:
-            self.tippett.addItem(pg.InfiniteLine(lr.log10_lr, angle=90, pen=pg.mkPen(CASE, width=2,
-                                                                                      style=Qt.PenStyle.DashLine),
-                                                 label="case", labelOpts={"position": 0.9, "color": CASE}))
-            self.histogram.addItem(pg.InfiniteLine(lr.score, angle=90, pen=pg.mkPen(CASE, width=2,
-                                                                                    style=Qt.PenStyle.DashLine),
-                                                   label="case", labelOpts={"position": 0.9, "color": CASE}))
+            for plot, x in ((self.tippett, lr.log10_lr), (self.histogram, lr.score)):
+                plot.addItem(pg.InfiniteLine(x, angle=90, pen=pg.mkPen(CASE, width=2, style=Qt.PenStyle.DashLine),
+                                             label="case", labelOpts={"position": 0.9, "color": CASE}))
         if session.threshold is not None:
             self.histogram.addItem(pg.InfiniteLine(session.threshold.value, angle=90,
                                                    pen=pg.mkPen(FLAG, width=1, style=Qt.PenStyle.DotLine)))
@@ -209,15 +161,9 @@ class QualityView(QWidget):
 
     def __init__(self):
         super().__init__()
-        self.table = _table(len(MEASURES), ["Measure", "Gallery", "Probe"])
-        self.table.setObjectName("evidence_quality")
-        self.flags = QLabel()
-        self.flags.setWordWrap(True)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.table)
-        lay.addWidget(self.flags)
-        lay.addStretch(1)
+        self.table = _table(len(MEASURES), ["Measure", "Gallery", "Probe"], "evidence_quality")
+        self.flags = styled_label(wrap=True)
+        box(self.table, self.flags, 1, on=self, margin=2)
 
     def render(self, session) -> None:
         qs, cal = evidence.qualities(session), session.evidence.calibration
@@ -230,11 +176,11 @@ class QualityView(QWidget):
                 q = qs.get(side)
                 value = None if q is None else q.measures()[key]
                 mine = [f for f in flags.get(side, []) if f.measure == key]
-                self.table.setItem(row, col, _cell("–" if value is None else UNITS[key].format(value),
+                self.table.setItem(row, col, _cell(measure_text(key, value),
                                                    "\n".join(f"{f.text} ({f.source})" for f in mine),
                                                    FLAG if mine else None))
         self.table.resizeColumnsToContents()
-        _fit_height(self.table)
+        fit_rows(self.table)
         lines = [f"<b>{side}</b>: {escape(f.text)} <span style='{GREY}'>({escape(f.source)})</span>"
                  for side, fs in flags.items() for f in fs]
         self.flags.setText("<br>".join(lines) if lines else
@@ -246,25 +192,13 @@ class RegionsView(QWidget):
 
     def __init__(self):
         super().__init__()
-        self.table = _table(len(REGIONS), ["Region", "area", *[h for _, h in MAP_COLUMNS]])
-        self.table.setObjectName("evidence_regions")
-        self.chart = pg.PlotWidget(title="share of each map's mass")
-        self.chart.setMinimumHeight(150)
-        self.chart.setMouseEnabled(False, False)
-        self.chart.hideButtons()
-        self.chart.getAxis("left").enableAutoSIPrefix(False)
-        self.chart.addLegend(offset=(5, 5), labelTextSize="8pt", colCount=5)
+        self.table = _table(len(REGIONS), ["Region", "area", *[h for _, h in MAP_COLUMNS]], "evidence_regions")
+        self.chart = _plot("share of each map's mass", legend_columns=5)
         self.chart.getAxis("bottom").setTicks([[(i, REGION_LABELS[r].split(" ")[0]) for i, r in enumerate(REGIONS)]])
-        self.note = QLabel("Shares of the maps shown, over regions drawn from the five landmarks "
-                           "(docs/evidence.md); the area column is a uniform map's share. A reading aid, not a "
-                           "comparison of features.")
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet(GREY)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.table)
-        lay.addWidget(self.chart)
-        lay.addWidget(self.note)
+        self.note = styled_label("Shares of the maps shown, over regions drawn from the five landmarks "
+                                 "(docs/evidence.md); the area column is a uniform map's share. A reading aid, not a "
+                                 "comparison of features.", GREY, wrap=True)
+        box(self.table, self.chart, self.note, on=self, margin=2)
 
     def render(self, session) -> None:
         summary = evidence.region_summary(session)
@@ -279,7 +213,7 @@ class RegionsView(QWidget):
                 s = shares.get(key)
                 self.table.setItem(row, col, _cell("–" if s is None else f"{s[region]:.0%}"))
         self.table.resizeColumnsToContents()
-        _fit_height(self.table)
+        fit_rows(self.table)
         bars = [("area", areas or None, (120, 120, 120))] + [
             (label, shares.get(key), colour) for (key, label), colour in zip(MAP_COLUMNS, BAR_COLOURS)]
         width = 0.84 / len(bars)

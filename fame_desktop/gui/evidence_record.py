@@ -10,8 +10,8 @@ from html import escape
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QTableWidget,
+    QTableWidgetItem, QWidget,
 )
 
 from ..core.evidence.conclusion import Conclusion
@@ -19,8 +19,8 @@ from ..core.evidence.face_regions import REGION_LABELS
 from ..core.evidence.fiswg import ASSESSMENT_LABELS, ASSESSMENTS, COMPONENTS, RELATED_REGION
 from ..core.evidence.verbal_scale import VERBAL_CHOICES, parse_choice
 from ..session import evidence
+from .layouts import GREY, box, push_button, styled_label
 
-GREY = "color: #8a8f98;"
 STATUS = {"draft": "Draft — not signed", "signed": "Signed", "revised": "Edited after the last sign-off:<br>the "
           "draft is not signed"}
 
@@ -35,7 +35,7 @@ class ChecklistTable(QWidget):
     def __init__(self, panel):
         super().__init__()
         self.panel = panel
-        self.table = QTableWidget(len(COMPONENTS), 3)
+        self.table = QTableWidget(len(COMPONENTS), 3)  # the notes column is the examiner's to edit
         self.table.setObjectName("fiswg_checklist")
         self.table.setHorizontalHeaderLabels(["Component", "Assessment", "Notes"])
         self.table.verticalHeader().hide()
@@ -57,16 +57,10 @@ class ChecklistTable(QWidget):
         self.table.itemChanged.connect(self._notes_changed)
         self.table.resizeColumnToContents(0)
         self.table.setColumnWidth(1, max(c.sizeHint().width() for c in self.combos.values()))
-        self.counts = QLabel()
-        self.counts.setStyleSheet(GREY)
-        hint = QLabel("Filled in by the examiner: the software assesses no component.")
-        hint.setStyleSheet(GREY)
-        hint.setWordWrap(True)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.table, 1)
-        lay.addWidget(self.counts)
-        lay.addWidget(hint)
+        self.counts = styled_label(style=GREY)
+        box((self.table, 1), self.counts,
+            styled_label("Filled in by the examiner: the software assesses no component.", GREY, wrap=True),
+            on=self, margin=2)
         self._rendering = False
 
     def render(self, session) -> None:
@@ -106,8 +100,7 @@ class ConclusionForm(QWidget):
         super().__init__()
         self.panel = panel
         # line breaks of their own, no word wrap: a wrapped label in a scrolled section would be cut short
-        self.status = QLabel()
-        self.status.setObjectName("conclusion_status")
+        self.status = styled_label(name="conclusion_status")
         self.verbal = QComboBox()
         self.verbal.addItem("(no verbal-scale choice)", None)
         for key in VERBAL_CHOICES:
@@ -126,21 +119,17 @@ class ConclusionForm(QWidget):
         self.examiner = QLineEdit()
         self.examiner_date = QLineEdit()
         self.examiner_date.setPlaceholderText("YYYY-MM-DD")
-        self.sign_button = QPushButton("Sign off")
-        self.sign_button.setToolTip("Freeze this conclusion as the next revision, signing the case as it is now "
-                                    "(inputs, model, result, calibration, threshold)")
-        self.sign_button.clicked.connect(self.sign_off)
-        self.revisions = QLabel()
-        self.revisions.setObjectName("conclusion_revisions")
+        self.sign_button = push_button("Sign off", self.sign_off, "Freeze this conclusion as the next revision, "
+                                       "signing the case as it is now (inputs, model, result, calibration, threshold)")
+        self.revisions = styled_label(name="conclusion_revisions")
         self.revisions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reviewer = QLineEdit()
         self.reviewer_date = QLineEdit()
         self.reviewer_date.setPlaceholderText("YYYY-MM-DD")
         self.agrees = QCheckBox("agrees with the conclusion")
         self.agrees.setChecked(True)
-        self.verify_button = QPushButton("Record verification")
-        self.verify_button.setToolTip("ACE-V: a second examiner's verification of the latest signed revision")
-        self.verify_button.clicked.connect(self.verify)
+        self.verify_button = push_button("Record verification", self.verify,
+                                         "ACE-V: a second examiner's verification of the latest signed revision")
         form = QFormLayout()
         form.addRow("Verbal scale", self.verbal)
         form.addRow("Examiner", self.examiner)
@@ -149,17 +138,8 @@ class ConclusionForm(QWidget):
         review.addRow("Reviewer", self.reviewer)
         review.addRow("Date", self.reviewer_date)
         review.addRow("", self.agrees)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.status)
-        lay.addWidget(self.text)
-        lay.addLayout(form)
-        lay.addWidget(self.sign_button)
-        lay.addWidget(self.revisions)
-        lay.addWidget(QLabel("<b>Verification (ACE-V)</b>"))
-        lay.addLayout(review)
-        lay.addWidget(self.verify_button)
-        lay.addStretch(1)
+        box(self.status, self.text, form, self.sign_button, self.revisions, QLabel("<b>Verification (ACE-V)</b>"),
+            review, self.verify_button, 1, on=self, margin=2)
         for w in (self.examiner, self.examiner_date):
             w.editingFinished.connect(self.commit)
         self.verbal.currentIndexChanged.connect(lambda _i: self.commit())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from ..core.display_levels import DisplayLevels, covers, levels_for
@@ -18,6 +19,17 @@ from ..core.display_levels import DisplayLevels, covers, levels_for
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
 BACKGROUND = "#1e1f22"
+PLACEHOLDER = "color: #c8c8c8; font-size: 11pt; padding: 12px; background: transparent;"
+PLACEHOLDER_OVER_IMAGE = ("color: white; font-size: 11pt; padding: 12px; background: rgba(20, 20, 20, 190); "
+                          "border-radius: 6px;")
+
+
+def cosmetic_pen(colour: QColor, width: float = 2.0) -> QPen:
+    """A pen `width` screen pixels wide at every zoom."""
+    pen = QPen(colour)
+    pen.setWidthF(width)
+    pen.setCosmetic(True)
+    return pen
 
 
 class ClickViewBox(pg.ViewBox):
@@ -70,7 +82,7 @@ class ImageView(pg.GraphicsView):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.placeholder.setStyleSheet("color: #c8c8c8; font-size: 11pt; padding: 12px; background: transparent;")
+        self.placeholder.setStyleSheet(PLACEHOLDER)
         self.badge = QLabel("", self)
         self.badge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.badge.setStyleSheet("color: white; background: rgba(0, 0, 0, 150); padding: 2px 6px;"
@@ -136,12 +148,7 @@ class ImageView(pg.GraphicsView):
         """Centred text; shown when there is no image, or over the image with over_image."""
         self.placeholder.setText(text)
         self._over_image = over_image
-        if over_image:
-            self.placeholder.setStyleSheet(
-                "color: white; font-size: 11pt; padding: 12px; background: rgba(20, 20, 20, 190);"
-                " border-radius: 6px;")
-        else:
-            self.placeholder.setStyleSheet("color: #c8c8c8; font-size: 11pt; padding: 12px; background: transparent;")
+        self.placeholder.setStyleSheet(PLACEHOLDER_OVER_IMAGE if over_image else PLACEHOLDER)
         self.placeholder.setVisible(bool(text) and (over_image or self._shape is None))
         self._place_labels()
 
@@ -149,9 +156,6 @@ class ImageView(pg.GraphicsView):
         self.badge.setText(text)
         self.badge.adjustSize()
         self.badge.setVisible(bool(text))
-
-    def view_rect(self) -> QRectF:
-        return self.vb.viewRect()
 
     # layout -----------------------------------------------------------------------------
     def resizeEvent(self, ev):  # noqa: N802 - Qt API

@@ -13,7 +13,6 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -30,22 +29,6 @@ class Message:
     title: str
     text: str
     details: str = ""
-
-
-def configure_logging(folder: Path) -> Path:
-    """Log to folder/fame-desktop.log (rotated); return the file's path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "fame-desktop.log"
-    for old in [h for h in log.handlers if isinstance(h, RotatingFileHandler)]:
-        if Path(old.baseFilename) == path:
-            return path
-        log.removeHandler(old)  # one log file per process: the latest configured one
-        old.close()
-    handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    return path
 
 
 class MessageCenter(QObject):

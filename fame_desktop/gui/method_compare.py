@@ -14,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..core.overlay import overlay
 from .colour_bar import rgb_to_qimage
+from .layouts import GREY, box, push_button, styled_label
 
 TILE = 132  # pixels of a map tile
 
@@ -56,24 +57,17 @@ class CompareGrid(QWidget):
     def __init__(self, page, parent=None):
         super().__init__(parent)
         self.page = page
-        self.heading = QLabel("")
-        self.heading.setWordWrap(True)
-        self.run_button = QPushButton("Run the methods not yet run")
-        self.run_button.setToolTip("Each method without a map here runs in turn with its saved parameters "
-                                   "(Parameters tab); cancel with the run bar's Cancel")
-        self.run_button.clicked.connect(lambda: self.run_missing.emit(self.missing()))
-        top = QHBoxLayout()
-        top.addWidget(self.heading, 1)
-        top.addWidget(self.run_button)
+        self.heading = styled_label(wrap=True)
+        self.run_button = push_button("Run the methods not yet run", lambda: self.run_missing.emit(self.missing()),
+                                      "Each method without a map here runs in turn with its saved parameters "
+                                      "(Parameters tab); cancel with the run bar's Cancel")
         self.grid_box = QWidget()
         self.grid = QGridLayout(self.grid_box)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid_box)
-        lay = QVBoxLayout(self)
-        lay.addLayout(top)
-        lay.addWidget(scroll, 1)
+        box(box((self.heading, 1), self.run_button, row=True), (scroll, 1), on=self, margin=9)
         self.cells: dict[tuple[str, str], QLabel] = {}  # (method key, target key) → its tile
 
     def methods(self) -> dict:
@@ -111,8 +105,7 @@ class CompareGrid(QWidget):
             result = s.result(mkey)
             self.grid.addWidget(self._header(method, result), r, 0)
             if result is None:  # one short row: the methods with maps stay close together
-                gap = QLabel("—")
-                gap.setStyleSheet("color:#8a8f98;")
+                gap = styled_label("—", GREY)
                 gap.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.grid.addWidget(gap, r, 1, 1, len(columns))
                 self.cells.update({(mkey, tkey): gap for tkey, _l in columns})
@@ -135,8 +128,7 @@ class CompareGrid(QWidget):
             self.grid.addWidget(box, i // per_row, i % per_row)
 
     def _header(self, method, result) -> QLabel:
-        header = QLabel(method_header(self.page, method, result))
-        header.setWordWrap(True)
+        header = styled_label(method_header(self.page, method, result), wrap=True)
         header.setFixedWidth(190)
         header.setToolTip(method.description)
         return header

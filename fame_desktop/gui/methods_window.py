@@ -12,8 +12,9 @@ case redraws it — and closing it loses nothing (the maps live in the session a
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QWidget
 
+from .layouts import MUTED, box, styled_label
 from .method_compare import CompareGrid, MethodQueue
 
 
@@ -40,8 +41,7 @@ class MethodsWindow(QWidget):
         self.compare = CompareGrid(page)
         self.queue = MethodQueue(page, self)
         self.compare.run_missing.connect(self.queue.start)
-        self.status = QLabel("")
-        self.status.setStyleSheet("color:#b9bec7;")
+        self.status = styled_label(style=MUTED)
         self.queue.progressed.connect(self.status.setText)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.compare, "Compare")
@@ -50,9 +50,7 @@ class MethodsWindow(QWidget):
         if made:
             self.tabs.addTab(made[1], made[0])
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.tabs, 1)
-        lay.addWidget(self.status)
+        box((self.tabs, 1), self.status, on=self, margin=11)  # a window's own margin (Fusion)
         page.state_changed.connect(self._page_changed)
 
     def _page_changed(self) -> None:

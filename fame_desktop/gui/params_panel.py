@@ -8,18 +8,18 @@ each method's parameters, with its presets, from its `param_specs` (spec_form.py
 from __future__ import annotations
 
 from html import escape
-
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QStackedWidget, QVBoxLayout,
-    QWidget,
+    QComboBox, QFileDialog, QFormLayout, QLabel, QLineEdit, QStackedWidget, QWidget,
 )
 
+from .layouts import box, compact, push_button, quiet, styled_label
 from .spec_form import MethodForm, SpecForm
-from .layouts import compact
+
+SMALL = "color: #b9bec7; font-size: 9pt;"
 DEVICES = (("auto", "auto (CUDA → MPS → CPU)"), ("cpu", "CPU"), ("cuda", "CUDA GPU"), ("mps", "Apple MPS"))
 
 
@@ -45,39 +45,29 @@ class ParamsPanel(QWidget):
         self.model.setCurrentIndex(max(0, self.model.findData(self._get("model", task.default_model))))
         self.weights = QLineEdit()
         self.weights.setPlaceholderText("weights or checkpoint file (.pth / .pt / .ckpt)")
-        self.browse = QPushButton("Browse…")
-        self.browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.weights, 1)
-        row.addWidget(self.browse)
-        self.model_info = QLabel()
-        self.model_info.setWordWrap(True)
-        self.model_info.setStyleSheet("color: #b9bec7; font-size: 9pt;")
+        self.browse = push_button("Browse…", self._browse)
+        self.model_info = styled_label(style=SMALL, wrap=True)
         self.device = QComboBox()
         for key, label in DEVICES:
             self.device.addItem(label, key)
         self.device.setCurrentIndex(max(0, self.device.findData(self._get("device", "auto"))))
-        self.model_status = QLabel("")
-        self.model_status.setWordWrap(True)
+        self.model_status = styled_label(wrap=True)
 
         self.method = QComboBox()
         for key, m in self.methods.items():
             self.method.addItem(m.title, key)
             self.method.setItemData(self.method.count() - 1, m.description, Qt.ItemDataRole.ToolTipRole)
         self.method.setCurrentIndex(max(0, self.method.findData(self._get("method", "fame"))))
-        self.method_info = QLabel()
-        self.method_info.setWordWrap(True)
-        self.method_info.setStyleSheet("color: #b9bec7; font-size: 9pt;")
+        self.method_info = styled_label(style=SMALL, wrap=True)
         self.forms: dict[str, MethodForm] = {}  # made when a method is first chosen
         self.method_stack = QStackedWidget()
-        self.defaults = QPushButton("Restore defaults")
-        self.defaults.clicked.connect(self.restore_defaults)
+        self.defaults = push_button("Restore defaults", self.restore_defaults)
 
         for combo in (self.model, self.device, self.method):
             compact(combo)
         form = QFormLayout()
         form.addRow("Model", self.model)
-        form.addRow("Weights", row)
+        form.addRow("Weights", box((self.weights, 1), self.browse, row=True))
         form.addRow("", self.model_info)
         form.addRow("Device", self.device)
         form.addRow("", self.model_status)
@@ -85,16 +75,9 @@ class ParamsPanel(QWidget):
         methods = QFormLayout()
         methods.addRow("Method", self.method)
         methods.addRow("", self.method_info)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
         self.options_heading = _heading("Task options")
-        lay.addWidget(self.options_heading)
-        lay.addLayout(self.options_form)
-        lay.addWidget(_heading("Explanation"))
-        lay.addLayout(methods)
-        lay.addWidget(self.method_stack)
-        lay.addWidget(self.defaults)
-        lay.addStretch(1)
+        box(form, self.options_heading, self.options_form, _heading("Explanation"), methods, self.method_stack,
+            self.defaults, 1, on=self, margin=9)
 
         self.model.currentIndexChanged.connect(self._model_changed)
         self.device.currentIndexChanged.connect(self._model_changed)
@@ -128,9 +111,8 @@ class ParamsPanel(QWidget):
 
     def _show_model_info(self) -> None:
         m = self.models[self.model.currentData()]
-        self.weights.blockSignals(True)
-        self.weights.setText(self._get(f"weights/{m.key}", "") if m.accepts_file else "")
-        self.weights.blockSignals(False)
+        with quiet(self.weights):
+            self.weights.setText(self._get(f"weights/{m.key}", "") if m.accepts_file else "")
         self.weights.setEnabled(m.accepts_file)
         self.browse.setEnabled(m.accepts_file)
         missing = "" if m.available else "<br><b style='color:#ffb547'>Weights missing:</b> "
@@ -198,16 +180,13 @@ class ParamsPanel(QWidget):
     # a session's choices (a reopened case) ----------------------------------------------
     def show_session(self, session) -> None:
         """Show what `session` chose: model, weights, device, method, its parameters, the task options."""
-        for w in (self.model, self.device, self.weights, self.method):
-            w.blockSignals(True)
-        self.model.setCurrentIndex(max(0, self.model.findData(session.model_key)))
-        self._show_model_info()
-        if session.weights:
-            self.weights.setText(session.weights)
-        self.device.setCurrentIndex(max(0, self.device.findData(session.device)))
-        self.method.setCurrentIndex(max(0, self.method.findData(session.method)))
-        for w in (self.model, self.device, self.weights, self.method):
-            w.blockSignals(False)
+        with quiet(self.model, self.device, self.weights, self.method):
+            self.model.setCurrentIndex(max(0, self.model.findData(session.model_key)))
+            self._show_model_info()
+            if session.weights:
+                self.weights.setText(session.weights)
+            self.device.setCurrentIndex(max(0, self.device.findData(session.device)))
+            self.method.setCurrentIndex(max(0, self.method.findData(session.method)))
         self._show_method()
         params = session.params.get(session.method)
         if params is not None and session.method in self.methods:

@@ -9,17 +9,18 @@ as a layer where the model input covers it.
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QToolButton, QVBoxLayout,
-)
+from PySide6.QtWidgets import QFrame, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QToolButton
 
+from ..core.faces import LANDMARK_PROMPTS
 from .drops import local_files
 from .elided_label import ElidedLabel
-from .photo_view import LANDMARK_PROMPTS, PhotoView
+from .layouts import MUTED, box, quiet, styled_label
+from .photo_view import PhotoView
+from .recent_cases import add_recent_items
+
 
 class PhotoSlot(QFrame):
     files_dropped = Signal(list)
@@ -41,7 +42,7 @@ class PhotoSlot(QFrame):
                                                   else ""))
         self.title.setToolTip(hint or label)  # a long hint would widen the window
         self.file_label = ElidedLabel()
-        self.file_label.setStyleSheet("color: #b9bec7;")
+        self.file_label.setStyleSheet(MUTED)
         self.open_button = QToolButton()
         self.open_button.setText("Open…")
         self.open_button.setToolTip(f"Open the {label.lower()} (a file, a recent file, or the clipboard)")
@@ -56,13 +57,6 @@ class PhotoSlot(QFrame):
         self.landmark_button.clicked.connect(self.start_landmarks)
         self.landmark_button.setVisible(faces)
 
-        header = QHBoxLayout()
-        header.setContentsMargins(0, 0, 0, 0)
-        header.addWidget(self.title)
-        header.addWidget(self.file_label, 1)
-        header.addWidget(self.landmark_button)
-        header.addWidget(self.open_button)
-
         self.view = PhotoView(self.empty_text())
         self.view.face_chosen.connect(self.face_chosen)
         # the detected faces as a list beside the photograph (shown from two faces on): a face is
@@ -75,21 +69,12 @@ class PhotoSlot(QFrame):
         self.face_list.hide()
         self.view.landmarks_placed.connect(self._landmarks_done)
         self.view.landmark_step.connect(self._landmark_prompt)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
+        self.status = styled_label(style=MUTED, wrap=True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status.setStyleSheet("color: #b9bec7;")
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.setSpacing(4)
-        layout.addLayout(header)
-        photo = QHBoxLayout()
-        photo.setSpacing(4)
-        photo.addWidget(self.view, 1)
-        photo.addWidget(self.face_list)
-        layout.addLayout(photo, 1)
-        layout.addWidget(self.status)
+        header = box(self.title, (self.file_label, 1), self.landmark_button, self.open_button, row=True, spacing=4)
+        photo = box((self.view, 1), self.face_list, row=True, spacing=4)
+        box(header, (photo, 1), self.status, on=self, margin=6, spacing=4)
 
         undo = QShortcut(QKeySequence(Qt.Key.Key_Backspace), self, self.view.undo_landmark)
         undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -106,14 +91,7 @@ class PhotoSlot(QFrame):
         paste.triggered.connect(self.paste_requested)
         self.recent_menu.addAction(paste)
         self.recent_menu.addSeparator()
-        if not paths:
-            none = self.recent_menu.addAction("No recent files")
-            none.setEnabled(False)
-        for p in paths:
-            act = self.recent_menu.addAction(Path(p).name)
-            act.setToolTip(p)
-            act.setStatusTip(p)
-            act.triggered.connect(lambda _=False, p=p: self.recent_chosen.emit(p))
+        add_recent_items(self.recent_menu, paths, self.recent_chosen.emit)
 
     # states -----------------------------------------------------------------------------
     def show_busy(self, text: str) -> None:
@@ -138,16 +116,15 @@ class PhotoSlot(QFrame):
     def show_faces(self, faces, chosen: int | None, manual_face=None) -> None:
         """The detected faces on the photograph and in the list beside it; `chosen` indexes the one in use."""
         self.view.set_faces(faces, chosen, manual_face)
-        self.face_list.blockSignals(True)
-        self.face_list.clear()
-        for i, f in enumerate(faces):
-            item = QListWidgetItem(f"{i + 1} · p {f.probability:.2f}")
-            x1, y1, x2, y2 = f.box
-            item.setToolTip(f"face {i + 1}: {round(x2 - x1)}×{round(y2 - y1)} px at ({round(x1)}, {round(y1)}), "
-                            f"detection probability {f.probability:.3f}")
-            self.face_list.addItem(item)
-        self.face_list.setCurrentRow(-1 if chosen is None or manual_face is not None else chosen)
-        self.face_list.blockSignals(False)
+        with quiet(self.face_list):
+            self.face_list.clear()
+            for i, f in enumerate(faces):
+                item = QListWidgetItem(f"{i + 1} · p {f.probability:.2f}")
+                x1, y1, x2, y2 = f.box
+                item.setToolTip(f"face {i + 1}: {round(x2 - x1)}×{round(y2 - y1)} px at ({round(x1)}, {round(y1)}), "
+                                f"detection probability {f.probability:.3f}")
+                self.face_list.addItem(item)
+            self.face_list.setCurrentRow(-1 if chosen is None or manual_face is not None else chosen)
         self.face_list.setVisible(len(faces) > 1)
 
     def _face_listed(self, row: int) -> None:
@@ -159,17 +136,8 @@ class PhotoSlot(QFrame):
         self.no_face = False
         self.view.set_placeholder("")
         self.view.set_badge("")
-        self.show_faces(fi.faces, None if fi.face_index < 0 else fi.face_index,
-                            fi.face if fi.face.manual else None)
-        img = fi.image
-        n = len(fi.faces)
-        if fi.face.manual:
-            found = "landmarks placed by hand" + (f" ({n} detected face(s) not used)" if n else "")
-        elif n == 1:
-            found = f"1 face found (p {fi.face.probability:.3f})"
-        else:
-            found = f"{n} faces found — face {fi.face_index + 1} in use; click another face (or its number) to use it"
-        self._show_status(found, img)
+        self.show_faces(fi.faces, None if fi.face_index < 0 else fi.face_index, fi.face if fi.face.manual else None)
+        self._show_status(fi.found_text, fi.image)
 
     def show_ready(self, image, detail: str = "") -> None:
         """The photograph is prepared for the model; `detail` says how (e.g. the region used)."""

@@ -10,22 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from .image_view import ImageView
+from ..core.faces import LANDMARK_PROMPTS
+from .image_view import ImageView, cosmetic_pen
 
-LANDMARK_PROMPTS = ("left eye", "right eye", "nose tip", "left mouth corner", "right mouth corner")
 IN_USE = QColor(60, 220, 90)
 OTHER = QColor(255, 190, 40)
 MANUAL = QColor(80, 200, 255)
-
-
-def _pen(colour: QColor, width: float = 2.0) -> QPen:
-    pen = QPen(colour)
-    pen.setWidthF(width)
-    pen.setCosmetic(True)  # width in screen pixels at every zoom
-    return pen
 
 
 class PhotoView(ImageView):
@@ -79,7 +72,7 @@ class PhotoView(ImageView):
     def _draw_face(self, box, landmarks, colour: QColor, label: str, strong: bool) -> None:
         x1, y1, x2, y2 = box
         rect = QGraphicsRectItem(QRectF(x1, y1, x2 - x1, y2 - y1))
-        rect.setPen(_pen(colour, 2.5 if strong else 1.5))
+        rect.setPen(cosmetic_pen(colour, 2.5 if strong else 1.5))
         rect.setZValue(2)
         self.vb.addItem(rect)
         dots = pg.ScatterPlotItem(x=landmarks[:, 0], y=landmarks[:, 1], size=7 if strong else 4, pxMode=True,

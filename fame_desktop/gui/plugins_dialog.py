@@ -9,9 +9,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QHeaderView, QLabel, QPlainTextEdit, QPushButton, QSplitter, QTreeWidget,
-    QTreeWidgetItem, QVBoxLayout,
+    QDialog, QDialogButtonBox, QHeaderView, QPlainTextEdit, QPushButton, QSplitter, QTreeWidget, QTreeWidgetItem,
 )
+
+from .layouts import GREY, box, styled_label
 
 COLUMNS = ("Plugin", "Distribution", "Status", "Tasks and methods / error")
 OK, BROKEN = QColor("#5fd17a"), QColor("#ff7070")
@@ -22,8 +23,7 @@ class PluginsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Plugins")
         self.resize(900, 520)
-        self.summary = QLabel("Looking for plugins…")
-        self.summary.setWordWrap(True)
+        self.summary = styled_label("Looking for plugins…", wrap=True)
         self.tree = QTreeWidget()
         self.tree.setObjectName("plugins")
         self.tree.setColumnCount(len(COLUMNS))
@@ -43,21 +43,16 @@ class PluginsDialog(QDialog):
         split.addWidget(self.tree)
         split.addWidget(self.details)
         split.setSizes([300, 180])
-        note = QLabel("Plugins are Python packages declaring an entry point in the group "
-                      "<code>fame_desktop.plugins</code> (see docs/plugins.md). A broken plugin is left out; "
-                      "the other plugins and the app work. <code>fame plugins -v</code> lists the same.")
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #8a8f98;")
+        note = styled_label("Plugins are Python packages declaring an entry point in the group "
+                            "<code>fame_desktop.plugins</code> (see docs/plugins.md). A broken plugin is left out; "
+                            "the other plugins and the app work. <code>fame plugins -v</code> lists the same.",
+                            GREY, wrap=True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.copy = QPushButton("Copy details")
         self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.details.toPlainText()))
         buttons.addButton(self.copy, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.summary)
-        lay.addWidget(split, 1)
-        lay.addWidget(note)
-        lay.addWidget(buttons)
+        box(self.summary, (split, 1), note, buttons, on=self, margin=11)  # a window's own margin (Fusion)
         self.catalogue = None
 
     def set_catalogue(self, catalogue) -> None:

@@ -1,4 +1,5 @@
-"""File ▸ Open recent case: the last case files opened or saved (kept in the app settings)."""
+"""File ▸ Open recent case: the last case files opened or saved (kept in the app settings); the recent
+photographs' menus are filled the same way (`add_recent_items`)."""
 
 from __future__ import annotations
 
@@ -33,15 +34,18 @@ class RecentCases:
         self.refresh()
 
     def refresh(self) -> None:
-        m = self.menu
-        m.clear()
-        items = self.items()
-        if not items:
-            m.addAction("No recent case files").setEnabled(False)
-        for path in items:
-            act = m.addAction(Path(path).name)
-            act.setToolTip(path)
-            act.setStatusTip(path)
-            act.triggered.connect(lambda _=False, p=path: self.open_path(p))
-        m.addSeparator()
-        m.addAction("Clear recent case files", self.clear)
+        self.menu.clear()
+        add_recent_items(self.menu, self.items(), self.open_path, "No recent case files")
+        self.menu.addSeparator()
+        self.menu.addAction("Clear recent case files", self.clear)
+
+
+def add_recent_items(menu: QMenu, paths: list[str], open_path, empty: str = "No recent files") -> None:
+    """An item per file (its name; the full path as tooltip) that opens it, or one disabled line `empty`."""
+    if not paths:
+        menu.addAction(empty).setEnabled(False)
+    for path in paths:
+        act = menu.addAction(Path(path).name)
+        act.setToolTip(path)
+        act.setStatusTip(path)
+        act.triggered.connect(lambda _=False, p=path: open_path(p))

@@ -12,12 +12,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from ..core.presets import PRESETS, REFINED, refine_params
+from ..report.text import agreement
 
 
 def agreement_caption(a: dict | None) -> str:
     """A second badge line 'vs Reference r ≈ 0.99 (≥ 0.95)' for a map with an agreement estimate
     (core.agreement: expected r, conservative lower figure), else ''."""
-    return "" if not a else f"\nvs Reference r ≈ {a['expected_r']:.2f} (≥ {a['lower_r']:.2f}) est."
+    return f"\nvs Reference {agreement(a)} est." if a else ""
 
 
 class RefineButton(QPushButton):

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QRadioButton, QSlider, QToolButton, QVBoxLayout, QWidget,
+    QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QRadioButton, QSlider, QWidget,
 )
 
 from ..core.compare_views import blend, wipe, wipe_position
@@ -20,7 +20,8 @@ from ..core.overlay import overlay
 from .colour_bar import ColourBar
 from .display_controls import DisplayControls
 from .image_view import ImageView
-from .theme import CHOICE_BUTTON_STYLE
+from .layouts import box
+from .theme import choice_button
 
 KIND_LABELS = {"similar": "e+ similar", "dissimilar": "e− dissimilar", None: "no map"}
 SHORT_KIND_LABELS = {"similar": "e+", "dissimilar": "e−", None: "none"}  # when the window is narrow
@@ -43,12 +44,7 @@ class MapToggle(QWidget):
                 "dissimilar": "Evidence against the match: pixels that carry the dissimilarity",
                 None: "The aligned crop without a map"}
         for kind in ("similar", "dissimilar", None):
-            b = QToolButton()
-            b.setText(KIND_LABELS[kind])
-            b.setCheckable(True)
-            b.setToolTip(f"{side.capitalize()}: {tips[kind]}")
-            b.setObjectName(f"{side}_{kind or 'none'}")
-            b.setStyleSheet(CHOICE_BUTTON_STYLE)
+            b = choice_button(KIND_LABELS[kind], f"{side.capitalize()}: {tips[kind]}", f"{side}_{kind or 'none'}")
             self.group.addButton(b)
             self.buttons[kind] = b
             lay.addWidget(b)
@@ -119,41 +115,23 @@ class ReviewPanel(QWidget):
         self.mix.valueChanged.connect(lambda _v: self._render_compare())
         self.colour_bar, self.controls = colour_bar, controls
 
-        titles = {"gallery": "Gallery · aligned face", "probe": "Probe · aligned face"}
-        grid = QGridLayout()
+        self.mix_ends = (QLabel("Gallery"), QLabel("Probe"))
+        grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(3)
-        grid.addWidget(self._title(titles["gallery"]), 0, 0)
-        grid.addWidget(self._title("Compare"), 0, 1)
-        grid.addWidget(self._title(titles["probe"]), 0, 2)
-        grid.addWidget(self.views["gallery"], 1, 0)
-        grid.addWidget(self.compare_view, 1, 1)
-        grid.addWidget(self.views["probe"], 1, 2)
+        for col, (title, view) in enumerate((("Gallery · aligned face", self.views["gallery"]),
+                                             ("Compare", self.compare_view),
+                                             ("Probe · aligned face", self.views["probe"]))):
+            grid.addWidget(self._title(title), 0, col)
+            grid.addWidget(view, 1, col)
+            grid.setColumnStretch(col, 1)
         grid.addWidget(self.colour_bar, 1, 3)
         grid.addWidget(self.toggles["gallery"], 2, 0)
-        modes = QHBoxLayout()
-        modes.setSpacing(8)
-        modes.addStretch(1)
-        modes.addWidget(self.blend_mode)
-        modes.addWidget(self.wipe_mode)
-        modes.addStretch(1)
-        mix_row = QHBoxLayout()
-        mix_row.setSpacing(4)
-        self.mix_ends = (QLabel("Gallery"), QLabel("Probe"))
-        mix_row.addWidget(self.mix_ends[0])
-        mix_row.addWidget(self.mix, 1)
-        mix_row.addWidget(self.mix_ends[1])
-        grid.addLayout(modes, 2, 1)
-        grid.addLayout(mix_row, 3, 1)
+        grid.addWidget(box(1, self.blend_mode, self.wipe_mode, 1, row=True, spacing=8), 2, 1)
+        grid.addWidget(box(self.mix_ends[0], (self.mix, 1), self.mix_ends[1], row=True, spacing=4), 3, 1)
         grid.addWidget(self.toggles["probe"], 2, 2)
-        for c in range(3):
-            grid.setColumnStretch(c, 1)
         grid.setRowStretch(1, 1)
-
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(grid, 1)
 
     @staticmethod
     def _title(text: str) -> QLabel:

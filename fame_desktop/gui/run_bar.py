@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
-
-def format_seconds(s: float) -> str:
-    s = max(0, int(round(s)))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
-def progress_text(iteration: int, total: int, elapsed: float) -> str:
-    """'Iteration 12 / 500 · ≤ 1:20 left'; the time left assumes every remaining iteration
-    runs (early stopping can only shorten it)."""
-    left = elapsed / max(iteration, 1) * (total - iteration)
-    return f"Iteration {iteration} / {total} · ≤ {format_seconds(left)} left"
+from ..tasks.run_summary import progress_text
 
 
 class ProgressBar(QProgressBar):

@@ -4,9 +4,10 @@ calibration — the likelihood ratio (gui/evidence_panel.score_line)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from .elided_label import ElidedLabel
+from .layouts import box, push_button, styled_label
 
 
 class ScorePanel(QWidget):
@@ -23,34 +24,19 @@ class ScorePanel(QWidget):
         self.threshold_label.setTextFormat(Qt.TextFormat.RichText)
         self.source_label = ElidedLabel()
         self.source_label.setStyleSheet("color: #8a8f98;")
-        self.threshold_button = QPushButton("Threshold…")
-        self.threshold_button.setToolTip("Set a decision threshold and where it comes from")
-        self.threshold_button.clicked.connect(self.threshold_requested)
+        self.threshold_button = push_button("Threshold…", self.threshold_requested,
+                                            "Set a decision threshold and where it comes from")
         self.setToolTip("The cosine similarity of the two face embeddings. It is a model score, "
                         "not a measure of evidential strength.")
         # the numbers on one row (never cut: the window's minimum width keeps them whole), the
         # buttons below beside the model's name, which gives way first
-        top = QHBoxLayout()
-        top.setSpacing(16)
-        top.addWidget(self.score_label)
-        top.addWidget(self.threshold_label)
-        top.addWidget(self.source_label, 1)
-        bottom = QHBoxLayout()
-        bottom.setSpacing(8)
-        bottom.addWidget(self.model_label, 1)
-        bottom.addWidget(self.threshold_button)
-        self._bottom = bottom
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 2, 4, 2)
-        lay.setSpacing(0)
-        lay.addLayout(top)
-        self.lr_label = QLabel()
-        self.lr_label.setObjectName("score_lr")
+        self.lr_label = styled_label(name="score_lr")
         self.lr_label.setTextFormat(Qt.TextFormat.RichText)
         self.lr_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.lr_label.hide()
-        lay.addWidget(self.lr_label)
-        lay.addLayout(bottom)
+        self._bottom = box((self.model_label, 1), self.threshold_button, row=True, spacing=8)
+        box(box(self.score_label, self.threshold_label, (self.source_label, 1), row=True, spacing=16),
+            self.lr_label, self._bottom, on=self, margin=(4, 2, 4, 2), spacing=0)
         self.similarity: float | None = None
         self.threshold = None
         self.set_score(None)
@@ -58,7 +44,7 @@ class ScorePanel(QWidget):
 
     def add_widget(self, widget) -> None:
         """Another control beside Threshold… (e.g. Export report…)."""
-        self._bottom.addWidget(widget)
+        self._bottom.layout().addWidget(widget)
 
     def set_score(self, similarity: float | None, model_name: str = "", note: str = "") -> None:
         self.similarity = similarity

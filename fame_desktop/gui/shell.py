@@ -14,18 +14,19 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QStackedWidget, QToolBar,
+    QApplication, QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QStackedWidget, QToolBar,
 )
 
-from .actions import make_action
+from .actions import add_actions, make_action
 from .busy_indicator import BusyIndicator
 from .engine import FACE, Engine
 from .jobs import JobRunner, start_owned
 from .latest import Latest
+from .layouts import quiet
 from .messages import MessageCenter
 from .pages.cases import CASE_FILTER, FOLDER_KEY, is_case_file
 from .pages.inputs import PHOTO_FOLDER_KEY
-from .recent_cases import RecentCases
+from .recent_cases import RecentCases, add_recent_items
 from .theme import apply_theme
 
 MODE_KEY = "modes/current"
@@ -123,35 +124,17 @@ class MainWindow(QMainWindow):
             a[key].setIconText(short)
         self.addAction(a["escape"])
         mb = self.menuBar()
-        file = mb.addMenu("&File")
-        for key in ("new", "open_case"):
-            file.addAction(a[key])
-        file.addMenu(self.recent_cases.menu)
-        for act in (a["save"], a["save_as"], self.signing.act_sign, self.signing.act_choose):
-            file.addAction(act)
-        file.addSeparator()
-        for key in ("open1", "open2"):
-            file.addAction(a[key])
-        self.recent_menu = file.addMenu("Open recent photograph")
-        file.addSeparator()
-        file.addAction(a["export"])
-        file.addSeparator()
-        file.addAction(a["quit"])
-        mb.addMenu("&Edit").addAction(a["paste"])
-        run = mb.addMenu("&Run")
-        run.addAction(a["run"])
-        run.addAction(a["cancel"])
-        view = mb.addMenu("&View")
-        self.mode_menu = view.addMenu("&Mode")
+        self.recent_menu = QMenu("Open recent photograph", self)
+        add_actions(mb.addMenu("&File"), a["new"], a["open_case"], self.recent_cases.menu, a["save"], a["save_as"],
+                    self.signing.act_sign, self.signing.act_choose, None, a["open1"], a["open2"], self.recent_menu,
+                    None, a["export"], None, a["quit"])
+        add_actions(mb.addMenu("&Edit"), a["paste"])
+        add_actions(mb.addMenu("&Run"), a["run"], a["cancel"])
+        self.mode_menu = QMenu("&Mode", self)
         self.mode_group = QActionGroup(self)
-        view.addAction(a["original"])
-        view.addAction(a["fit"])
-        view.addSeparator()
-        view.addAction(self.dock.toggleViewAction())
+        add_actions(mb.addMenu("&View"), self.mode_menu, a["original"], a["fit"], None, self.dock.toggleViewAction())
         self.page_menu = mb.addMenu("&Page")  # the page's own actions (e.g. the face page's threshold)
-        help_menu = mb.addMenu("&Help")
-        help_menu.addAction(a["plugins"])
-        help_menu.addAction(a["about"])
+        add_actions(mb.addMenu("&Help"), a["plugins"], a["about"])
 
         tb = QToolBar("Main")
         tb.setObjectName("main_toolbar")
@@ -164,8 +147,8 @@ class MainWindow(QMainWindow):
         self.selector.currentIndexChanged.connect(lambda i: self.switch(self.selector.itemData(i)))
         tb.addWidget(self.selector)
         tb.addSeparator()
-        for key in ("open1", "open2", None, "run", "cancel", None, "original", None, "open_case", "save", "export"):
-            tb.addAction(a[key]) if key else tb.addSeparator()
+        add_actions(tb, a["open1"], a["open2"], None, a["run"], a["cancel"], None, a["original"], None,
+                    a["open_case"], a["save"], a["export"])
         self.addToolBar(tb)
         self.refresh_recent()
 
@@ -206,9 +189,8 @@ class MainWindow(QMainWindow):
 
     def sync_original(self, page) -> None:
         if page is self.page:
-            self.act_original.blockSignals(True)
-            self.act_original.setChecked(page.show_original)
-            self.act_original.blockSignals(False)
+            with quiet(self.act_original):
+                self.act_original.setChecked(page.show_original)
 
     def _escape(self) -> None:
         """Esc leaves what the page is doing first (e.g. placing landmarks); otherwise it cancels a run."""
@@ -224,19 +206,18 @@ class MainWindow(QMainWindow):
         self.engine.start()
 
     def _engine_ready(self, catalogue) -> None:
-        self.selector.blockSignals(True)  # the first item added would switch to it
-        for key, entry in catalogue.entries.items():
-            self.selector.addItem(entry.task.title if entry.usable else f"{entry.task.title} — unavailable", key)
-            i = self.selector.count() - 1
-            self.selector.setItemData(i, entry.error or entry.task.description, Qt.ItemDataRole.ToolTipRole)
-            self.selector.model().item(i).setEnabled(entry.usable)
-            act = QAction(entry.task.title, self, checkable=True)
-            act.setData(key)
-            act.setEnabled(entry.usable)
-            act.triggered.connect(lambda _=False, k=key: self.switch(k))
-            self.mode_group.addAction(act)
-            self.mode_menu.addAction(act)
-        self.selector.blockSignals(False)
+        with quiet(self.selector):  # the first item added would switch to it
+            for key, entry in catalogue.entries.items():
+                self.selector.addItem(entry.task.title if entry.usable else f"{entry.task.title} — unavailable", key)
+                i = self.selector.count() - 1
+                self.selector.setItemData(i, entry.error or entry.task.description, Qt.ItemDataRole.ToolTipRole)
+                self.selector.model().item(i).setEnabled(entry.usable)
+                act = QAction(entry.task.title, self, checkable=True)
+                act.setData(key)
+                act.setEnabled(entry.usable)
+                act.triggered.connect(lambda _=False, k=key: self.switch(k))
+                self.mode_group.addAction(act)
+                self.mode_menu.addAction(act)
         if catalogue.broken:
             n = len(catalogue.broken)
             self.statusBar().showMessage(f"{n} plugin{'s' if n > 1 else ''} could not be loaded: see Help ▸ "
@@ -287,8 +268,7 @@ class MainWindow(QMainWindow):
             self.page_menu.clear()
             if key not in self._page_actions:  # made once: the page owns them
                 self._page_actions[key] = page.page_actions()
-            for act in self._page_actions[key]:
-                self.page_menu.addAction(act) if act is not None else self.page_menu.addSeparator()
+            add_actions(self.page_menu, *self._page_actions[key])
             self.page_menu.menuAction().setVisible(bool(self.page_menu.actions()))
             page.activate()
             self.sync_original(page)
@@ -314,11 +294,10 @@ class MainWindow(QMainWindow):
         return page
 
     def _show_selection(self) -> None:
-        self.selector.blockSignals(True)
-        self.selector.setCurrentIndex(max(0, self.selector.findData(self.current)))
-        self.selector.blockSignals(False)
+        with quiet(self.selector):
+            self.selector.setCurrentIndex(max(0, self.selector.findData(self.current)))
         for act in self.mode_group.actions():
-            act.setChecked(act.text() == (self.page.task.title if self.page else ""))
+            act.setChecked(self.page is not None and act.data() == self.page.task.key)
 
     # case files -------------------------------------------------------------------------
     def open_case_dialog(self) -> None:
@@ -398,14 +377,8 @@ class MainWindow(QMainWindow):
 
     def refresh_recent(self, items: list[str] | None = None) -> None:
         items = self.settings.recent_files() if items is None else items
-        m = self.recent_menu
-        m.clear()
-        if not items:
-            m.addAction("No recent files").setEnabled(False)
-        for path in items:
-            act = m.addAction(Path(path).name)
-            act.setToolTip(path)
-            act.triggered.connect(lambda _=False, p=path: self.page and self.page.load_files([p]))
+        self.recent_menu.clear()
+        add_recent_items(self.recent_menu, items, lambda p: self.page and self.page.load_files([p]))
         for page in self.pages.values():
             page.refresh_recent()
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
 from ..core.errors import FameError
-from .layouts import compact
+from .layouts import compact, quiet, styled_label
 
 CUSTOM = "custom"
 
@@ -155,10 +155,7 @@ class MethodForm(QWidget):
         self.preset.addItem("Custom", CUSTOM)
         self.preset.setToolTip("\n".join(f"{p.label}: {p.help}." for p in self.presets.values())
                                + "\nAny edit below makes the parameters Custom.")
-        self.caveat = QLabel()
-        self.caveat.setObjectName("preset_caveat")
-        self.caveat.setWordWrap(True)
-        self.caveat.setStyleSheet("color: #e0b050; font-size: 9pt;")
+        self.caveat = styled_label(style="color: #e0b050; font-size: 9pt;", wrap=True, name="preset_caveat")
         self.caveat.hide()
         self.fields = SpecForm(settings, prefix, lambda _key: self._edited())
         self.setLayout(self.fields)
@@ -203,9 +200,8 @@ class MethodForm(QWidget):
             name = self.method.preset_of(self.task, self.params()) or CUSTOM
         except ValueError:  # a bad value is reported when the run starts
             name = CUSTOM
-        self.preset.blockSignals(True)
-        self.preset.setCurrentIndex(self.preset.findData(name))
-        self.preset.blockSignals(False)
+        with quiet(self.preset):
+            self.preset.setCurrentIndex(self.preset.findData(name))
         caveats = self.task.preset_caveats
         self.caveat.setText(caveats.get(name, ""))
         self.caveat.setVisible(bool(self.presets) and name in caveats)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolButton
 
 _applied = False
 
@@ -34,3 +34,15 @@ def apply_theme(app: QApplication) -> None:
 # while the choice applies (disabled, e.g. while originals are shown, nothing is highlighted)
 CHOICE_BUTTON_STYLE = ("QToolButton { padding: 2px 8px; } QToolButton:checked:enabled { background: #3d8bfd; color: white; "
                        "border: 1px solid #6aa5ff; border-radius: 3px; }")
+
+
+def choice_button(text: str, tip: str, name: str = "") -> QToolButton:
+    """A checkable tool button in CHOICE_BUTTON_STYLE (its group makes the choice exclusive)."""
+    b = QToolButton()
+    b.setText(text)
+    b.setToolTip(tip)
+    b.setCheckable(True)
+    b.setStyleSheet(CHOICE_BUTTON_STYLE)
+    if name:
+        b.setObjectName(name)
+    return b

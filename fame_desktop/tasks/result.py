@@ -106,6 +106,12 @@ def describe_model(model) -> dict:
     return describe() if callable(describe) else {"class": type(model).__name__}
 
 
+def model_name(model) -> str:
+    """The name a person reads for `model`: its description's name, else its key, else its class."""
+    d = describe_model(model)
+    return str(d.get("name") or d.get("key") or d.get("class", ""))
+
+
 def merge_results(task, results: list[TaskResult]) -> TaskResult:
     """Several runs of one task on the same inputs and parameters as one result, e.g. the cells a
     user computed one click at a time; a later run of the same target replaces an earlier one."""

@@ -176,5 +176,9 @@ def test_build_face_input_switches_faces_without_detecting_again(detector, data_
     manual = build_face_input(image, faces, "probe", landmarks=faces[1].landmarks)
     assert manual.face.manual and manual.face_index == -1
     assert np.array_equal(manual.crop, second.crop)
+    assert second.found_text.startswith("2 faces found — face 2 in use")
+    assert manual.found_text == "landmarks placed by hand (2 detected face(s) not used)"
+    single = build_face_input(image, faces[:1], "probe", 0)
+    assert single.found_text == f"1 face found (p {faces[0].probability:.3f})"
     with pytest.raises(FaceNotFoundError, match="no face found, try"):
         build_face_input(image, [], "probe", 0, no_face_note=", try")

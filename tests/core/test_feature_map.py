@@ -109,3 +109,12 @@ def test_map_blur_scales_with_the_input_size():
     from fame_desktop.core.attribution import MapSettings
 
     assert not scaled_map_settings(224, MapSettings(blur_kernel=0)).blurred
+
+
+def test_the_grid_borders_lie_between_the_cells_rows_first():
+    from fame_desktop.core.feature_map import CellGrid
+
+    g = CellGrid("layer4", 512, rows=2, cols=4, height=224, width=224)
+    assert g.borders() == [((0, 112.0), (224, 112.0)), ((56.0, 0), (56.0, 224)), ((112.0, 0), (112.0, 224)),
+                           ((168.0, 0), (168.0, 224))]
+    assert CellGrid("one", 8, rows=1, cols=1, height=32, width=32).borders() == []

@@ -150,3 +150,17 @@ def test_a_file_over_the_limit_is_refused(tmp_path):
     with pytest.raises(FameError, match="big.bin: file is 3 MB; the limit is 2 MB"):
         read_regular_file(p, 2 * 2**20)
     assert read_regular_file(p, 3 * 2**20) == b"\0" * 3 * 2**20
+
+
+def test_the_app_log_rotates_in_its_folder_and_is_configured_once_per_file(tmp_path):
+    import logging
+
+    from fame_desktop.core.log_file import configure_logging, log
+
+    path = configure_logging(tmp_path / "logs")
+    assert configure_logging(tmp_path / "logs") == path == tmp_path / "logs" / "fame-desktop.log"
+    log.info("a line for the log")
+    for h in log.handlers:
+        h.flush()
+    assert "a line for the log" in path.read_text(encoding="utf-8")
+    assert sum(isinstance(h, logging.handlers.RotatingFileHandler) for h in log.handlers) == 1

@@ -67,3 +67,19 @@ def test_heat_layer_drawn_with_opacity_gives_the_overlay_blend(face_inputs):
     assert photo_per_map > 2
     assert small.rgba.shape[1] == int(np.ceil((x1 - x0) * 2 / photo_per_map)) < full.rgba.shape[1]
     assert np.allclose(small.box[:2], full.box[:2]) and abs(small.box[2] - x1) < 3 and abs(small.box[3] - y1) < 3
+
+
+def test_the_layer_cache_finds_layers_by_map_content_keeps_the_latest_and_forgets_a_photograph():
+    from fame_desktop.core.photo_overlay import LayerCache
+
+    cache = LayerCache(2)
+    m = np.linspace(0, 1, 16, dtype=np.float32).reshape(4, 4)
+    cache.keep(LayerCache.key("gallery", m, "jet"), "layer 1")
+    assert cache.get(LayerCache.key("gallery", m.copy(), "jet")) == "layer 1"  # equal content, another array
+    assert cache.get(LayerCache.key("gallery", m, "viridis")) is None
+    assert cache.get(LayerCache.key("probe", m, "jet")) is None
+    cache.keep(LayerCache.key("probe", m, "jet"), "layer 2")
+    cache.keep(LayerCache.key("probe", 1 - m, "jet"), "layer 3")  # over the size: the oldest goes
+    assert cache.get(LayerCache.key("gallery", m, "jet")) is None
+    cache.forget("probe")
+    assert cache.get(LayerCache.key("probe", 1 - m, "jet")) is None

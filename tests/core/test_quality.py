@@ -103,3 +103,11 @@ def test_adaface_norm_is_its_quality_estimate_against_the_training_norms(tmp_pat
     torch.save({"state_dict": state}, tmp_path / "no_stats.ckpt")
     bare = load_face_model("adaface", tmp_path / "no_stats.ckpt", "cpu")
     assert bare.training_norms is None and measure_quality(face_inputs["obama"], bare).norm_z is None
+
+
+def test_each_measure_has_a_readable_value_and_a_missing_one_is_a_dash():
+    from fame_desktop.core.evidence.quality import MEASURES, measure_text
+
+    assert [measure_text(k, 0.5) for k in ("inter_eye_px", "yaw_deg", "clipped_dark", "detection_probability")] == \
+        ["0 px", "+0.5°", "50.0%", "0.5000"]
+    assert all(measure_text(k, 1.0) for k in MEASURES) and measure_text("sharpness", None) == "–"

@@ -23,10 +23,13 @@ def test_enfsi_bands_for_both_propositions(lr, direction, strength):
     other = "Hd" if direction == "Hp" else "Hp"
     assert v.text.startswith(f"{strength} support for {direction}") and f"rather than {other}" in v.text
     assert parse_choice(v.key) == v and v.key in VERBAL_CHOICES
+    said = {"Hp": "same person", "Hd": "different people"}[direction]
+    assert v.short == f"{strength} support for {direction} ({said})"
 
 
 def test_lr_of_one_supports_neither_and_infinities_are_extreme():
     assert verbal_equivalent(0.0).direction == "neither" and "neither" in verbal_equivalent(0.0).text
+    assert verbal_equivalent(0.0).short == "supports neither proposition"
     assert verbal_equivalent(math.inf).strength == "extremely strong"
     assert verbal_equivalent(-math.inf).direction == "Hd"
     with pytest.raises(ValueError):

@@ -155,7 +155,7 @@ def test_a_model_that_cannot_load_is_explained_and_blocks_running(qtbot, window,
 
 @pytest.mark.qt_no_exception_capture
 def test_unexpected_errors_are_shown_and_logged_not_fatal(qtbot, window, config_dir):
-    from fame_desktop.gui.messages import configure_logging
+    from fame_desktop.core.log_file import configure_logging
 
     w = window
     w.messages.log_file = configure_logging(config_dir / "logs")

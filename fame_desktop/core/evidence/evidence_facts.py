@@ -29,7 +29,8 @@ CALIBRATION_CAVEATS = (
 )
 
 
-def _log10_text(x: float) -> str:
+def log10_text(x: float) -> str:
+    """'+2.18'; an unbounded LR as '+∞' or '−∞'."""
     return f"{x:+.2f}" if math.isfinite(x) else ("+∞" if x > 0 else "−∞")
 
 
@@ -50,9 +51,9 @@ def score_lines(cal: Calibration, score: float) -> list[str]:
     bound = ""
     if lr.bound:
         bound = (f"; capped at the ELUB {lr.bound} bound, the calibrator alone gives log10 LR "
-                 f"{_log10_text(lr.unbounded_log10_lr)}")
+                 f"{log10_text(lr.unbounded_log10_lr)}")
     return [f"calibration: {cal.summary()}",
-            f"likelihood ratio LR = {lr_text(lr.lr)} (log10 LR {_log10_text(lr.log10_lr)}{bound})",
+            f"likelihood ratio LR = {lr_text(lr.lr)} (log10 LR {log10_text(lr.log10_lr)}{bound})",
             f"verbal equivalent (ENFSI): {lr.verbal.text}"]
 
 

@@ -53,6 +53,14 @@ MEASURES = {  # key: (label, unit or meaning)
     "detection_probability": ("detection probability", "MTCNN"),
     "embedding_norm": ("feature norm", "AdaFace's quality estimate"),
 }
+FORMATS = {"inter_eye_px": "{:.0f} px", "yaw_deg": "{:+.1f}°", "pitch_deg": "{:+.1f}°", "roll_deg": "{:+.1f}°",
+           "sharpness": "{:.0f}", "exposure_mean": "{:.0f}", "clipped_dark": "{:.1%}", "clipped_bright": "{:.1%}",
+           "detection_probability": "{:.4f}", "embedding_norm": "{:.2f}"}  # a measure's value for people
+
+
+def measure_text(key: str, value: float | None) -> str:
+    """A measure's value as the window shows it ('34 px', '+3.2°', '1.5%'); '–' for a missing one."""
+    return "–" if value is None else FORMATS[key].format(value)
 
 
 @dataclass(frozen=True)

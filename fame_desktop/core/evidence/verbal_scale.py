@@ -18,6 +18,7 @@ from dataclasses import dataclass
 BANDS = (("weak", 0.0), ("moderate", 1.0), ("moderately strong", 2.0), ("strong", 3.0), ("very strong", 4.0),
          ("extremely strong", 6.0))
 HYPOTHESES = {"Hp": "the two images show the same person", "Hd": "the two images show different people"}
+SHORT_HYPOTHESES = {"Hp": "same person", "Hd": "different people"}
 NEITHER = "neither"
 VERBAL_CHOICES = (NEITHER,) + tuple(f"{s}:{h}" for h in ("Hp", "Hd") for s, _ in BANDS)
 
@@ -33,6 +34,13 @@ class VerbalEquivalent:
     def key(self) -> str:
         """Its VERBAL_CHOICES key, e.g. "moderate:Hp"."""
         return NEITHER if self.direction == NEITHER else f"{self.strength}:{self.direction}"
+
+    @property
+    def short(self) -> str:
+        """'moderately strong support for Hp (same person)': the verbal equivalent in a few words."""
+        if self.direction == NEITHER:
+            return "supports neither proposition"
+        return f"{self.strength} support for {self.direction} ({SHORT_HYPOTHESES[self.direction]})"
 
     @property
     def text(self) -> str:

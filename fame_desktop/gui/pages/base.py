@@ -14,26 +14,24 @@ Reopening a case binds its session to the page and every view follows.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QLabel, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QSizePolicy, QSplitter, QTabWidget, QWidget
 
 from ...core.attribution import MapSettings
 from ...core.errors import FameError
+from ...core.photo_overlay import LayerCache
 from ...session.model import Session
+from ...tasks.previews import Shown, preview_maker
+from ...tasks.run_summary import result_caption
 from ..audit_panel import AuditPanel
 from ..case_panel import CasePanel
 from ..colour_bar import ColourBar
 from ..display_controls import DisplayControls
 from ..drops import clipboard_png, local_files
 from ..jobs import start_owned
-from ..layouts import box
+from ..layouts import box, quiet
 from ..model_loader import ModelLoader
 from ..params_panel import ParamsPanel
 from ..run_bar import RunBar
@@ -42,15 +40,7 @@ from .inputs import PHOTO_FOLDER_KEY, InputsController
 from .reports import ReportExport
 from .runs import RunController
 
-@dataclass(frozen=True)
-class Shown:
-    map_settings: MapSettings
-    colour_map: str
-    alpha: float
-    on_photo: bool
-
-
-STOP_CAPTIONS = {"epsilon": "ε reached", "converged": "settled", "cancelled": "cancelled"}
+MAP_SETTINGS = ("blur_kernel", "blur_sigma", "normalisation")  # remembered per task and model input size
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.tif *.tiff *.webp *.mpo);;All files (*)"
 
 
@@ -82,14 +72,10 @@ class TaskPage(QWidget):
         self.show_original = False
         self.activated = False
         self._maps: dict = {}  # (id(result), key, settings) → (result, map): the result is kept alive with its id
-        self._layers: dict = {}  # (role, map digest, colour map) → PhotoLayer, the latest few
+        self._layers = LayerCache(4 * len(self.task.inputs))  # e+ / e− of a few settings per photograph
         self._wanted_layer: dict = {}  # role → the key of the layer being made for it
         self.slots = self.build_slots()
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 6, 6, 2)
-        lay.addWidget(self.build_centre(), 1)
-        lay.addWidget(self.controls)
-        lay.addWidget(self.run_bar)
+        box((self.build_centre(), 1), self.controls, self.run_bar, on=self, margin=(6, 6, 6, 2))
         self._connect()
         self._restore_display()
         self.bind(self.new_session())
@@ -180,13 +166,9 @@ class TaskPage(QWidget):
         return box(self.headline, (self.splitter, 1))
 
     def model_name(self) -> str:
-        from ...tasks.result import describe_model
+        from ...tasks.result import model_name
 
-        m = self.loader.model
-        if m is None:
-            return self.session.model_key
-        d = describe_model(m)
-        return str(d.get("name") or d.get("key") or d.get("class", ""))
+        return self.session.model_key if self.loader.model is None else model_name(self.loader.model)
 
     def running_keys(self) -> tuple[str, ...]:
         return tuple(t.key for t in self.run.request.job.targets) if self.run.running else ()
@@ -214,9 +196,8 @@ class TaskPage(QWidget):
         if old is not session:
             self.audit_panel.setRowCount(0)  # another log: not a continuation of the one shown
         self.audit_panel.show_entries(session.audit.entries)
-        self.controls.blockSignals(True)
-        self.controls.set_map_settings(session.map_settings)
-        self.controls.blockSignals(False)
+        with quiet(self.controls):
+            self.controls.set_map_settings(session.map_settings)
         self._update_shown()
         if session.view:
             self.apply_view(session.view)  # a reopened case shows what it showed
@@ -250,7 +231,7 @@ class TaskPage(QWidget):
 
     def _session_inputs(self, role: str) -> None:
         self.run.preview = None  # a running job's preview belongs to the inputs it started from
-        self._forget_layers(role)
+        self._layers.forget(role)
         self.refresh()
 
     def _results_changed(self) -> None:
@@ -315,12 +296,9 @@ class TaskPage(QWidget):
 
     def _model_ready(self, model) -> None:
         from ...core.device import describe_device
-        from ...tasks.result import describe_model
 
-        info = describe_model(model)
         dev = getattr(model, "device", None) or next((p.device for p in model.parameters()), "cpu")
-        self._model_status(f"{info.get('name') or info.get('key') or info.get('class', '')} on "
-                           f"{describe_device(dev) if not isinstance(dev, str) else dev}")
+        self._model_status(f"{self.model_name()} on {describe_device(dev) if not isinstance(dev, str) else dev}")
         self.params.set_model(model)
         if not self.session.results:  # a reopened case keeps the settings its maps were made with
             self._restore_map_settings(model)
@@ -377,14 +355,8 @@ class TaskPage(QWidget):
         c = self.controls
         self.shown = Shown(c.map_settings(), c.colour_map(), c.alpha(), c.on_photo.isChecked())
 
-    def preview_settings(self) -> MapSettings:
-        return self.shown.map_settings
-
     def colour_map(self) -> str:
         return self.shown.colour_map
-
-    def previews_on_photos(self) -> bool:
-        return self.shown.on_photo
 
     def _display_changed(self) -> None:
         self._update_shown()
@@ -400,7 +372,7 @@ class TaskPage(QWidget):
             self.session.set_map_settings(settings)
         if self.loader.model is not None:
             k = self._maps_key(self.loader.model)
-            for name in ("blur_kernel", "blur_sigma", "normalisation"):
+            for name in MAP_SETTINGS:
                 self.shell.settings.set(f"{k}/{name}", getattr(settings, name))
         self._save_display()
         self.render()
@@ -414,9 +386,7 @@ class TaskPage(QWidget):
         """The blur this task's user last chose at this model's input size, else the task's default."""
         d, s, k = self.task.default_map_settings(model), self.shell.settings, self._maps_key(model)
         try:
-            ms = MapSettings(blur_kernel=s.get(f"{k}/blur_kernel", d.blur_kernel),
-                             blur_sigma=s.get(f"{k}/blur_sigma", d.blur_sigma),
-                             normalisation=s.get(f"{k}/normalisation", d.normalisation))
+            ms = MapSettings(**{name: s.get(f"{k}/{name}", getattr(d, name)) for name in MAP_SETTINGS})
         except ValueError:
             ms = d
         self.controls.set_map_settings(ms)
@@ -482,26 +452,12 @@ class TaskPage(QWidget):
             return preview.maps[key], layer, f"live preview · iteration {preview.iteration} / {preview.total}"
         if key is not None and (m := self.map_of(key)) is not None:
             r = self.session.result()
-            t = r.per_target()[key]
-            why = STOP_CAPTIONS.get(t["stop_reason"], "")
-            return m, None, f"{r.method.title} · {t['iterations']} it." + (f" ({why})" if why else "")
+            return m, None, result_caption(r.method.title, r.per_target()[key])
         return None, None, "running…" if key in self.running_keys() else idle
 
     def make_preview(self, request):
-        """A function, run in the worker, turning a progress event with a raw snapshot into a Preview:
-        every row's map and, with the overlay on, its layer on the photograph."""
-        from ...tasks.previews import Preview, preview_layers
-
-        method, inputs = request.method, dict(request.job.inputs)
-        keys, roles = [t.key for t in request.job.targets], {t.key: t.role for t in request.job.targets}
-
-        def preview(pr):
-            maps = dict(zip(keys, method.maps(pr.delta, self.preview_settings())))
-            cmap = self.colour_map()
-            layers = preview_layers(maps, inputs, roles, cmap) if self.previews_on_photos() else {}
-            return Preview(pr.iteration, pr.total, maps, layers, cmap)
-
-        return preview
+        """A function, run in the worker, turning a progress event with a raw snapshot into a Preview."""
+        return preview_maker(request, lambda: self.shown)
 
     def show_preview(self, preview) -> None:
         self.render()
@@ -519,10 +475,9 @@ class TaskPage(QWidget):
             self._wanted_layer[role] = None
             return
         # by content: a result's map equal to the last preview's reuses its layer
-        cache_key = (role, hashlib.blake2b(np.ascontiguousarray(m).view(np.uint8), digest_size=16).digest(),
-                     self.colour_map())
+        cache_key = LayerCache.key(role, m, self.colour_map())
         if layer is not None:
-            self._keep_layer(cache_key, layer)
+            self._layers.keep(cache_key, layer)
         if (cached := self._layers.get(cache_key)) is not None:
             view.set_overlay(cached, self.controls.alpha())
             self._wanted_layer[role] = None
@@ -538,28 +493,18 @@ class TaskPage(QWidget):
             return photo_heat_layer(m, inp.matrix, inp.image.width, inp.image.height, cmap)
 
         def done(made):
-            self._keep_layer(cache_key, made)
+            self._layers.keep(cache_key, made)
             if self._wanted_layer.get(role) == cache_key:
                 self.show_on_photo(role, key, m)
                 self.photo_layer_shown.emit(role)
 
         start_owned(self, self.shell.runner, f"photo layer {role}", make, on_success=done)
 
-    def _keep_layer(self, cache_key: tuple, layer) -> None:
-        self._layers.pop(cache_key, None)
-        self._layers[cache_key] = layer
-        while len(self._layers) > 4 * len(self.slots):  # e+ / e− of a few settings per photograph
-            self._layers.pop(next(iter(self._layers)))
-
-    def _forget_layers(self, role: str) -> None:
-        for k in [k for k in self._layers if k[0] == role]:
-            del self._layers[k]
-
     # inputs -----------------------------------------------------------------------------
     def input_pending(self, role: str) -> None:
         """A photograph is being read into `role`: what is shown may stop applying, so hide the results."""
         self.run_bar.unpin()
-        self._forget_layers(role)
+        self._layers.forget(role)
         self.refresh()
 
     def restore_slot(self, role: str) -> None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
+from ...session.unsaved import ChangeTracker
 from .. import unsaved_changes
+from ..dialogs import ask_yes_no
 from ..jobs import start_owned
 from .inputs import PHOTO_FOLDER_KEY
 
@@ -35,7 +37,7 @@ class CaseFiles(QObject):
         super().__init__(page)
         self.page = page
         self.path: Path | None = None  # the case file the session was opened from or saved to
-        self.tracker = unsaved_changes.ChangeTracker()
+        self.tracker = ChangeTracker()
         self.job = None
         self.close_after_save = False
         self.tracker.mark_clean(page.session, dict(page.session.view))
@@ -159,12 +161,9 @@ class CaseFiles(QObject):
             p = p.with_name(p.name + SUFFIX)
         self.shell.settings.set(FOLDER_KEY, str(p.parent))
         if p.exists() and p != current:
-            answer = QMessageBox.question(
-                self.shell, "Replace the case file?",
-                f"{p.name} already exists in {p.parent}.\n\nReplace it with this case? The old file is "
-                "replaced only once the new one is completely written.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-            if answer != QMessageBox.StandardButton.Yes:
+            if not ask_yes_no(self.shell, "Replace the case file?", f"{p.name} already exists in {p.parent}.\n\n"
+                              "Replace it with this case? The old file is replaced only once the new one is "
+                              "completely written."):
                 return
         self.write(p, then)
 

@@ -11,12 +11,11 @@ from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QTableWidget,
-    QTableWidgetItem, QWidget,
+    QAbstractItemView, QHeaderView, QLabel, QListWidget, QListWidgetItem, QTableWidgetItem, QWidget,
 )
 
 from ..actions import make_action
-from ..layouts import box
+from ..layouts import MUTED, box, fit_rows, push_button, read_only_table, styled_label
 from ..methods_window import open_methods_window
 from .base import TaskPage
 from .class_chooser import ClassChooser
@@ -38,15 +37,12 @@ class ClassificationPage(TaskPage):
     def _build_side(self) -> QWidget:
         from ...core.models.imagenet import imagenet_categories
 
-        self.top5 = QTableWidget(0, len(COLUMNS))
-        self.top5.setObjectName("top5")
-        self.top5.setHorizontalHeaderLabels(list(COLUMNS))
-        self.top5.verticalHeader().setVisible(False)
+        self.top5 = read_only_table(0, list(COLUMNS), "top5")
         self.top5.setWordWrap(False)
         self.top5.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.top5.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.top5.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.top5.horizontalHeader()
+        header.setStretchLastSection(False)  # the class name takes the room, the figures keep theirs
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for c in range(1, len(COLUMNS)):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
@@ -59,13 +55,10 @@ class ClassificationPage(TaskPage):
         self.explained = QListWidget()
         self.explained.setToolTip("Classes with a map for this photograph; click one to show it")
         self.explained.itemClicked.connect(lambda item: self.choose_class(item.data(Qt.ItemDataRole.UserRole)))
-        self.class_note = QLabel("")
-        self.class_note.setWordWrap(True)
-        self.class_note.setStyleSheet("color: #b9bec7;")
-        self.methods_button = QPushButton("Compare methods, box and metrics…")
-        self.methods_button.setToolTip("Every method's map of this class side by side; the object's box; IoU, "
-                                       "pointing game, ROAD and deletion curves (Ctrl+M)")
-        self.methods_button.clicked.connect(lambda _=False: open_methods_window(self))
+        self.class_note = styled_label(style=MUTED, wrap=True)
+        self.methods_button = push_button("Compare methods, box and metrics…", lambda: open_methods_window(self),
+                                          "Every method's map of this class side by side; the object's box; IoU, "
+                                          "pointing game, ROAD and deletion curves (Ctrl+M)")
         return box(QLabel("<b>Top-5 predictions</b>"), self.top5, QLabel("<b>Explain class</b> (any of the 1000)"),
                    self.chooser, self.class_note, QLabel("<b>Maps computed</b>"), (self.explained, 2),
                    self.methods_button)
@@ -120,9 +113,7 @@ class ClassificationPage(TaskPage):
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.top5.setItem(row, col, item)
-        self.top5.resizeRowsToContents()
-        h = self.top5.horizontalHeader().height() + 2 * self.top5.frameWidth()
-        self.top5.setFixedHeight(h + sum(self.top5.rowHeight(r) for r in range(self.top5.rowCount())))
+        fit_rows(self.top5)
 
     def _session_inputs(self, role: str) -> None:
         self.class_index = None  # a new photograph: explain its own top-1

@@ -11,22 +11,22 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QSplitter, QWidget
+from PySide6.QtWidgets import QSplitter, QWidget
 
 from ..photo_slot import PhotoSlot
 from ..review_panel import ReviewPanel
 from ..score_panel import ScorePanel
 from ..actions import make_action
-from ..layouts import box
+from ..layouts import box, push_button, quiet
 from ..evidence_panel import EvidencePanel, score_line
 from ..refine import RefineButton, agreement_caption
 from ..methods_window import open_methods_window
+from ...tasks.run_summary import result_caption
 from .base import TaskPage
 
 HINTS = {"gallery": "reference", "probe": "questioned"}
 SHORT = {"gallery_similar": "G e+", "gallery_dissimilar": "G e−", "probe_similar": "P e+",
          "probe_dissimilar": "P e−"}
-CAPTIONS = {"epsilon": "ε reached", "iterations": "", "converged": "settled", "cancelled": "cancelled", "done": ""}
 
 
 class FacePage(TaskPage):
@@ -45,15 +45,13 @@ class FacePage(TaskPage):
             toggle.changed.connect(self._display_changed)
         self.review.blend_mode.toggled.connect(lambda _b: self._display_changed())
         self.review.mix.valueChanged.connect(lambda _v: self._display_changed())
-        self.export_button = QPushButton("Export report…")
-        self.export_button.setToolTip("Write the PDF report of this comparison and its exports (Ctrl+E)")
-        self.export_button.clicked.connect(lambda _=False: self.reports.export())
+        self.export_button = push_button("Export report…", lambda: self.reports.export(),
+                                         "Write the PDF report of this comparison and its exports (Ctrl+E)")
         self.score.add_widget(self.export_button)
         self.refine_button = RefineButton(self)
         self.score.add_widget(self.refine_button)
-        self.methods_button = QPushButton("Methods…")
-        self.methods_button.setToolTip("Compare every method's maps and their faithfulness curves (Ctrl+M)")
-        self.methods_button.clicked.connect(lambda _=False: open_methods_window(self))
+        self.methods_button = push_button("Methods…", lambda: open_methods_window(self),
+                                          "Compare every method's maps and their faithfulness curves (Ctrl+M)")
         self.score.add_widget(self.methods_button)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(box(*((slot, 1) for slot in self.slots.values()), row=True))
@@ -228,18 +226,13 @@ class FacePage(TaskPage):
         super().apply_view(view)
         r = self.review
         maps = view.get("maps") if isinstance(view.get("maps"), dict) else {}
-        for side, toggle in r.toggles.items():
-            toggle.blockSignals(True)
-            toggle.set_kind(maps.get(side, "similar") if maps.get(side, "similar") in ("similar", "dissimilar", None)
-                            else "similar")
-            toggle.blockSignals(False)
-        for w in (r.wipe_mode, r.blend_mode, r.mix):
-            w.blockSignals(True)
-        (r.wipe_mode if view.get("compare_mode") == "wipe" else r.blend_mode).setChecked(True)
-        mix = view.get("compare_mix", 0.5)
-        r.mix.setValue(round(100 * mix) if isinstance(mix, (int, float)) else 50)
-        for w in (r.wipe_mode, r.blend_mode, r.mix):
-            w.blockSignals(False)
+        with quiet(*r.toggles.values(), r.wipe_mode, r.blend_mode, r.mix):
+            for side, toggle in r.toggles.items():
+                kind = maps.get(side, "similar")
+                toggle.set_kind(kind if kind in ("similar", "dissimilar", None) else "similar")
+            (r.wipe_mode if view.get("compare_mode") == "wipe" else r.blend_mode).setChecked(True)
+            mix = view.get("compare_mix", 0.5)
+            r.mix.setValue(round(100 * mix) if isinstance(mix, (int, float)) else 50)
 
     def fit(self) -> None:
         super().fit()
@@ -271,8 +264,7 @@ class FacePage(TaskPage):
         if r is None:
             return None, "", {}
         per, agreement = r.per_target(), r.measurements.get("agreement_with_reference", {})
-        captions = {k: f"result · {v['iterations']} it. {CAPTIONS.get(v['stop_reason'], '')}".strip()
-                    + agreement_caption(agreement.get(k)) for k, v in per.items()}
+        captions = {k: result_caption("result", v) + agreement_caption(agreement.get(k)) for k, v in per.items()}
         return {k: self.map_of(k, r) for k in r.keys}, "result", captions
 
     def _render_score(self, busy: str) -> None:

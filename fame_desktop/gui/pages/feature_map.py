@@ -9,19 +9,18 @@ a tile selects that cell. Works for ImageNet models and for face models (aligned
 
 from __future__ import annotations
 
-import time
 from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedWidget, QToolButton, QWidget,
+    QButtonGroup, QComboBox, QLabel, QSizePolicy, QStackedWidget, QWidget,
 )
 
 from ..image_view import ImageView
 from ..jobs import start_owned
 from ..latest import Latest
-from ..layouts import box
-from ..theme import CHOICE_BUTTON_STYLE
+from ..layouts import GREY, box, push_button, quiet, styled_label
+from ..theme import choice_button
 from ..actions import make_action
 from .base import TaskPage
 from .cell_figures import CellFigures
@@ -37,21 +36,15 @@ class FeatureMapPage(TaskPage):
 
     # layout -----------------------------------------------------------------------------
     def build_centre(self) -> QWidget:
-        self.cell_button, self.all_button = QToolButton(), QToolButton()
+        self.cell_button = choice_button("Selected cell", "The selected cell's receptive field")
+        self.all_button = choice_button("All cells", "Every computed cell's receptive field")
         self.view_group = QButtonGroup(self)
-        bar = QHBoxLayout()
-        for i, (b, text, tip) in enumerate(((self.cell_button, "Selected cell", "The selected cell's receptive field"),
-                                            (self.all_button, "All cells", "Every computed cell's receptive field"))):
-            b.setText(text)
-            b.setToolTip(tip)
-            b.setCheckable(True)
-            b.setStyleSheet(CHOICE_BUTTON_STYLE)
+        for i, b in enumerate((self.cell_button, self.all_button)):
             self.view_group.addButton(b, i)
-            bar.addWidget(b)
         self.cell_button.setChecked(True)
         self.input_title = QLabel("")
         self.input_title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens
-        bar.addWidget(self.input_title, 1)
+        bar = box(self.cell_button, self.all_button, (self.input_title, 1), row=True)
         self.input_view = InputMapView("The model input with its cells\nappears here")
         self.input_view.clicked.connect(self._input_clicked)
         self.mosaic_view = ImageView("No cell computed yet")
@@ -70,19 +63,15 @@ class FeatureMapPage(TaskPage):
         self.layer.setMinimumContentsLength(16)
         self.layer.setToolTip("The layer whose cells are explained (default: the last convolutional block)")
         self.layer.currentIndexChanged.connect(self._layer_chosen)
-        self.all_cells = QPushButton("Compute all cells")
-        self.all_cells.setToolTip("Every remaining cell as one batched job (in chunks); cancel keeps the chunks "
-                                  "that finished")
-        self.all_cells.clicked.connect(self.compute_all)
+        self.all_cells = push_button("Compute all cells", self.compute_all, "Every remaining cell as one batched job "
+                                     "(in chunks); cancel keeps the chunks that finished")
         self.count = QLabel("")
-        self.cell_title = QLabel("<b>Selected cell</b>: click a cell")
-        self.cell_title.setWordWrap(True)
+        self.cell_title = styled_label("<b>Selected cell</b>: click a cell", wrap=True)
         self.figures = CellFigures()
-        help_text = QLabel("Each cell's map is the change FAME made to lower that cell's activation "
-                           "Σ_c |a[c, k]|; the yellow box is the cell's nominal area — the patch CAM's "
-                           "upsampling would give it. Green marks: cells computed.")
-        help_text.setWordWrap(True)
-        help_text.setStyleSheet("color: #8a8f98; font-size: 9pt;")
+        help_text = styled_label("Each cell's map is the change FAME made to lower that cell's activation "
+                                 "Σ_c |a[c, k]|; the yellow box is the cell's nominal area — the patch CAM's "
+                                 "upsampling would give it. Green marks: cells computed.", f"{GREY} font-size: 9pt;",
+                                 wrap=True)
         spacer = QWidget()
         spacer.setFixedHeight(8)
         return box(QLabel("<b>Layer</b>"), self.layer, self.all_cells, self.count, spacer, self.cell_title,
@@ -121,10 +110,9 @@ class FeatureMapPage(TaskPage):
         from ...core.feature_map import default_layer
 
         default = default_layer(model)
-        self.layer.blockSignals(True)
-        self.layer.clear()
-        self.layer.addItem(f"{default} · default", default)
-        self.layer.blockSignals(False)
+        with quiet(self.layer):
+            self.layer.clear()
+            self.layer.addItem(f"{default} · default", default)
         task, lock = self.task, self.loader.lock
 
         def layers(job):
@@ -139,18 +127,18 @@ class FeatureMapPage(TaskPage):
         if model is not self.loader.model:
             return
         wanted = self.session.options.get("layer") or self.shell.settings.get(self._layer_setting(), default)
-        self.layer.blockSignals(True)
-        self.layer.clear()
-        for info in infos:
-            c, h, w = info.shape
-            if h < 2 or w < 2:
-                continue  # a single cell has no receptive field to compare
-            mark = " · default" if info.name == default else ""
-            self.layer.addItem(f"{info.name} ({c}×{h}×{w}){mark}", info.name)
-            self.layer.setItemData(self.layer.count() - 1, f"{info.name}: {info.kind}, {c} channels, {h}×{w} cells",
-                                   Qt.ItemDataRole.ToolTipRole)
-        self.layer.setCurrentIndex(max(0, self.layer.findData(wanted if self.layer.findData(wanted) >= 0 else default)))
-        self.layer.blockSignals(False)
+        with quiet(self.layer):
+            self.layer.clear()
+            for info in infos:
+                c, h, w = info.shape
+                if h < 2 or w < 2:
+                    continue  # a single cell has no receptive field to compare
+                mark = " · default" if info.name == default else ""
+                self.layer.addItem(f"{info.name} ({c}×{h}×{w}){mark}", info.name)
+                self.layer.setItemData(self.layer.count() - 1, f"{info.name}: {info.kind}, {c} channels, "
+                                       f"{h}×{w} cells", Qt.ItemDataRole.ToolTipRole)
+            found = self.layer.findData(wanted) >= 0
+            self.layer.setCurrentIndex(max(0, self.layer.findData(wanted if found else default)))
         if self.layer.currentData() != self.session.options.get("layer"):
             self._options_changed()
 
@@ -248,40 +236,10 @@ class FeatureMapPage(TaskPage):
     # previews ---------------------------------------------------------------------------
     def make_preview(self, request):
         """Only the selected cell's map and layer, and every so often the mosaic of all rows (49 maps cost)."""
-        from ...core.feature_map import cell_key
-        from ...core.photo_overlay import photo_heat_layer
-        from ...tasks.figures import cell_mosaic
-        from ...tasks.previews import Preview
+        from ...tasks.previews import cell_preview_maker
 
-        inp, grid, targets, method = request.job.inputs["image"], self.grid, request.job.targets, request.method
-        previous = self.session.result()
-        keys = [t.key for t in targets]
-        state = {"mosaic_at": -1e9, "previous": None}
-
-        def preview(pr):
-            shown, selected = self.shown, self.selected  # immutable values
-            maps, layers, extra = {}, {}, {}
-            if selected is not None and cell_key(*selected) in keys:
-                key = cell_key(*selected)
-                m = method.maps(pr.delta[[keys.index(key)]], shown.map_settings)[0]
-                maps[key] = m
-                layers[key] = photo_heat_layer(m, inp.matrix, inp.image.width, inp.image.height, shown.colour_map)
-            if len(keys) > 1 and time.monotonic() - state["mosaic_at"] >= MOSAIC_EVERY:
-                state["mosaic_at"] = time.monotonic()
-                if state["previous"] is None:  # earlier cells: once per run
-                    state["previous"] = {} if previous is None else dict(zip(
-                        [(t.data["row"], t.data["col"]) for t in previous.targets],
-                        previous.method.maps(previous.run.delta, shown.map_settings)))
-                started = [i for i in range(len(keys)) if abs(pr.delta[i]).max() > 0]
-                cells = dict(state["previous"])
-                if started:
-                    for i, m in zip(started, method.maps(pr.delta[started], shown.map_settings)):
-                        cells[(targets[i].data["row"], targets[i].data["col"])] = m
-                extra["mosaic"] = cell_mosaic(inp.model_input, grid, cells, TILE, GAP, max(shown.alpha, 0.05),
-                                              shown.colour_map)
-            return Preview(pr.iteration, pr.total, maps, layers, shown.colour_map, extra)
-
-        return preview
+        return cell_preview_maker(request, self.grid, self.session.result(), lambda: self.shown,
+                                  lambda: self.selected, TILE, GAP, MOSAIC_EVERY)
 
     # drawing ----------------------------------------------------------------------------
     def render(self) -> None:

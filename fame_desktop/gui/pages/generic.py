@@ -11,7 +11,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
 
-from ..layouts import box
+from ..layouts import MUTED, box, quiet, styled_label
 from .base import TaskPage
 from .input_view import InputMapView
 
@@ -26,9 +26,7 @@ class GenericPage(TaskPage):
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.input_views[slot.role] = InputMapView(f"The model input of\n{slot.label.lower()}")
             columns.append((box(title, (self.input_views[slot.role], 1)), 1))
-        description = QLabel(self.task.description)
-        description.setWordWrap(True)
-        description.setStyleSheet("color: #b9bec7;")
+        description = styled_label(self.task.description, MUTED, wrap=True)
         self.targets = QListWidget()
         self.targets.setToolTip("Ticked: explained by the next run; selected: shown")
         self.targets.currentItemChanged.connect(lambda *_: self.render())
@@ -38,17 +36,16 @@ class GenericPage(TaskPage):
 
     def _show_analysis(self, analysis) -> None:
         self._analysis_shown = analysis
-        self.targets.blockSignals(True)
-        self.targets.clear()
-        for t in (analysis.targets if analysis is not None else ()):
-            item = QListWidgetItem(t.label)
-            item.setData(Qt.ItemDataRole.UserRole, t.key)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if t.default else Qt.CheckState.Unchecked)
-            self.targets.addItem(item)
-        if self.targets.count():
-            self.targets.setCurrentRow(0)
-        self.targets.blockSignals(False)
+        with quiet(self.targets):
+            self.targets.clear()
+            for t in (analysis.targets if analysis is not None else ()):
+                item = QListWidgetItem(t.label)
+                item.setData(Qt.ItemDataRole.UserRole, t.key)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if t.default else Qt.CheckState.Unchecked)
+                self.targets.addItem(item)
+            if self.targets.count():
+                self.targets.setCurrentRow(0)
 
     def run_targets(self) -> list:
         a = self.session.analysis

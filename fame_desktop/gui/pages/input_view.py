@@ -9,22 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from ...core.overlay import overlay
-from ..image_view import ImageView
+from ..image_view import ImageView, cosmetic_pen
 
 OUTLINE = QColor(255, 220, 0)
 GRID = (255, 255, 255, 110)
 DONE = QColor(60, 220, 90)
-
-
-def _pen(colour: QColor, width: float = 2.0) -> QPen:
-    pen = QPen(colour)
-    pen.setWidthF(width)
-    pen.setCosmetic(True)
-    return pen
 
 
 class InputMapView(ImageView):
@@ -36,7 +29,7 @@ class InputMapView(ImageView):
         self.grid_item.setZValue(2)
         self.vb.addItem(self.grid_item)
         self.outline = QGraphicsRectItem()
-        self.outline.setPen(_pen(OUTLINE, 2.5))
+        self.outline.setPen(cosmetic_pen(OUTLINE, 2.5))
         self.outline.setZValue(4)
         self.outline.hide()
         self.vb.addItem(self.outline)
@@ -58,19 +51,8 @@ class InputMapView(ImageView):
 
     def set_grid(self, grid) -> None:
         """Draw a core.feature_map.CellGrid's cell borders (None hides them)."""
-        if grid is None:
-            self.grid_item.setData([], [])
-            return
-        xs, ys = [], []
-        for r in range(1, grid.rows):
-            y = r * grid.height / grid.rows
-            xs += [0, grid.width]
-            ys += [y, y]
-        for c in range(1, grid.cols):
-            x = c * grid.width / grid.cols
-            xs += [x, x]
-            ys += [0, grid.height]
-        self.grid_item.setData(np.array(xs, float), np.array(ys, float))
+        ends = np.array(grid.borders() if grid is not None else [], float).reshape(-1, 2)  # (x, y) pairs
+        self.grid_item.setData(ends[:, 0], ends[:, 1])
 
     def set_outline(self, box) -> None:
         """Outline (x0, y0, x1, y1) in input pixels, e.g. a cell's nominal area; None hides it."""

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ..dialogs import ask_yes_no
 from ..jobs import start_owned
 from .inputs import PHOTO_FOLDER_KEY
 
@@ -107,12 +108,9 @@ class ReportExport(QObject):
 
     def _confirm_replace(self, pdf: Path, existing: list[Path]) -> bool:
         names = "\n".join(f"  {p.name}{'/ (folder)' if p.is_dir() else ''}" for p in existing)
-        answer = QMessageBox.question(
-            self.shell, "Replace the existing report?",
-            f"These already exist in {pdf.parent}:\n{names}\n\nReplace them with the new report? The old "
-            "files stay until the new report is completely written.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes_no(self.shell, "Replace the existing report?", f"These already exist in {pdf.parent}:\n"
+                          f"{names}\n\nReplace them with the new report? The old files stay until the new report "
+                          "is completely written.")
 
     def _done(self, out, live, copy, n: int, seconds: float) -> None:
         self.job = None

@@ -12,27 +12,9 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from ...core.errors import FameError
-from ...core.fame import STOP_TEXT
 from ..jobs import start_owned
 from ...tasks.previews import Preview, ProgressReport, ReportThrottle
-from ..run_bar import format_seconds
-
-
-def iteration_summary(per_target: dict, short: dict | None = None) -> tuple[str, str]:
-    """(one short line, a line per target) on how many steps each target ran and why it stopped."""
-    detail = "\n".join(f"{v['label']}: {v['iterations']} iterations, stopped: "
-                       f"{STOP_TEXT.get(v['stop_reason'], v['stop_reason'])}" for v in per_target.values())
-    runs = {(v["iterations"], v["stop_reason"]) for v in per_target.values()}
-    if len(runs) == 1:
-        n, why = runs.pop()
-        what = f"All {len(per_target)} maps" if len(per_target) > 1 else next(iter(per_target.values()))["label"]
-        return f"{what}: {n} iterations ({STOP_TEXT.get(why, why)}).", detail
-    marks = {"epsilon": " ε", "converged": " δ"}
-    parts = [f"{(short or {}).get(k, v['label'])} {v['iterations']}" + marks.get(v["stop_reason"], "")
-             for k, v in per_target.items()]
-    used = sorted({v["stop_reason"] for v in per_target.values()} & set(marks))
-    legend = {"epsilon": "ε: loss < ε", "converged": "δ: settled"}
-    return "Iterations: " + " · ".join(parts) + (f" ({', '.join(legend[u] for u in used)})" if used else ""), detail
+from ...tasks.run_summary import estimate_text, format_seconds, iteration_summary
 
 
 class RunController(QObject):
@@ -85,8 +67,7 @@ class RunController(QObject):
         ('run ≤ 2:10', '500 iterations ≈ 2:10 at most (where the figure comes from)'), or ('', '') when unknown.
 
         From the last run of this task, model, device and number of maps on this computer, else
-        roughly from the time the model took for its first answer (one iteration ≈ a forward
-        and a backward pass per map, ~3 forward passes)."""
+        roughly from the time the model took for its first answer (tasks.run_summary.estimate_text)."""
         p = self.page
         try:
             iterations = getattr(p.params.method_params(), "iterations", None)
@@ -96,14 +77,7 @@ class RunController(QObject):
         if not iterations or not rows:
             return "", ""
         measured = p.shell.settings.get(self._timing_key(rows), 0.0, float)
-        if measured > 0:
-            per, how = measured, f"measured: {measured:.2f} s per iteration"
-        elif p.inputs.analysis_seconds:
-            per, how = 3 * rows * p.inputs.analysis_seconds, "rough: from the model's first answer"
-        else:
-            return "", ""
-        t = format_seconds(per * iterations)
-        return f"run ≤ {t}", f"{iterations} iterations ≈ {t} at most ({how})"
+        return estimate_text(iterations, rows, measured, p.inputs.analysis_seconds)
 
     def _remember_speed(self, result) -> None:
         """Seconds per iteration of this run (all its maps; chunked runs take several steps per iteration)."""
