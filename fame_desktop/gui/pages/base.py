@@ -134,7 +134,15 @@ class TaskPage(QWidget):
         current = self.session.inputs.get(role)
         if current is None or self.input_changed(current, prepared):
             self.session.set_input(prepared)
+        self.show_prepared(role, prepared)
+
+    def show_prepared(self, role: str, prepared) -> None:
+        """The slot of `role` says how its photograph was prepared for the model."""
         self.slots[role].show_ready(prepared.image, self.input_detail(prepared))
+
+    def show_unprepared(self, role: str) -> None:
+        """The slot of `role` holds a photograph not yet prepared: say what it waits for."""
+        self.slots[role].show_busy("Waiting for the model…" if self.loader.model is None else "")
 
     @staticmethod
     def input_changed(a, b) -> bool:
@@ -509,16 +517,15 @@ class TaskPage(QWidget):
 
     def restore_slot(self, role: str) -> None:
         """Show the slot's current state again (after a failed read, a reopened case)."""
-        st, slot = self.inputs.state[role], self.slots[role]
-        inp = self.session.inputs.get(role)
+        inp, image = self.session.inputs.get(role), self.inputs.state[role].image
+        if inp is None and image is None:
+            self.slots[role].show_empty()
+            return
+        self.slots[role].show_photo(inp.image if inp is not None else image)
         if inp is not None:
-            slot.show_photo(inp.image)
-            slot.show_ready(inp.image, self.input_detail(inp))
-        elif st.image is not None:
-            slot.show_photo(st.image)
-            slot.show_busy("Waiting for the model…" if self.loader.model is None else "")
+            self.show_prepared(role, inp)
         else:
-            slot.show_empty()
+            self.show_unprepared(role)
 
     def load_files(self, paths: list[str], role: str | None = None) -> None:
         """One file → `role` (or the first empty slot); as many files as inputs → in input order."""
