@@ -320,14 +320,11 @@ class FeatureMapPage(TaskPage):
             return
         self.mosaic_for = want
         token, grid = self.mosaic.next(), self.grid
-        rgb = self.session.inputs["image"].model_input
 
         def mosaic(job):
-            from ...tasks.figures import cell_mosaic
+            from ...tasks.feature_map import result_mosaic
 
-            maps = r.maps(shown.map_settings)
-            cells = {(t.data["row"], t.data["col"]): maps[t.key] for t in r.targets}
-            return cell_mosaic(rgb, grid, cells, TILE, GAP, shown.alpha, shown.colour_map)
+            return result_mosaic(r, shown.map_settings, TILE, GAP, shown.alpha, shown.colour_map)
 
         def done(img):
             if self.mosaic.current(token):
