@@ -66,7 +66,7 @@ class TaskPage(QWidget):
         self.side.addTab(self.params, "Parameters")
         self.side.addTab(self.case_panel, "Case")
         self.side.addTab(self.audit_panel, "Audit log")
-        self.controls = DisplayControls()
+        self.controls = DisplayControls(self.default_map_settings)
         self.colour_bar = ColourBar()
         self.run_bar = RunBar()
         self.show_original = False
@@ -285,8 +285,6 @@ class TaskPage(QWidget):
         self.case_panel.edited.connect(self._case_edited)
         self.controls.display_changed.connect(self._display_changed)
         self.controls.map_settings_changed.connect(self._map_settings_changed)
-        self.controls.reset.clicked.disconnect()
-        self.controls.reset.clicked.connect(lambda: self.controls.set_map_settings(self.default_map_settings()))
         self.run_bar.run_button.clicked.connect(lambda: self.run.start())
         self.run_bar.cancel_button.clicked.connect(lambda: self.run.cancel())
 
@@ -303,10 +301,9 @@ class TaskPage(QWidget):
         self.shell.engine_label.setText(text)
 
     def _model_ready(self, model) -> None:
-        from ...core.device import describe_device
+        from ...core.device import model_device_text
 
-        dev = getattr(model, "device", None) or next((p.device for p in model.parameters()), "cpu")
-        self._model_status(f"{self.model_name()} on {describe_device(dev) if not isinstance(dev, str) else dev}")
+        self._model_status(f"{self.model_name()} on {model_device_text(model)}")
         self.params.set_model(model)
         if not self.session.results:  # a reopened case keeps the settings its maps were made with
             self._restore_map_settings(model)
