@@ -297,7 +297,7 @@ class TaskPage(QWidget):
         self.refresh()
 
     def _model_status(self, text: str) -> None:
-        self.params.set_model_status(text)
+        self.params.model_status.setText(text)
         self.shell.engine_label.setText(text)
 
     def _model_ready(self, model) -> None:
