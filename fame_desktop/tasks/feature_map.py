@@ -39,6 +39,17 @@ def result_mosaic(result: TaskResult, settings: MapSettings, tile: int = 96, gap
     return cell_mosaic(result.inputs["image"].model_input, result.analysis.grid, cells, tile, gap, alpha, cmap)
 
 
+def computed_marks(targets, done) -> list[tuple[float, float]]:
+    """(x, y) in input pixels near the top-left corner of every cell target whose key is in `done`: where the
+    window marks the cells computed."""
+    marks = []
+    for t in targets:
+        if t.key in done:
+            x0, y0, x1, y1 = t.data["box"]
+            marks.append((x0 + 0.15 * (x1 - x0), y0 + 0.15 * (y1 - y0)))
+    return marks
+
+
 def cell_target(grid, row: int, col: int) -> Target:
     return Target(cell_key(row, col), f"cell ({row}, {col})", "image", default=True,
                   data={"row": row, "col": col, "box": list(grid.cell_box(row, col)), "group": "cell"})

@@ -17,7 +17,7 @@ from fame_desktop.cli import main
 from fame_desktop.core.fame import FameParams
 from fame_desktop.core.images import load_image
 from fame_desktop.core.attribution import MapSettings
-from fame_desktop.tasks.feature_map import FeatureMapTask, result_mosaic
+from fame_desktop.tasks.feature_map import FeatureMapTask, computed_marks, result_mosaic
 
 
 def _assert_first_row_cell_is_not_its_nominal_area(cells: dict, size: int):
@@ -123,6 +123,7 @@ def test_cells_computed_one_click_at_a_time_merge_into_one_result(face_model, fa
     assert mosaic.shape == (7 * 22 - 2, 7 * 22 - 2, 3)
     assert (mosaic[:20, 66:86] != 40).any() and (mosaic[132:, 132:] != 40).any()  # cells (0, 3) and (6, 6)
     assert (mosaic[22:42, :20] == 40).all()  # cell (1, 0) was not computed: grey
+    assert np.allclose(computed_marks(analysis.targets, merged.keys), [(50.4, 2.4), (98.4, 98.4)])  # 15 % into the box
     with pytest.raises(ValueError, match="same parameters"):
         merge_results(task, [a, request_run(task, FameMethod(), face_model, inputs, analysis, [task.target(analysis, "1,1")],
                                           FameParams(iterations=2, epsilon=0), options).execute()])
