@@ -22,8 +22,8 @@ class DisplayControls(QWidget):
     display_changed = Signal()  # opacity, colour map or photograph overlay
     map_settings_changed = Signal(object)  # MapSettings
 
-    def __init__(self, defaults=MapSettings, parent=None):
-        """defaults: a function giving the map settings "Defaults" restores (the task's for its model)."""
+    def __init__(self, default_settings=MapSettings, parent=None):
+        """default_settings: a function giving the map settings "Defaults" restores (the task's for its model)."""
         super().__init__(parent)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
@@ -54,7 +54,7 @@ class DisplayControls(QWidget):
         for key in NORMALISATIONS:
             self.normalisation.addItem(NORMALISATION_LABELS.get(key, key), key)
         compact(self.normalisation, 10)
-        self.reset = push_button("Defaults", lambda: self.set_map_settings(defaults()),
+        self.reset = push_button("Defaults", lambda: self.set_map_settings(default_settings()),
                                  "The paper's blur scaled to the model's input size (kernel 49, σ 7.7 at 112 px), "
                                  "min–max normalisation")
 
