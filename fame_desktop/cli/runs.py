@@ -56,6 +56,7 @@ def run_task(task, args, images: dict[str, str], option_values: dict, target_key
     images: {role: photograph path}; option_values: the task's options as given; target_keys:
     what to explain (None: the task's defaults); with_model(session, model): called once the model
     is loaded, before any photograph is read (e.g. to refuse a calibration of another model)."""
+    from ..core.device import model_device
     from ..core.environment import versions
     from ..core.images import load_image
     from ..session.model import Session
@@ -113,17 +114,8 @@ def run_task(task, args, images: dict[str, str], option_values: dict, target_key
     t = time.perf_counter()
     result = request.execute(on_progress=_progress_bar(args, request.total_steps, method.title))
     timings[method.key] = time.perf_counter() - t
-    session.accept_result(result, versions(compute_device(model)))
+    session.accept_result(result, versions(str(model_device(model))))
     return session, session.result(), timings
-
-
-def compute_device(model) -> str:
-    """The torch device the model computes on ("cpu", "cuda:0"), as result.json's versions record it."""
-    device = getattr(model, "device", None)
-    if device is None:
-        p = next(model.parameters(), None)
-        device = p.device if p is not None else "cpu"
-    return str(device)
 
 
 def _progress_bar(args, total: int, title: str):

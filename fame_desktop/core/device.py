@@ -45,3 +45,18 @@ def describe_device(device: torch.device) -> str:
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return device.type
+
+
+def model_device(model) -> torch.device | str:
+    """The device `model` computes on: its own `device`, else its first parameter's, else "cpu"."""
+    device = getattr(model, "device", None)
+    if device is None:
+        p = next(model.parameters(), None)
+        device = p.device if p is not None else "cpu"
+    return device
+
+
+def model_device_text(model) -> str:
+    """Where `model` computes, for people: 'cpu (8 threads)', 'cuda (NVIDIA RTX 4090)'."""
+    device = model_device(model)
+    return describe_device(device) if isinstance(device, torch.device) else str(device)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QLabel, QPushButton, QSlider, QSpinBox, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QLabel, QSlider, QSpinBox, QWidget,
 )
 
 from ..core.attribution import NORMALISATIONS, MapSettings
 from ..core.overlay import COLOUR_MAPS, DEFAULT_COLOUR_MAP
-from .layouts import compact, quiet
+from .layouts import compact, push_button, quiet
 
 NORMALISATION_LABELS = {"minmax": "min–max (reference code)", "max": "max (paper)"}
 
@@ -22,7 +22,8 @@ class DisplayControls(QWidget):
     display_changed = Signal()  # opacity, colour map or photograph overlay
     map_settings_changed = Signal(object)  # MapSettings
 
-    def __init__(self, parent=None):
+    def __init__(self, default_settings=MapSettings, parent=None):
+        """default_settings: a function giving the map settings "Defaults" restores (the task's for its model)."""
         super().__init__(parent)
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
@@ -53,8 +54,9 @@ class DisplayControls(QWidget):
         for key in NORMALISATIONS:
             self.normalisation.addItem(NORMALISATION_LABELS.get(key, key), key)
         compact(self.normalisation, 10)
-        self.reset = QPushButton("Defaults")
-        self.reset.setToolTip("Blur kernel 49, σ 7.7, min–max normalisation")
+        self.reset = push_button("Defaults", lambda: self.set_map_settings(default_settings()),
+                                 "The paper's blur scaled to the model's input size (kernel 49, σ 7.7 at 112 px), "
+                                 "min–max normalisation")
 
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -80,7 +82,6 @@ class DisplayControls(QWidget):
         for w in (self.sigma, self.kernel):
             w.valueChanged.connect(self._maps_changed)
         self.normalisation.currentIndexChanged.connect(self._maps_changed)
-        self.reset.clicked.connect(lambda: self.set_map_settings(MapSettings()))
 
     def _opacity_moved(self, v: int) -> None:
         self.opacity_label.setText(f"{v} %")

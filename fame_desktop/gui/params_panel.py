@@ -13,13 +13,14 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QLabel, QLineEdit, QStackedWidget, QWidget,
+    QComboBox, QFileDialog, QFormLayout, QLineEdit, QStackedWidget, QWidget,
 )
 
 from .layouts import box, compact, push_button, quiet, styled_label
 from .spec_form import MethodForm, SpecForm
 
 SMALL = "color: #b9bec7; font-size: 9pt;"
+HEADING = "margin-top: 8px;"
 DEVICES = (("auto", "auto (CUDA → MPS → CPU)"), ("cpu", "CPU"), ("cuda", "CUDA GPU"), ("mps", "Apple MPS"))
 
 
@@ -75,9 +76,9 @@ class ParamsPanel(QWidget):
         methods = QFormLayout()
         methods.addRow("Method", self.method)
         methods.addRow("", self.method_info)
-        self.options_heading = _heading("Task options")
-        box(form, self.options_heading, self.options_form, _heading("Explanation"), methods, self.method_stack,
-            self.defaults, 1, on=self, margin=9)
+        self.options_heading = styled_label("<b>Task options</b>", HEADING)
+        box(form, self.options_heading, self.options_form, styled_label("<b>Explanation</b>", HEADING), methods,
+            self.method_stack, self.defaults, 1, on=self, margin=9)
 
         self.model.currentIndexChanged.connect(self._model_changed)
         self.device.currentIndexChanged.connect(self._model_changed)
@@ -119,9 +120,6 @@ class ParamsPanel(QWidget):
         status = escape(m.status)
         self.model_info.setText(f"{status if m.available else ''}{missing}{'' if m.available else status}"
                                 f"<br><b>Licence:</b> {escape(m.licence)}")
-
-    def set_model_status(self, text: str) -> None:
-        self.model_status.setText(text)
 
     def _browse(self) -> None:
         start = str(Path(self.weights.text()).parent) if self.weights.text() else ""
@@ -192,9 +190,3 @@ class ParamsPanel(QWidget):
         if params is not None and session.method in self.methods:
             self.form.set_params(params)
         self.options_form.show_values({k: v for k, v in session.options.items() if k not in self.hidden})
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(f"<b>{escape(text)}</b>")
-    label.setStyleSheet("margin-top: 8px;")
-    return label

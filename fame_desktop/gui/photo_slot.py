@@ -12,12 +12,12 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFrame, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QToolButton
+from PySide6.QtWidgets import QFrame, QLabel, QListWidget, QListWidgetItem, QMenu, QToolButton
 
 from ..core.faces import LANDMARK_PROMPTS
 from .drops import local_files
 from .elided_label import ElidedLabel
-from .layouts import MUTED, box, quiet, styled_label
+from .layouts import MUTED, box, push_button, quiet, styled_label
 from .photo_view import PhotoView
 from .recent_cases import add_recent_items
 
@@ -51,10 +51,9 @@ class PhotoSlot(QFrame):
         self.recent_menu = QMenu(self)
         self.open_button.setMenu(self.recent_menu)
         self.set_recent([])
-        self.landmark_button = QPushButton("Landmarks…")
-        self.landmark_button.setToolTip("Mark the 5 points (eyes, nose tip, mouth corners) by hand")
+        self.landmark_button = push_button("Landmarks…", self.start_landmarks,
+                                           "Mark the 5 points (eyes, nose tip, mouth corners) by hand")
         self.landmark_button.setEnabled(False)
-        self.landmark_button.clicked.connect(self.start_landmarks)
         self.landmark_button.setVisible(faces)
 
         self.view = PhotoView(self.empty_text())

@@ -35,10 +35,6 @@ class MapToggle(QWidget):
     def __init__(self, side: str, parent=None):
         super().__init__(parent)
         self.group = QButtonGroup(self)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
-        lay.setSizeConstraint(QHBoxLayout.SizeConstraint.SetNoConstraint)  # minimumSizeHint: the short labels
         self.buttons = {}
         tips = {"similar": "Evidence for the match: pixels that carry the similarity",
                 "dissimilar": "Evidence against the match: pixels that carry the dissimilarity",
@@ -47,8 +43,8 @@ class MapToggle(QWidget):
             b = choice_button(KIND_LABELS[kind], f"{side.capitalize()}: {tips[kind]}", f"{side}_{kind or 'none'}")
             self.group.addButton(b)
             self.buttons[kind] = b
-            lay.addWidget(b)
-        lay.addStretch(1)
+        box(*self.buttons.values(), 1, row=True, on=self, spacing=2)
+        self.layout().setSizeConstraint(QHBoxLayout.SizeConstraint.SetNoConstraint)  # minimumSizeHint: short labels
         self.buttons["similar"].setChecked(True)
         self.group.buttonToggled.connect(lambda _b, on: on and self.changed.emit())
         self.short_width, self.full_width = self._width(SHORT_KIND_LABELS), self._width(KIND_LABELS)

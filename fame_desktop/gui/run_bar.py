@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from ..tasks.run_summary import progress_text
+from .layouts import box
 
 
 class ProgressBar(QProgressBar):
@@ -37,12 +38,8 @@ class RunBar(QWidget):
         self.progress.setMinimumWidth(250)  # "Iteration 500 / 500 · ≤ 10:00 left" fits; the rest goes to the status
         self.status = QLabel("")
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(4, 2, 4, 2)
-        lay.addWidget(self.run_button)
-        lay.addWidget(self.cancel_button)
-        lay.addWidget(self.progress, 1)
-        lay.addWidget(self.status, 3)
+        box(self.run_button, self.cancel_button, (self.progress, 1), (self.status, 3), row=True, on=self,
+            margin=(4, 2, 4, 2))
         self.pinned = False  # the status shows a run's outcome, not the idle hint
 
     def unpin(self) -> None:

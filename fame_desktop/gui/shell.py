@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QStackedWidget, QToolBar,
 )
@@ -212,12 +212,10 @@ class MainWindow(QMainWindow):
                 i = self.selector.count() - 1
                 self.selector.setItemData(i, entry.error or entry.task.description, Qt.ItemDataRole.ToolTipRole)
                 self.selector.model().item(i).setEnabled(entry.usable)
-                act = QAction(entry.task.title, self, checkable=True)
+                act = make_action(self, entry.task.title, lambda _=False, k=key: self.switch(k), checkable=True)
                 act.setData(key)
                 act.setEnabled(entry.usable)
-                act.triggered.connect(lambda _=False, k=key: self.switch(k))
-                self.mode_group.addAction(act)
-                self.mode_menu.addAction(act)
+                self.mode_menu.addAction(self.mode_group.addAction(act))
         if catalogue.broken:
             n = len(catalogue.broken)
             self.statusBar().showMessage(f"{n} plugin{'s' if n > 1 else ''} could not be loaded: see Help ▸ "

@@ -56,6 +56,12 @@ class CaseFileInfo:
     size: int
     signature: Signature | None = None
 
+    def saved_text(self) -> str:
+        """One line for the window's status bar: the file written, its SHA-256, size and signature."""
+        fp = self.signature.fingerprint if self.signature else ""
+        signed = f"signed, key {fp[:4]} {fp[4:8]} …" if fp else "unsigned"
+        return f"Saved {self.path.name} (SHA-256 {self.sha256[:16]}…, {self.size / 1e6:.1f} MB, {signed})"
+
 
 def save_case(session, path: str | Path, overwrite: bool = True, signer: SigningKey | None = None,
               signer_name: str | None = None) -> CaseFileInfo:
@@ -248,6 +254,14 @@ def case_file_status(session) -> dict | None:
                     "audit_chain": d.get("audit_chain", "intact" if entry.action == "save case file" else None),
                     "checks": d.get("checks")}
     return None
+
+
+def opened_text(session, name: str) -> str:
+    """One line for the window's status bar on a case just opened: when it was saved, whether it is signed."""
+    opening = next((e.details for e in reversed(session.audit.entries) if e.action == "open case file"), {})
+    saved = f" (saved {opening['saved'].replace('T', ' ')})" if opening.get("saved") else ""
+    signed = "signed" if isinstance(opening.get("signature"), dict) else "unsigned"
+    return f"Opened {name}{saved} — {signed} — results restored without running again"
 
 
 def _sha256_open_file(f) -> str:

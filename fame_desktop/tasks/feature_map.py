@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 
 from ..core.attribution import MapSettings
 from ..core.classifier_input import PREPARATIONS, prepare_classifier_input
 from ..core.feature_map import CellObjective, cell_key, default_layer, probe_grid, spatial_layers
 from ..core.images import LoadedImage
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL
+from ..core.overlay import DEFAULT_COLOUR_MAP
 from ..core.pipeline import FaceInput, prepare_face
 from ..core.receptive_field import cell_figures, summarise_rows
 from .base import DISPLAY, Task, method_summary
@@ -27,6 +29,25 @@ from .result import TaskResult, input_tensor
 from .types import Analysis, InputSlot, MapView, OptionSpec, PreparedInput, Target, TaskOptionError
 
 PIXEL_BUDGET = 49 * 112 * 112  # samples × pixels per batch: all 7×7 cells of a 112-px face at once
+
+
+def result_mosaic(result: TaskResult, settings: MapSettings, tile: int = 96, gap: int = 2, alpha: float = 0.6,
+                  cmap: str = DEFAULT_COLOUR_MAP) -> np.ndarray:
+    """The mosaic of every cell `result` computed, its maps made with `settings` (the report's and the window's)."""
+    maps = result.maps(settings)
+    cells = {(t.data["row"], t.data["col"]): maps[t.key] for t in result.targets}
+    return cell_mosaic(result.inputs["image"].model_input, result.analysis.grid, cells, tile, gap, alpha, cmap)
+
+
+def computed_marks(targets, done) -> list[tuple[float, float]]:
+    """(x, y) in input pixels near the top-left corner of every cell target whose key is in `done`: where the
+    window marks the cells computed."""
+    marks = []
+    for t in targets:
+        if t.key in done:
+            x0, y0, x1, y1 = t.data["box"]
+            marks.append((x0 + 0.15 * (x1 - x0), y0 + 0.15 * (y1 - y0)))
+    return marks
 
 
 def cell_target(grid, row: int, col: int) -> Target:
@@ -135,7 +156,6 @@ class FeatureMapTask(Task):
 
     def report_section(self, result: TaskResult, settings: MapSettings, display: dict = DISPLAY) -> ReportSection:
         grid, inp = result.analysis.grid, result.inputs["image"]
-        maps = result.maps(settings)
         section = ReportSection(
             title=self.title, headline=result.analysis.headline,
             facts=[("Model", str(result.model.get("name", ""))), ("Layer", grid.layer),
@@ -145,9 +165,7 @@ class FeatureMapTask(Task):
                         "magnitude Σ_c |a[c, k]|; the white box is the cell's nominal area, the patch a "
                         "CAM-style upsampling of the feature map would attribute to it."],
             figures=[Figure(grid_figure(inp.model_input, grid), f"{grid.rows}×{grid.cols} cells of layer {grid.layer}"),
-                     Figure(cell_mosaic(inp.model_input, grid, {(t.data["row"], t.data["col"]): maps[t.key]
-                                                                for t in result.targets},
-                                        alpha=display["opacity"], cmap=display["colour_map"]),
+                     Figure(result_mosaic(result, settings, alpha=display["opacity"], cmap=display["colour_map"]),
                             "receptive field of each computed cell, nominal area outlined")])
         rows = []
         for key, f in result.measurements["cells"].items():

@@ -58,6 +58,23 @@ class ReportThrottle:
         return True
 
 
+def execute_with_reports(request, make_preview, report, cancelled):
+    """Execute `request` (in a worker, holding the model's lock) and its TaskResult: `report` hears a first
+    ProgressReport with the run's length, then throttled ProgressReports and previews (`make_preview(progress)`)
+    until `cancelled()`. Counting the steps may run the model (a CAM's layer size), hence the lock."""
+    throttle = ReportThrottle()
+    rows = len(request.job.targets)
+    report(ProgressReport(0, request.total_steps, 0.0, rows, rows, ()))
+
+    def on_progress(pr) -> None:
+        if (progress := throttle.progress(pr)) is not None:
+            report(progress)
+        if throttle.preview_due(pr) and not cancelled():
+            report(make_preview(pr))
+
+    return request.execute(on_progress, cancelled)
+
+
 def preview_layers(maps: dict, inputs: dict, roles: dict, cmap: str) -> dict:
     """{key: PhotoLayer}: each preview map drawn on its input's photograph (inputs: role → PreparedInput)."""
     from ..core.photo_overlay import photo_heat_layer

@@ -12,7 +12,7 @@ import pytest
 
 from fame_desktop.core.errors import CaseFileError
 from fame_desktop.core.images import encode_png, sha256_bytes
-from fame_desktop.session.casefile import open_case, save_case
+from fame_desktop.session.casefile import open_case, opened_text, save_case
 
 
 @pytest.fixture
@@ -38,6 +38,8 @@ def test_round_trip_restores_the_session_without_rerunning_fame(saved, monkeypat
     assert info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     after, notes = open_case(path)
     assert notes == []
+    assert info.saved_text().endswith(f"{info.size / 1e6:.1f} MB, unsigned)")
+    assert opened_text(after, "case.famecase").endswith(" — unsigned — results restored without running again")
     r0, r1 = before.result(), after.result()
     assert r1.keys == r0.keys and r1.method.key == "fame"
     assert r1.analysis.summary["similarity"] == pytest.approx(r0.analysis.summary["similarity"], abs=1e-6)

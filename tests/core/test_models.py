@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from fame_desktop.core.device import select_device
+from fame_desktop.core.device import model_device, model_device_text, select_device
 from fame_desktop.core.errors import CheckpointError, ModelError
 from fame_desktop.core.models import load_face_model
 from fame_desktop.core.models.iresnet import STAGE_UNITS, IResNet, depth_from_state_dict
@@ -89,6 +89,17 @@ def test_auto_prefers_cuda_then_mps_then_cpu(accelerators):
     assert select_device("auto") == torch.device("cuda") and select_device("") == torch.device("cuda")
     assert select_device("cuda:1") == torch.device("cuda", 1) and select_device("CUDA") == torch.device("cuda")
     assert select_device("cpu") == torch.device("cpu")  # asked for, even with a GPU present
+
+
+def test_where_a_model_computes_is_its_device_else_its_parameters_else_the_cpu():
+    """core.device.model_device: the CLI's result.json records it; the window names it for people."""
+    face = load_face_model(device="cpu")
+    assert model_device(face) == torch.device("cpu")
+    assert model_device_text(face) == f"cpu ({torch.get_num_threads()} threads)"
+    assert model_device(torch.nn.Linear(2, 2)) == torch.device("cpu")
+    assert model_device(torch.nn.ReLU()) == "cpu" and model_device_text(torch.nn.ReLU()) == "cpu"  # no parameters
+    elsewhere = types.SimpleNamespace(device="cuda:1")  # a plugin's model that says where it runs
+    assert model_device_text(elsewhere) == "cuda:1"
 
 
 def test_a_device_that_is_absent_or_unknown_is_refused_clearly(accelerators):

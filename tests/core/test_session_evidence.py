@@ -238,15 +238,20 @@ def test_forged_evidence_is_refused_on_opening(examined_case, tmp_path, change, 
 
 
 def test_a_signed_case_with_evidence_verifies_and_its_evidence_cannot_be_edited(examined_case, tmp_path):
-    from fame_desktop.session.casefile import case_file_status
+    from fame_desktop.session.casefile import case_file_status, opened_text
     from fame_desktop.session.signing import generate_key_pair, load_signing_key
 
     session, _ = examined_case
     keys = generate_key_pair(tmp_path / "examiner")
     signed = tmp_path / "signed.famecase"
-    save_case(session.__class__.from_state(session), signed, signer=load_signing_key(keys.private))
+    info = save_case(session.__class__.from_state(session), signed, signer=load_signing_key(keys.private))
+    fp = keys.fingerprint
+    assert info.saved_text() == (f"Saved signed.famecase (SHA-256 {info.sha256[:16]}…, {info.size / 1e6:.1f} MB, "
+                                 f"signed, key {fp[:4]} {fp[4:8]} …)")
     reopened, _ = open_case(signed)
     assert case_file_status(reopened)["signature"]["fingerprint"] == keys.fingerprint
+    assert opened_text(reopened, "signed.famecase").startswith("Opened signed.famecase (saved 20")
+    assert opened_text(reopened, "x").endswith(" — signed — results restored without running again")
     assert reopened.evidence == session.evidence
     with pytest.raises(CaseFileError, match="signature"):
         open_case(forge(signed, tmp_path / "edited.famecase", edit_session(_forged_lr)))

@@ -72,6 +72,9 @@ def test_chelsea_is_a_cat_and_top1_is_explained_with_a_live_preview(qtbot, windo
     assert page.top5.item(0, 3).text() == "✓" and "FAME · 4 it." in page.input_view.badge.text()
     assert page.controls.map_settings() == MapSettings(97, 15.4, "minmax")  # the paper's blur scaled to 224 px
     assert "Finished" in page.run_bar.progress.format()
+    page.controls.sigma.setValue(3.0)
+    page.controls.reset.click()  # "Defaults": this model's blur, not the face models' 49 / 7.7
+    assert page.controls.map_settings() == MapSettings(97, 15.4, "minmax") == page.session.map_settings
 
 
 def test_another_class_instant_reblur_originals_and_report(qtbot, window, page, tmp_path, monkeypatch):

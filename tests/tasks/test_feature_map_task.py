@@ -16,7 +16,8 @@ from fame_desktop.tasks.runner import request_run
 from fame_desktop.cli import main
 from fame_desktop.core.fame import FameParams
 from fame_desktop.core.images import load_image
-from fame_desktop.tasks.feature_map import FeatureMapTask
+from fame_desktop.core.attribution import MapSettings
+from fame_desktop.tasks.feature_map import FeatureMapTask, computed_marks, result_mosaic
 
 
 def _assert_first_row_cell_is_not_its_nominal_area(cells: dict, size: int):
@@ -118,6 +119,41 @@ def test_cells_computed_one_click_at_a_time_merge_into_one_result(face_model, fa
     assert merged.keys == ("cell_r0_c3", "cell_r6_c6")
     assert np.allclose(merged.run.delta, both.run.delta, atol=1e-6)
     assert set(merged.measurements["cells"]) == {"cell_r0_c3", "cell_r6_c6"}
+    mosaic = result_mosaic(merged, MapSettings(), tile=20, gap=2)  # the report's and the window's
+    assert mosaic.shape == (7 * 22 - 2, 7 * 22 - 2, 3)
+    assert (mosaic[:20, 66:86] != 40).any() and (mosaic[132:, 132:] != 40).any()  # cells (0, 3) and (6, 6)
+    assert (mosaic[22:42, :20] == 40).all()  # cell (1, 0) was not computed: grey
+    assert np.allclose(computed_marks(analysis.targets, merged.keys), [(50.4, 2.4), (98.4, 98.4)])  # 15 % into the box
     with pytest.raises(ValueError, match="same parameters"):
         merge_results(task, [a, request_run(task, FameMethod(), face_model, inputs, analysis, [task.target(analysis, "1,1")],
                                           FameParams(iterations=2, epsilon=0), options).execute()])
+
+
+def test_a_run_in_a_worker_reports_its_length_first_then_its_steps_and_previews(face_model, face_inputs):
+    """tasks.previews.execute_with_reports (the window's run worker): the run's length before its first step,
+    then its steps and previews; a cancel asked for stops it before the next step."""
+    from fame_desktop.tasks.face_verification import face_prepared_input
+    from fame_desktop.tasks.previews import ProgressReport, execute_with_reports
+
+    task = FeatureMapTask()
+    options = task.resolve_options({}, face_model)
+    inputs = {"image": replace(face_prepared_input(face_inputs["obama"]), role="image")}
+    analysis = task.analyse(face_model, inputs, options)
+    targets = [task.target(analysis, k) for k in ("0,3", "6,6")]
+    method = FameMethod()
+    params = method.with_live_previews(FameParams(iterations=3, epsilon=0))
+
+    def run(cancelled):
+        request = request_run(task, method, face_model, inputs, analysis, targets, params, options)
+        reports = []
+        result = execute_with_reports(request, lambda pr: ("preview", pr.iteration), reports.append, cancelled)
+        return request, reports, result
+
+    request, reports, result = run(lambda: False)
+    progress = [r for r in reports if isinstance(r, ProgressReport)]
+    assert reports[0] == ProgressReport(0, request.total_steps, 0.0, 2, 2, ())
+    assert progress[-1].iteration == progress[-1].total == request.total_steps == 3
+    assert ("preview", 3) in reports  # the last step's preview is never throttled away
+    assert result.run.iterations.tolist() == [3, 3] and not result.run.cancelled
+    _request, reports, result = run(lambda: True)
+    assert result.run.cancelled and not any(isinstance(r, tuple) for r in reports)  # no preview once cancelled

@@ -66,7 +66,7 @@ class TaskPage(QWidget):
         self.side.addTab(self.params, "Parameters")
         self.side.addTab(self.case_panel, "Case")
         self.side.addTab(self.audit_panel, "Audit log")
-        self.controls = DisplayControls()
+        self.controls = DisplayControls(self.default_map_settings)
         self.colour_bar = ColourBar()
         self.run_bar = RunBar()
         self.show_original = False
@@ -134,7 +134,15 @@ class TaskPage(QWidget):
         current = self.session.inputs.get(role)
         if current is None or self.input_changed(current, prepared):
             self.session.set_input(prepared)
+        self.show_prepared(role, prepared)
+
+    def show_prepared(self, role: str, prepared) -> None:
+        """The slot of `role` says how its photograph was prepared for the model."""
         self.slots[role].show_ready(prepared.image, self.input_detail(prepared))
+
+    def show_unprepared(self, role: str) -> None:
+        """The slot of `role` holds a photograph not yet prepared: say what it waits for."""
+        self.slots[role].show_busy("Waiting for the model…" if self.loader.model is None else "")
 
     @staticmethod
     def input_changed(a, b) -> bool:
@@ -277,8 +285,6 @@ class TaskPage(QWidget):
         self.case_panel.edited.connect(self._case_edited)
         self.controls.display_changed.connect(self._display_changed)
         self.controls.map_settings_changed.connect(self._map_settings_changed)
-        self.controls.reset.clicked.disconnect()
-        self.controls.reset.clicked.connect(lambda: self.controls.set_map_settings(self.default_map_settings()))
         self.run_bar.run_button.clicked.connect(lambda: self.run.start())
         self.run_bar.cancel_button.clicked.connect(lambda: self.run.cancel())
 
@@ -291,14 +297,13 @@ class TaskPage(QWidget):
         self.refresh()
 
     def _model_status(self, text: str) -> None:
-        self.params.set_model_status(text)
+        self.params.model_status.setText(text)
         self.shell.engine_label.setText(text)
 
     def _model_ready(self, model) -> None:
-        from ...core.device import describe_device
+        from ...core.device import model_device_text
 
-        dev = getattr(model, "device", None) or next((p.device for p in model.parameters()), "cpu")
-        self._model_status(f"{self.model_name()} on {describe_device(dev) if not isinstance(dev, str) else dev}")
+        self._model_status(f"{self.model_name()} on {model_device_text(model)}")
         self.params.set_model(model)
         if not self.session.results:  # a reopened case keeps the settings its maps were made with
             self._restore_map_settings(model)
@@ -509,16 +514,15 @@ class TaskPage(QWidget):
 
     def restore_slot(self, role: str) -> None:
         """Show the slot's current state again (after a failed read, a reopened case)."""
-        st, slot = self.inputs.state[role], self.slots[role]
-        inp = self.session.inputs.get(role)
+        inp, image = self.session.inputs.get(role), self.inputs.state[role].image
+        if inp is None and image is None:
+            self.slots[role].show_empty()
+            return
+        self.slots[role].show_photo(inp.image if inp is not None else image)
         if inp is not None:
-            slot.show_photo(inp.image)
-            slot.show_ready(inp.image, self.input_detail(inp))
-        elif st.image is not None:
-            slot.show_photo(st.image)
-            slot.show_busy("Waiting for the model…" if self.loader.model is None else "")
+            self.show_prepared(role, inp)
         else:
-            slot.show_empty()
+            self.show_unprepared(role)
 
     def load_files(self, paths: list[str], role: str | None = None) -> None:
         """One file → `role` (or the first empty slot); as many files as inputs → in input order."""

@@ -110,18 +110,15 @@ class CaseFiles(QObject):
         self.confirm_replace(f"opening {Path(path).name}", lambda: self._show(session, path, notes))
 
     def _show(self, session, path: str, notes: list[str]) -> None:
+        from ...session.casefile import opened_text
+
         page = self.page
         page.bind(session)
         self.path = Path(path)
         self.tracker.mark_clean(session, dict(session.view))
         self.shell.recent_cases.add(self.path)
-        opening = next((e.details for e in reversed(session.audit.entries) if e.action == "open case file"), {})
-        saved = opening.get("saved")
-        signed = isinstance(opening.get("signature"), dict)
         self.show_file_status()
-        self.shell.statusBar().showMessage(
-            f"Opened {self.path.name}" + (f" (saved {saved.replace('T', ' ')})" if saved else "")
-            + (" — signed" if signed else " — unsigned") + " — results restored without running again", 10000)
+        self.shell.statusBar().showMessage(opened_text(session, self.path.name), 10000)
         page.run.show_stored("Reopened")
         if notes:
             self.shell.messages.info("Case opened with remarks", "\n".join(notes))
@@ -200,10 +197,7 @@ class CaseFiles(QObject):
         self.path = Path(info.path)
         self.shell.recent_cases.add(self.path)
         live.events.audit.emit(live.audit.entries[-1])
-        fp = info.signature.fingerprint if info.signature else ""
-        signed = f"signed, key {fp[:4]} {fp[4:8]} …" if fp else "unsigned"
-        self.shell.statusBar().showMessage(f"Saved {self.path.name} (SHA-256 {info.sha256[:16]}…, "
-                                           f"{info.size / 1e6:.1f} MB, {signed})", 10000)
+        self.shell.statusBar().showMessage(info.saved_text(), 10000)
         self.show_file_status()
         self.page.refresh()
         self.saved.emit(str(self.path))

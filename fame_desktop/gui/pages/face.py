@@ -155,21 +155,17 @@ class FacePage(TaskPage):
                 self.inputs.prepare(role)
         self.inputs.analyse()
 
-    def restore_slot(self, role: str) -> None:
-        st, slot = self.inputs.state[role], self.slots[role]
-        inp = self.session.inputs.get(role)
-        if inp is not None:
-            st.faces = inp.payload.faces
-            slot.show_photo(inp.image)
-            slot.show_input(inp.payload)
-        elif st.image is not None and st.faces == ():
-            slot.show_photo(st.image)
-            slot.show_no_face(st.image, "")
-        elif st.image is not None:
-            slot.show_photo(st.image)
-            slot.show_busy("Waiting for the face detector…")
+    def show_prepared(self, role: str, prepared) -> None:
+        """The faces found and the one in use (the slot's photograph may be a reopened case's)."""
+        self.inputs.state[role].faces = prepared.payload.faces
+        self.slots[role].show_input(prepared.payload)
+
+    def show_unprepared(self, role: str) -> None:
+        st = self.inputs.state[role]
+        if st.faces == ():
+            self.slots[role].show_no_face(st.image, "")
         else:
-            slot.show_empty()
+            self.slots[role].show_busy("Waiting for the face detector…")
 
     def escape(self) -> bool:
         for role, slot in self.slots.items():

@@ -243,6 +243,8 @@ class FeatureMapPage(TaskPage):
 
     # drawing ----------------------------------------------------------------------------
     def render(self) -> None:
+        from ...tasks.feature_map import computed_marks
+
         s, view = self.session, self.input_view
         self._render_side()
         inp = s.inputs.get("image")
@@ -261,13 +263,7 @@ class FeatureMapPage(TaskPage):
                               f"<span style='color:#8a8f98'> · {escape(self.model_name())}</span>")
         self.input_title.setText(f"input {inp.size}×{inp.size}")
         view.set_grid(g)
-        done = self.computed()
-        marks = []
-        for t in s.analysis.targets:
-            if t.key in done:
-                x0, y0, x1, y1 = t.data["box"]
-                marks.append((x0 + 0.15 * (x1 - x0), y0 + 0.15 * (y1 - y0)))
-        view.set_marks(marks)
+        view.set_marks(computed_marks(s.analysis.targets, self.computed()))
         view.set_annotations_visible(not self.show_original)
         key, m, layer, caption = None, None, None, "click a cell to see its receptive field"
         if self.selected is not None:
@@ -320,14 +316,11 @@ class FeatureMapPage(TaskPage):
             return
         self.mosaic_for = want
         token, grid = self.mosaic.next(), self.grid
-        rgb = self.session.inputs["image"].model_input
 
         def mosaic(job):
-            from ...tasks.figures import cell_mosaic
+            from ...tasks.feature_map import result_mosaic
 
-            maps = r.maps(shown.map_settings)
-            cells = {(t.data["row"], t.data["col"]): maps[t.key] for t in r.targets}
-            return cell_mosaic(rgb, grid, cells, TILE, GAP, shown.alpha, shown.colour_map)
+            return result_mosaic(r, shown.map_settings, TILE, GAP, shown.alpha, shown.colour_map)
 
         def done(img):
             if self.mosaic.current(token):

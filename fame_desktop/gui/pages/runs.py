@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ...core.errors import FameError
 from ..jobs import start_owned
-from ...tasks.previews import Preview, ProgressReport, ReportThrottle
+from ...tasks.previews import Preview, ProgressReport, execute_with_reports
 from ...tasks.run_summary import estimate_text, format_seconds, iteration_summary
 
 
@@ -126,19 +126,8 @@ class RunController(QObject):
         page, make_preview = self.page, self.page.make_preview(request)
 
         def fn(job):
-            throttle = ReportThrottle()
-
-            def on_progress(pr) -> None:
-                if (report := throttle.progress(pr)) is not None:
-                    job.report(report)
-                if throttle.preview_due(pr) and not job.cancelled:
-                    job.report(make_preview(pr))
-
             with page.loader.lock:
-                # counting the steps may run the model (a CAM's layer size): in the worker, never beside it
-                rows = len(request.job.targets)
-                job.report(ProgressReport(0, request.total_steps, 0.0, rows, rows, ()))
-                return request.execute(on_progress, lambda: job.cancelled)
+                return execute_with_reports(request, make_preview, job.report, lambda: job.cancelled)
 
         return fn
 
