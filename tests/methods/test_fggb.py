@@ -3,7 +3,6 @@ gradients equal one backward pass per dimension; e+ / e− split the weighted su
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
