@@ -4,10 +4,18 @@ A job's function runs in its own thread as `fn(job)`; it may call `job.report(ob
 for progress and should poll `job.cancelled`. Signals are queued to the GUI thread.
 Every job is wait()-ed before the runner lets go of it, so no thread is destroyed
 while running.
+
+Python's cycle collector runs in whichever thread happens to allocate when a threshold is
+crossed. In a worker it would destroy the Qt objects of closed windows and panels there
+("QBasicTimer::stop: Failed … from a different thread", crashes, and a class-metrics job
+deadlocked inside scipy in a test run). A JobRunner therefore moves collection to a timer in
+the GUI thread while it lives (pyqtgraph's GarbageCollector: automatic collection off, collected
+every second; back on when the last runner has shut down).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import traceback
 from typing import Callable
@@ -54,11 +62,40 @@ class Job(QThread):
             self.succeeded.emit(result)
 
 
+class GuiThreadCollection:
+    """Cyclic garbage collected by a timer in the GUI thread while any JobRunner is alive; automatic
+    collection again (and one collection now, in the GUI thread) once the last one has shut down."""
+
+    def __init__(self):
+        self.holders = 0
+        self.collector = None
+
+    def acquire(self) -> None:
+        if self.holders == 0:
+            from pyqtgraph.util.garbage_collector import GarbageCollector
+
+            self.collector = GarbageCollector(interval=1.0)  # turns automatic collection off
+        self.holders += 1
+
+    def release(self) -> None:
+        self.holders -= 1
+        if self.holders == 0:
+            self.collector.timer.stop()
+            self.collector = None
+            gc.enable()
+            gc.collect()  # what the runners' windows left, collected here in the GUI thread
+
+
+GUI_THREAD_COLLECTION = GuiThreadCollection()
+
+
 class JobRunner(QObject):
     """Starts jobs, keeps them alive while they run, and joins them on shutdown."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
+        GUI_THREAD_COLLECTION.acquire()
+        self._collecting = True
         self._jobs: list[Job] = []
 
     def start(self, name: str, fn: Callable[[Job], object], on_success=None, on_failure=None,
@@ -92,6 +129,9 @@ class JobRunner(QObject):
         for job in list(self._jobs):
             job.wait()
         self._jobs.clear()
+        if self._collecting:
+            self._collecting = False
+            GUI_THREAD_COLLECTION.release()
 
 
 def alive(owner, fn):
