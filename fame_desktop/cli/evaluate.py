@@ -8,6 +8,7 @@ EvaluationConfig, draws the progress bar and prints the table.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..core.attribution import GREYSCALES
@@ -82,6 +83,28 @@ def add_engine_options(p, items: str) -> None:
 def check_engine_options(args) -> None:
     if args.engine == "local" and (args.address or args.workers is not None):
         usage_error("--address and --workers need --engine ray")
+
+
+def ray_engine(args, methods: dict, unit: str = "pairs"):
+    """The Ray engine `--engine ray` asks for (Ray imported only then); None for the local engine."""
+    if args.engine != "ray":
+        return None
+    from ..evaluation.ray_engine import RayEngine
+
+    return RayEngine(args.address, 1 if args.workers is None else args.workers, args.device, methods, unit=unit)
+
+
+@contextmanager
+def closing_run(bar, engine):
+    """The bar and the engine closed whatever happens; after a run, the engine's report (retries, workers)."""
+    try:
+        yield
+    finally:
+        bar.close()
+        if engine is not None:
+            engine.close()
+    if engine is not None:
+        print(engine.report(), file=sys.stderr)
 
 
 def files(args):
@@ -200,25 +223,15 @@ def run(args) -> int:
     registry = default_registry()
     config = build_config(args, pairs, registry)
     state = check_folder(args.out, config, args.overwrite)
-    engine = None
-    if args.engine == "ray":
-        from ..evaluation.ray_engine import RayEngine
-
-        engine = models = RayEngine(args.address, 1 if args.workers is None else args.workers, args.device,
-                                    {k: registry.method(k) for k in config.methods})
+    engine = models = ray_engine(args, {k: registry.method(k) for k in config.methods})
+    if engine is not None:
         device = args.device
     else:
         device = select_device(args.device)
         models = load_models(config, device, registry)
     bar = Bar(args.quiet)
-    try:
+    with closing_run(bar, engine):
         summary, config = run_evaluation(pairs, config, state, models, args.retry_failed, bar, str(device), engine)
-    finally:
-        bar.close()
-        if engine is not None:
-            engine.close()
-    if engine is not None:
-        print(engine.report(), file=sys.stderr)
     print(markdown_table(summary, sides=("probe",)).rstrip())
     print(f"\n{summary.evaluated} of {summary.pairs} pairs evaluated, {len(summary.failures)} failed "
           f"(reasons in {Path(args.out) / 'summary.json'}) → {args.out}")

@@ -34,7 +34,7 @@ from ..core.io_utils import is_inside, same_file
 from ..core.locations import is_url
 from ..core.models.imagenet_registry import DEFAULT_IMAGENET_MODEL, IMAGENET_MODELS
 from ..evaluation.classification import TASK
-from .evaluate import add_engine_options, check_engine_options
+from .evaluate import add_engine_options, check_engine_options, closing_run, ray_engine
 from .options import add_device_option, add_fame_options, fame_params, map_settings
 from .outputs import Output, add_overwrite_option, inputs_of
 
@@ -173,23 +173,11 @@ def run(args) -> int:
                    map_settings(args, task, model), MetricSettings(road_seed=args.seed), boxes, classes)
     config = job.describe(images_dir, model.describe()["provenance"]["sha256"])
     folder = EvaluationFolder(out, config, COMMAND, args.overwrite, SUMMARIES)
-    engine = models = None
-    if args.engine == "ray":
-        from ..evaluation.ray_engine import RayEngine
-
-        engine = RayEngine(args.address, 1 if args.workers is None else args.workers, args.device,
-                           {m.key: m for m in methods}, unit="images")
-    else:
-        models = job.load(args.device, model)
+    engine = ray_engine(args, {m.key: m for m in methods}, unit="images")
+    models = None if engine is not None else job.load(args.device, model)
     bar = Bar(args.quiet, unit="map")
-    try:
+    with closing_run(bar, engine):
         rows = run_classification(images, job, folder, models, engine, bar)
-    finally:
-        bar.close()
-        if engine is not None:
-            engine.close()
-    if engine is not None:
-        print(engine.report(), file=sys.stderr)
     table = write_summaries(out, rows, list(job.methods), job.metric_settings, config)
     print(text_table(table, job.metric_settings))
     failures = sum(1 for r in latest(rows).values() if r["status"] == "failed")
