@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from ..core.io_utils import json_default
+from ..core.io_utils import canonical_json, json_default
 
 
 def now_iso() -> str:
@@ -56,8 +56,7 @@ def entry_hash(item: dict) -> str:
     (numpy numbers, tuples, paths) and after reading the case file back.
     """
     plain = json.loads(json.dumps(item, default=json_default))
-    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(plain)).hexdigest()
 
 
 class AuditChainError(ValueError):

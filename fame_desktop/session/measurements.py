@@ -21,12 +21,12 @@ Case files store the current ones (`describe` / `from_dict`); opening checks the
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from ..core.attribution import MapSettings
+from ..core.io_utils import canonical_json
 from ..metrics.boxes import Box
 from ..metrics.classification import MetricSettings, table_values
 from ..metrics.face_deletion import PairFaithfulness
@@ -40,8 +40,8 @@ ACTIONS = {FACE: "measure faithfulness", CLASS: "measure class metrics"}
 
 
 def json_sha256(value) -> str:
-    """SHA-256 of a JSON value written with sorted keys (what the audit log records of a measurement's values)."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    """SHA-256 of a JSON value's canonical form (what the audit log records of a measurement's values)."""
+    return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FameError
+from ..io_utils import canonical_json
 from ..regular_files import read_regular_file
 from .score_rates import OperatingPoint, equal_error_rate, threshold_at_fmr
 from .verbal_scale import VerbalEquivalent, verbal_equivalent
@@ -43,10 +44,6 @@ _REQUIRED = ("model", "alignment", "dataset", "pairs", "scores", "calibrator", "
 
 class CalibrationError(FameError):
     """A calibration file that is missing, damaged, altered, of an unknown version or for another model."""
-
-
-def canonical_json(obj) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def content_digest(doc: dict) -> str:
